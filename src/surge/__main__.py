@@ -1,0 +1,5 @@
+"""`python -m surge` is the `surge` command."""
+
+from surge.cli.main import main
+
+main()

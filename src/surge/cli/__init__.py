@@ -1,0 +1,1 @@
+"""surge.cli stage."""

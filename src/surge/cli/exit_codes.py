@@ -1,0 +1,21 @@
+"""Exit codes: a public contract (users' CI scripts branch on them). See docs/exit-codes.md."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    THRESHOLD_FAILED = 1
+    USAGE = 2
+    NO_SUCCESS = 3
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+def for_signal(name: str | None) -> ExitCode | None:
+    """The exit code of a run ended by the named signal, None when no signal ended it."""
+    if name is None:
+        return None
+    return ExitCode.TERMINATED if name == "SIGTERM" else ExitCode.INTERRUPTED

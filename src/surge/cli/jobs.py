@@ -1,0 +1,152 @@
+"""Turning a target (URL, .py or .toml) and resolved options into validated Jobs.
+
+Everything here happens before any request: a bad option or file raises InputError (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from surge.cli.execute import Job
+from surge.cli.options import BY_NAME
+from surge.scenario import (
+    Scenario,
+    ScenarioError,
+    endpoint_from_options,
+    endpoint_scenario,
+    load_scenario,
+)
+from surge.schedule import LoadProfile, PlanError, compile_plan, parse_duration
+
+
+class InputError(Exception):
+    """Bad input found before any traffic: printed as one clear message, exit code 2."""
+
+
+def is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def _apply_overrides(
+    options: Mapping[str, Any], overrides: Mapping[str, object], explicit: set[str], where: str
+) -> dict[str, Any]:
+    """Scenario-file values beat pyproject.toml and defaults, never an explicit flag/env var."""
+    merged = dict(options)
+    for key, value in overrides.items():
+        if key in explicit:
+            continue
+        spec = BY_NAME.get(key)
+        if spec is None:
+            raise InputError(f"{where}: unknown option {key!r}")
+        if spec.type is not None and isinstance(spec.type, click.ParamType):
+            try:
+                value = spec.type.convert(value, None, None)
+            except click.BadParameter as exc:
+                raise InputError(f"{where}: {key}: {exc.format_message()}") from None
+        merged[key] = value
+    return merged
+
+
+def _plan(options: Mapping[str, Any], weights: Sequence[int], where: str) -> Any:
+    try:
+        return compile_plan(
+            LoadProfile(
+                users=int(options["users"]),
+                ramp_up_s=float(options["ramp_up"]),
+                duration_s=None if options["duration"] is None else float(options["duration"]),
+                requests_per_user=options["requests_per_user"],
+                think_time_s=float(options["think_time"]),
+            ),
+            weights,
+        )
+    except PlanError as exc:
+        raise InputError(f"{where}: {exc}" if where else str(exc)) from None
+
+
+def _check_host(host: str, where: str) -> str:
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"{where}: host {host!r} is not an http(s) URL (e.g. http://127.0.0.1:8000)"
+        )
+    return host.rstrip("/")
+
+
+def url_job(target: str, options: dict[str, Any]) -> Job:
+    try:
+        endpoint = endpoint_from_options(
+            target,
+            method=options["method"],
+            headers=list(options["header"]),
+            body=options["body"],
+            json_body=options["json"],
+            auth_token=options["auth_token"],
+            name=None,
+        )
+    except (ValueError, ScenarioError) as exc:
+        raise InputError(str(exc)) from None
+    scenario = endpoint_scenario(endpoint)
+    name = options["name"] or f"{endpoint.method} {endpoint.endpoint_name}"
+    return Job(scenario, options, _plan(options, (1,), ""), target, name, "url")
+
+
+def file_jobs(path: Path, options: dict[str, Any], explicit: set[str]) -> list[Job]:
+    try:
+        scenarios = load_scenario(path)
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+    jobs: list[Job] = []
+    for scenario in scenarios:
+        jobs.append(_file_job(path, scenario, options, explicit))
+    return jobs
+
+
+def _file_job(path: Path, scenario: Scenario, options: dict[str, Any], explicit: set[str]) -> Job:
+    where = f"{path} [{scenario.name}]" if scenario.endpoint is not None else str(path)
+    resolved = _apply_overrides(options, scenario.overrides, explicit, where)
+    if scenario.endpoint is not None:
+        endpoint = scenario.endpoint
+        if options["auth_token"] and "auth_token" in explicit:
+            endpoint = _with_token(endpoint, options["auth_token"])
+        scenario = endpoint_scenario(endpoint, name=scenario.name, source=path)
+        plan = _plan(resolved, (1,), where)
+        name = options["name"] or scenario.name
+        return Job(scenario, resolved, plan, endpoint.url, name, "toml")
+    host = options["host"] or scenario.host
+    if not host:
+        raise InputError(
+            f"{path}: no host to send requests to: pass --host http://HOST:PORT "
+            "or set `host = ...` on a User class"
+        )
+    plan = _plan(resolved, scenario.weights, where)
+    name = options["name"] or scenario.name
+    return Job(scenario, resolved, plan, _check_host(host, str(path)), name, "script")
+
+
+def _with_token(endpoint: Any, token: str) -> Any:
+    from dataclasses import replace
+
+    headers = tuple(h for h in endpoint.headers if h[0].lower() != "authorization")
+    return replace(endpoint, headers=(*headers, ("Authorization", f"Bearer {token}")))
+
+
+def build_jobs(target: str, options: dict[str, Any], explicit: set[str]) -> list[Job]:
+    """Validate the target and options into jobs, or raise InputError (nothing is sent)."""
+    if options.get("duration") is not None and not isinstance(options["duration"], float):
+        options["duration"] = parse_duration(options["duration"])
+    if is_url(target):
+        return [url_job(target, options)]
+    path = Path(target)
+    if path.suffix not in (".py", ".toml"):
+        raise InputError(
+            f"don't know how to run {target!r}: give an http(s):// URL, a scenario .py file "
+            "or a scenarios .toml file"
+        )
+    if not path.is_file():
+        raise InputError(f"{target}: no such file")
+    return file_jobs(path, options, explicit)

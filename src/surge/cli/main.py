@@ -1,0 +1,98 @@
+"""The `surge` command line: the composition root that wires every stage together."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+from rich.console import Console
+
+from surge.cli.config import ConfigError, load_config
+from surge.cli.exit_codes import ExitCode
+from surge.cli.jobs import InputError, build_jobs
+from surge.cli.options import RUN_OPTIONS, click_options
+from surge.cli.outputs import run_jobs
+from surge.version import __version__
+
+
+def _error(message: str) -> None:
+    Console(stderr=True, highlight=False).print(f"[bold red]surge: error:[/] {message}")
+
+
+class _Group(click.Group):
+    """Loads `[tool.surge]` from pyproject.toml into the commands' defaults before parsing."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            _, values = load_config(Path.cwd())
+        except ConfigError as exc:
+            _error(str(exc))
+            sys.exit(ExitCode.USAGE)
+        extra.setdefault("default_map", {"run": values} if values else {})
+        return super().make_context(info_name, args, parent, **extra)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="surge")
+def cli() -> None:
+    """surge: load tests and benchmarks for web backends, with honest numbers."""
+
+
+def explicit_options(ctx: click.Context) -> set[str]:
+    """Options the user set with a flag or environment variable (not file or default)."""
+    given = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
+    return {name for name in ctx.params if ctx.get_parameter_source(name) in given}
+
+
+@cli.command("run")
+@click.argument("target")
+@click_options(RUN_OPTIONS)
+@click.pass_context
+def run_cmd(ctx: click.Context, /, target: str, **options: Any) -> None:
+    """Load-test TARGET: an http(s):// URL, a scenario .py file, or a scenarios .toml file."""
+    console = Console(highlight=False)
+    try:
+        jobs = build_jobs(target, dict(options), explicit_options(ctx))
+    except InputError as exc:
+        _error(str(exc))
+        sys.exit(ExitCode.USAGE)
+    sys.exit(run_jobs(jobs, options, console))
+
+
+@cli.command("demo")
+@click.option(
+    "--serve", is_flag=True, help="Only start the demo API and keep it up (Ctrl-C stops)."
+)
+@click.option("--port", type=int, default=0, help="Port for the demo API (default: a free one).")
+@click.option("-u", "--users", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("-d", "--duration", default="20s", show_default=True, help="Run length.")
+@click.option(
+    "--out",
+    type=click.Path(),
+    default="surge-demo.json",
+    show_default=True,
+    help="Where to write the JSON result.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No live view.")
+def demo_cmd(serve: bool, port: int, users: int, duration: str, out: str, quiet: bool) -> None:
+    """Start the bundled sample API and load-test it with the bundled scenario."""
+    from surge.cli.demo import run_demo
+
+    sys.exit(run_demo(serve=serve, port=port, users=users, duration=duration, out=out, quiet=quiet))
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        sys.exit(ExitCode.INTERRUPTED)

@@ -1,0 +1,187 @@
+"""The option table: one list feeding CLI flags, SURGE_* environment variables and the
+`[tool.surge]` section of pyproject.toml, so the three never drift apart.
+
+Precedence: flag > environment variable > scenario file (TOML scenarios) > pyproject.toml > default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+
+from surge.schedule.durations import parse_duration
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DurationType(click.ParamType[float]):
+    """`30s`, `2m`, `1h30m`, `500ms` or plain seconds, parsed to float seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, float):
+            return value
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class HeaderType(click.ParamType[str]):
+    """`Name: value`; several in one environment variable are separated by newlines."""
+
+    name = "header"
+    envvar_list_splitter = "\n"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        if ":" not in text or not text.split(":", 1)[0].strip():
+            self.fail(f"{text!r} is not a header; use 'Name: value'", param, ctx)
+        return text
+
+
+DURATION = DurationType()
+HEADER = HeaderType()
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One option of `surge run`: its flags, type, default and help."""
+
+    name: str
+    flags: tuple[str, ...]
+    help: str
+    type: Any = str
+    default: Any = None
+    multiple: bool = False
+    is_flag: bool = False
+    secret: bool = False
+    metavar: str | None = None
+
+    @property
+    def env(self) -> str:
+        return "SURGE_" + self.name.upper()
+
+    @property
+    def config_key(self) -> str:
+        return self.name.replace("_", "-")
+
+
+RUN_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("users", ("-u", "--users"), "Concurrent virtual users.", click.IntRange(min=1), 10),
+    OptionSpec(
+        "duration",
+        ("-d", "--duration"),
+        "How long to run (30s, 2m, 1h). Default 10s unless -n is given.",
+        DURATION,
+    ),
+    OptionSpec(
+        "requests_per_user",
+        ("-n", "--requests-per-user"),
+        "Stop each user after N requests (task iterations in scripted mode).",
+        click.IntRange(min=1),
+        metavar="N",
+    ),
+    OptionSpec(
+        "ramp_up",
+        ("--ramp-up",),
+        "Seconds over which users start, evenly spread.",
+        DURATION,
+        0.0,
+        metavar="SECONDS",
+    ),
+    OptionSpec(
+        "think_time",
+        ("--think-time",),
+        "Pause after each request (scripted: when the class has no wait_time).",
+        DURATION,
+        0.0,
+        metavar="SECONDS",
+    ),
+    OptionSpec("method", ("-X", "--method"), "HTTP method (URL mode).", str, "GET"),
+    OptionSpec(
+        "header",
+        ("-H", "--header"),
+        "Request header 'Name: value' (repeatable).",
+        HEADER,
+        (),
+        multiple=True,
+        secret=True,
+    ),
+    OptionSpec("body", ("--body",), "Request body text (URL mode).", str),
+    OptionSpec("json", ("--json",), "Request body as JSON; sets Content-Type (URL mode).", str),
+    OptionSpec(
+        "auth_token",
+        ("--auth-token",),
+        "Bearer token sent as Authorization header.",
+        str,
+        secret=True,
+        metavar="TOKEN",
+    ),
+    OptionSpec("host", ("--host",), "Base URL for scripted scenarios (overrides the class).", str),
+    OptionSpec("name", ("--name",), "Run name (default: from the target or scenario).", str),
+    OptionSpec(
+        "timeout", ("--timeout",), "Connect, read and total timeout per request.", DURATION, 30.0
+    ),
+    OptionSpec(
+        "graceful_stop",
+        ("--graceful-stop",),
+        "At the end, how long in-flight requests may still finish.",
+        DURATION,
+        5.0,
+    ),
+    OptionSpec(
+        "insecure",
+        ("--insecure",),
+        "Skip TLS certificate verification (recorded).",
+        bool,
+        False,
+        is_flag=True,
+    ),
+    OptionSpec(
+        "out", ("--out",), "Write the JSON result document to FILE.", click.Path(), metavar="FILE"
+    ),
+    OptionSpec(
+        "csv", ("--csv",), "Write PREFIX_stats.csv and PREFIX_history.csv.", str, metavar="PREFIX"
+    ),
+    OptionSpec(
+        "quiet",
+        ("-q", "--quiet"),
+        "No live view (for CI logs); the summary still prints.",
+        bool,
+        False,
+        is_flag=True,
+    ),
+)
+
+BY_NAME = {spec.name: spec for spec in RUN_OPTIONS}
+BY_CONFIG_KEY = {spec.config_key: spec for spec in RUN_OPTIONS} | {
+    spec.name: spec for spec in RUN_OPTIONS
+}
+
+
+def click_options(specs: tuple[OptionSpec, ...]) -> Callable[[F], F]:
+    """Decorate a click command with one option per spec, each with its SURGE_* variable."""
+
+    def decorate(func: F) -> F:
+        for spec in reversed(specs):
+            kwargs: dict[str, Any] = {
+                "help": spec.help,
+                "envvar": spec.env,
+                "show_envvar": True,
+                "metavar": spec.metavar,
+            }
+            if spec.is_flag:
+                kwargs.update(is_flag=True, default=spec.default)
+            else:
+                kwargs.update(type=spec.type, default=spec.default, multiple=spec.multiple)
+                if spec.default not in (None, (), False):
+                    kwargs["show_default"] = True
+            func = click.option(*spec.flags, spec.name, **kwargs)(func)
+        return func
+
+    return decorate

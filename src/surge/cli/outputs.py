@@ -1,0 +1,77 @@
+"""Running the jobs one after another, printing summaries and writing result files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from surge.cli.execute import Job, execute
+from surge.cli.exit_codes import ExitCode, for_signal
+from surge.metrics import RunResult
+from surge.report import print_summary, write_csv, write_results_json
+
+
+def write_outputs(results: Sequence[RunResult], options: dict[str, Any], console: Console) -> None:
+    """--out JSON and --csv files; a write error is reported, never swallowed."""
+    if options.get("out"):
+        path = Path(options["out"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as fp:
+            write_results_json(results, fp)
+        console.print(f"JSON result written to {path}")
+    if options.get("csv"):
+        prefix = str(options["csv"])
+        for result in results:
+            scenario_prefix = prefix if len(results) == 1 else f"{prefix}_{result.meta.name}"
+            for written in write_csv(result, scenario_prefix):
+                console.print(f"CSV written to {written}")
+
+
+def exit_code(results: Sequence[RunResult], signal_name: str | None) -> ExitCode:
+    interrupted = for_signal(signal_name)
+    if interrupted is not None:
+        return interrupted
+    if any(r.total.requests > 0 and r.total.successes == 0 for r in results) or any(
+        r.total.requests == 0 for r in results
+    ):
+        return ExitCode.NO_SUCCESS
+    return ExitCode.OK
+
+
+def _no_success_hint(result: RunResult) -> str:
+    errors = dict(result.total.errors)
+    if not errors:
+        return f"{result.meta.name}: no request completed"
+    top = max(errors, key=lambda k: errors[k])
+    return (
+        f"{result.meta.name}: no request succeeded ({result.total.failures:,} failed, "
+        f"mostly {top}) against {result.meta.target} — is the server up and the URL right?"
+    )
+
+
+def run_jobs(jobs: Sequence[Job], options: dict[str, Any], console: Console) -> int:
+    """Run each job in order (stopping after a signal), then print and write everything."""
+    results: list[RunResult] = []
+    signal_name: str | None = None
+    for job in jobs:
+        if len(jobs) > 1:
+            console.rule(f"scenario {job.name}")
+        console.print(
+            f"surge {job.mode} run [bold]{job.name}[/]: {job.plan.describe()} against {job.target}"
+        )
+        result, outcome = execute(job, console, quiet=bool(options.get("quiet")))
+        results.append(result)
+        print_summary(result, console)
+        if outcome.aborted:
+            signal_name = outcome.abort_reason
+            break
+    write_outputs(results, options, console)
+    code = exit_code(results, signal_name)
+    if code is ExitCode.NO_SUCCESS:
+        for result in results:
+            if result.total.successes == 0:
+                console.print(f"[bold red]{_no_success_hint(result)}[/]")
+    return int(code)

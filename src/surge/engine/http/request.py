@@ -1,0 +1,129 @@
+"""Request serialisation: URLs to origins and targets, headers and bodies to wire bytes."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from surge.engine.http.classify import InvalidUrlError
+
+USER_AGENT = "surge/0.1"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a connection goes: scheme, host and port (the keep-alive pool key)."""
+
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.port == _DEFAULT_PORTS[self.scheme]:
+            return host
+        return f"{host}:{self.port}"
+
+
+def split_url(url: str) -> tuple[Origin, str]:
+    """The origin and request target (path + query) of an absolute http(s) URL."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise InvalidUrlError(f"unsupported URL scheme in {url!r}: use http:// or https://")
+    if not parts.hostname:
+        raise InvalidUrlError(f"URL has no host: {url!r}")
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError as exc:
+        raise InvalidUrlError(f"invalid port in URL {url!r}") from exc
+    target = parts.path or "/"
+    if parts.query:
+        target = f"{target}?{parts.query}"
+    return Origin(scheme, parts.hostname, port), target
+
+
+def add_params(url: str, params: Mapping[str, Any] | None) -> str:
+    """The URL with `params` appended to its query string (lists repeat the key)."""
+    if not params:
+        return url
+    query = urlencode(list(_param_pairs(params)))
+    base, _, fragment = url.partition("#")
+    sep = "&" if "?" in base else "?"
+    joined = f"{base}{sep}{query}" if not base.endswith(("?", "&")) else f"{base}{query}"
+    return f"{joined}#{fragment}" if fragment else joined
+
+
+def _param_pairs(params: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    for key, value in params.items():
+        values = value if isinstance(value, list | tuple) else (value,)
+        for item in values:
+            if item is not None:
+                yield str(key), _param_text(item)
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def encode_body(
+    json: Any = None, data: bytes | str | Mapping[str, Any] | None = None
+) -> tuple[bytes | None, str | None]:
+    """The body bytes and the Content-Type they imply (None when the caller gave raw bytes)."""
+    if json is not None:
+        if data is not None:
+            raise ValueError("pass either json= or data=, not both")
+        text = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False)
+        return text.encode(), "application/json"
+    if data is None:
+        return None, None
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data), None
+    if isinstance(data, str):
+        return data.encode(), "text/plain; charset=utf-8"
+    return urlencode(list(_param_pairs(data))).encode(), "application/x-www-form-urlencoded"
+
+
+def build_request(
+    method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes | None
+) -> bytes:
+    """The complete request bytes. `headers` must already include Host; Content-Length is added."""
+    lines = [f"{method} {target} HTTP/1.1"]
+    for name, value in headers:
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
+            raise ValueError(f"invalid HTTP header {name!r}: names and values must be one line")
+        lines.append(f"{name}: {value}")
+    if body is not None or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body) if body else 0}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + body if body else head
+
+
+def merge_headers(*layers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Header layers merged case-insensitively: a later layer replaces an earlier one."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer:
+            merged[name.lower()] = (name, value)
+    return [pair for key, pair in merged.items() if key != "content-length"]
+
+
+def static_request(
+    method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes | None
+) -> tuple[Origin, bytes]:
+    """The origin and pre-serialised bytes of a request that never changes (URL mode)."""
+    origin, target = split_url(url)
+    defaults = [("Host", origin.host_header), ("User-Agent", USER_AGENT), ("Accept", "*/*")]
+    method = method.upper()
+    return origin, build_request(method, target, merge_headers(defaults, headers), body)

@@ -1,0 +1,159 @@
+"""What a scripted request returns: status, headers, a lazily decoded body, and any error."""
+
+from __future__ import annotations
+
+import datetime
+import json as jsonlib
+import zlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from surge.metrics.errors import ErrorKind
+
+
+class HttpStatusError(Exception):
+    """Raised by `HttpResponse.raise_for_status()` for a failed response."""
+
+    def __init__(self, message: str, response: HttpResponse) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+class Headers(Mapping[str, str]):
+    """Response headers: case-insensitive lookup; repeated headers joined with ", "."""
+
+    __slots__ = ("_map", "raw")
+
+    def __init__(self, raw: list[tuple[str, str]]) -> None:
+        self.raw = raw
+        self._map: dict[str, tuple[str, str]] = {}
+        for name, value in raw:
+            key = name.lower()
+            found = self._map.get(key)
+            self._map[key] = (found[0], f"{found[1]}, {value}") if found else (name, value)
+
+    def __getitem__(self, key: str) -> str:
+        return self._map[key.lower()][1]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._map
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._map.values())
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def get_all(self, key: str) -> list[str]:
+        """Every value of a repeated header (e.g. Set-Cookie), in order."""
+        lowered = key.lower()
+        return [value for name, value in self.raw if name.lower() == lowered]
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self._map.values())!r})"
+
+
+_EMPTY_HEADERS = Headers([])
+
+
+def decode_body(raw: bytes, encoding: str) -> bytes:
+    """The body with its Content-Encoding (gzip, deflate, or a chain of them) undone."""
+    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
+        if coding in ("gzip", "x-gzip"):
+            raw = zlib.decompress(raw, wbits=zlib.MAX_WBITS | 16)
+        elif coding == "deflate":
+            try:
+                raw = zlib.decompress(raw)
+            except zlib.error:
+                raw = zlib.decompress(raw, wbits=-zlib.MAX_WBITS)
+        elif coding != "identity":
+            raise ValueError(f"unsupported Content-Encoding {coding!r}")
+    return raw
+
+
+def _charset(content_type: str) -> str:
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+class HttpResponse:
+    """One (possibly redirected) request's outcome. Transport errors set `error`, never raise."""
+
+    __slots__ = (
+        "_chunks",
+        "_content",
+        "elapsed_ns",
+        "error_kind",
+        "error_message",
+        "headers",
+        "method",
+        "status",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        status: int,
+        headers: Headers | None,
+        chunks: list[bytes],
+        elapsed_ns: int,
+        error_kind: ErrorKind | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.headers: Headers = headers if headers is not None else _EMPTY_HEADERS
+        self._chunks = chunks
+        self._content: bytes | None = None
+        self.elapsed_ns = elapsed_ns
+        self.error_kind = error_kind
+        self.error_message = error_message
+
+    @property
+    def error(self) -> str | None:
+        """The ErrorKind value when the request failed (HTTP status ≥ 400 included)."""
+        return self.error_kind.value if self.error_kind is not None else None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_kind is None and 0 < self.status < 400
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        return datetime.timedelta(microseconds=self.elapsed_ns // 1000)
+
+    @property
+    def content(self) -> bytes:
+        if self._content is None:
+            raw = b"".join(self._chunks)
+            self._chunks = []
+            encoding = self.headers.get("content-encoding")
+            self._content = decode_body(raw, encoding) if encoding and raw else raw
+        return self._content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(_charset(self.headers.get("content-type", "")), "replace")
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.content)
+
+    def raise_for_status(self) -> None:
+        """Raise HttpStatusError when the request failed (status ≥ 400 or a transport error)."""
+        if self.error_kind is None and self.status < 400:
+            return
+        if self.status >= 400:
+            message = f"HTTP {self.status} for {self.method} {self.url}"
+        else:
+            message = f"{self.error}: {self.error_message} ({self.method} {self.url})"
+        raise HttpStatusError(message, self)
+
+    def __repr__(self) -> str:
+        state = f"error={self.error!r}" if self.error_kind is not None else "ok"
+        return f"<HttpResponse {self.method} {self.url} {self.status} {state}>"

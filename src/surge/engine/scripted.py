@@ -1,0 +1,173 @@
+"""Scripted mode: each virtual user is a coroutine running its class's weighted tasks in a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import random
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from surge.engine.http import ClientConfig, Session
+from surge.metrics.errors import ErrorKind
+from surge.metrics.recorder import Recorder
+from surge.scenario.user import TaskSpec, User, tasks_of
+from surge.scenario.wait import ConstantWait, WaitTime
+from surge.schedule.plan import Plan
+
+SCRIPT_METHOD = "SCRIPT"
+
+
+class _Crew:
+    """Shared state of the users of one run: the stop signal and the active-user count."""
+
+    def __init__(self, stop: asyncio.Event, on_active_change: Callable[[int], None] | None) -> None:
+        self.stop = stop
+        self.active = 0
+        self._notify = on_active_change
+        self._reported: set[str] = set()
+
+    def change_active(self, delta: int) -> None:
+        self.active += delta
+        if self._notify is not None:
+            self._notify(self.active)
+
+    def report_once(self, where: str, exc: BaseException) -> None:
+        """Print a script error's traceback the first time it happens at `where`."""
+        if where in self._reported:
+            return
+        self._reported.add(where)
+        text = "".join(traceback.format_exception(exc))
+        print(
+            f"surge: error in {where} (later ones are counted, not printed):\n{text}",
+            file=sys.stderr,
+        )
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds` unless the run stops first; True when the run stopped."""
+    if seconds <= 0:
+        return stop.is_set()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
+
+
+def _choose(tasks: Sequence[TaskSpec]) -> Callable[[random.Random], TaskSpec]:
+    cumulative = list(itertools.accumulate(t.weight for t in tasks))
+    total = cumulative[-1]
+    if len(tasks) == 1:
+        only = tasks[0]
+        return lambda rng: only
+    from bisect import bisect_right
+
+    return lambda rng: tasks[bisect_right(cumulative, rng.random() * total)]
+
+
+async def _call(
+    user: User, where: str, func: Callable[[], Awaitable[object]], rec: Recorder, crew: _Crew
+) -> None:
+    """Run a user hook or task; a script exception is recorded as a SCRIPT error, not raised."""
+    t0 = time.perf_counter_ns()
+    try:
+        await func()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a bug in the user's script must not end the run
+        elapsed_us = (time.perf_counter_ns() - t0) // 1000
+        message = f"{type(exc).__name__}: {exc}"
+        rec.endpoint(SCRIPT_METHOD, where).fail(elapsed_us, ErrorKind.SCRIPT, 0, 0, message)
+        crew.report_once(where, exc)
+
+
+async def _run_user(
+    index: int,
+    cls: type[User],
+    plan: Plan,
+    base_url: str,
+    rec: Recorder,
+    config: ClientConfig,
+    crew: _Crew,
+    seed: int | None,
+) -> None:
+    if await _pause(crew.stop, plan.start_offsets_s[index]):
+        return
+    session = Session(base_url, rec, config)
+    user = cls(session, user_id=index)
+    rng = random.Random(None if seed is None else seed + index)
+    tasks = tasks_of(cls)
+    choose = _choose(tasks)
+    wait: WaitTime = cls.wait_time or ConstantWait(plan.think_time_s)
+    name = cls.__name__
+    crew.change_active(+1)
+    try:
+        await _call(user, f"{name}.on_start", user.on_start, rec, crew)
+        done = 0
+        while not crew.stop.is_set():
+            task = choose(rng)
+            t0 = time.perf_counter()
+            await _call(user, f"{name}.{task.name}", functools.partial(task.func, user), rec, crew)
+            done += 1
+            if plan.requests_per_user is not None and done >= plan.requests_per_user:
+                break
+            if await _pause(crew.stop, wait.next_wait_s(time.perf_counter() - t0, rng)):
+                break
+        await _call(user, f"{name}.on_stop", user.on_stop, rec, crew)
+    finally:
+        crew.change_active(-1)
+        await session.close()
+
+
+async def run_script_users(
+    classes: Sequence[type[User]],
+    plan: Plan,
+    *,
+    base_url: str,
+    recorder: Recorder,
+    config: ClientConfig,
+    stop: asyncio.Event,
+    graceful_stop_s: float = 5.0,
+    on_active_change: Callable[[int], None] | None = None,
+    seed: int | None = None,
+) -> None:
+    """Run the plan's users until the duration ends, every user is done, or `stop` is set.
+
+    In scripted mode `requests_per_user` counts task iterations: a task that makes three requests
+    is one iteration. Users still inside a task when the run stops get `graceful_stop_s` to finish
+    it; then they are cancelled and their in-flight request is counted as incomplete.
+    """
+    crew = _Crew(stop, on_active_change)
+    users = [
+        asyncio.ensure_future(
+            _run_user(
+                i, classes[plan.user_classes[i]], plan, base_url, recorder, config, crew, seed
+            )
+        )
+        for i in range(plan.users)
+    ]
+    everyone: asyncio.Future[Any] = asyncio.gather(*users)
+    stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+    try:
+        timeout = plan.duration_s
+        done, _ = await asyncio.wait(
+            {everyone, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if everyone not in done:
+            stop.set()
+            finished, _ = await asyncio.wait({everyone}, timeout=graceful_stop_s)
+            if everyone not in finished:
+                for user_task in users:
+                    user_task.cancel()
+                await asyncio.gather(*users, return_exceptions=True)
+        with contextlib.suppress(asyncio.CancelledError):
+            await everyone
+    finally:
+        stopper.cancel()
+        for user_task in users:
+            user_task.cancel()
+        await asyncio.gather(*users, return_exceptions=True)

@@ -1,0 +1,422 @@
+"""URL mode: the fast path of `surge run URL`.
+
+No coroutine and no future per request. Each virtual user is a callback-driven state machine on
+one keep-alive connection: when httptools reports a complete response, the user records it and
+writes the next pre-serialised request from inside the callback (or arms a think-time timer).
+A coroutine per user exists only to pace the start (ramp-up), connect and reconnect; timeouts are
+enforced by one watchdog task that scans every user a few times per read timeout.
+
+A request is issued when its user starts it (before connecting, when a connection is needed):
+its latency includes any connect time, and it is accounted exactly once as ok, fail or
+incomplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import sys
+from collections.abc import Callable, Sequence
+from time import perf_counter_ns
+from typing import Any, cast
+
+import httptools
+
+from surge.engine.http.classify import (
+    ConnectionClosedError,
+    RequestTimeoutError,
+    classify_error,
+    describe_error,
+)
+from surge.engine.http.config import ClientConfig
+from surge.engine.http.request import Origin, static_request
+from surge.engine.http.tls import client_ssl_context
+from surge.metrics.errors import ErrorKind
+from surge.metrics.recorder import EndpointRecorder, Recorder
+from surge.scenario.spec import EndpointSpec
+
+_BACKOFF_MIN_S = 0.01
+_BACKOFF_MAX_S = 0.1
+_TICKS_PER_TIMEOUT = 20
+_TICK_MIN_S = 0.005
+_TICK_MAX_S = 0.25
+_NO_LIMIT = sys.maxsize
+
+# How a connection ended, as seen by its user's coroutine.
+_FINISHED = 0  # the user has issued all it may: stop
+_RECONNECT = 1  # the server closed keep-alive (or the idle connection): reconnect now
+_RETRY = 2  # the server closed a reused idle connection under our request: resend it once
+_ERROR = 3  # a recorded failure: back off, reconnect, continue
+
+
+class _Run:
+    """What every user of one run shares."""
+
+    __slots__ = (
+        "endpoint",
+        "loop",
+        "on_active_change",
+        "origin",
+        "request",
+        "ssl_ctx",
+        "started",
+        "think_time_s",
+        "timeout_s",
+    )
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        origin: Origin,
+        request: bytes,
+        endpoint: EndpointRecorder,
+        config: ClientConfig,
+        think_time_s: float,
+        on_active_change: Callable[[int], None] | None,
+    ) -> None:
+        self.loop = loop
+        self.origin = origin
+        self.request = request
+        self.endpoint = endpoint
+        self.ssl_ctx: ssl.SSLContext | None = (
+            client_ssl_context(config.insecure, config.ca_file) if origin.tls else None
+        )
+        self.timeout_s = config.connect_timeout_s
+        self.think_time_s = think_time_s
+        self.on_active_change = on_active_change
+        self.started = 0
+
+    def active_changed(self, delta: int) -> None:
+        self.started += delta
+        if self.on_active_change is not None:
+            self.on_active_change(self.started)
+
+
+class _User:
+    """One virtual user's state across its connections. `t0` is non-zero while in flight."""
+
+    __slots__ = (
+        "conn",
+        "fail",
+        "issued",
+        "limit",
+        "ok",
+        "t0",
+        "task",
+        "think_handle",
+        "tick_ns",
+        "tick_rx",
+        "tick_t0",
+    )
+
+    def __init__(self, endpoint: EndpointRecorder, limit: int) -> None:
+        self.ok = endpoint.ok
+        self.fail = endpoint.fail
+        self.limit = limit
+        self.issued = 0
+        self.t0 = 0
+        self.conn: _Conn | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.think_handle: asyncio.TimerHandle | None = None
+        self.tick_t0 = 0
+        self.tick_rx = 0
+        self.tick_ns = 0
+
+    def record_error(self, exc: BaseException, now_ns: int, nbytes: int = 0) -> None:
+        if self.t0:
+            latency_us = (now_ns - self.t0) // 1000
+            self.t0 = 0
+            self.fail(latency_us, classify_error(exc), 0, nbytes, describe_error(exc))
+
+
+class _Conn(asyncio.Protocol):
+    """One connection of one user. Only the httptools callbacks it needs are defined."""
+
+    __slots__ = (
+        "dead",
+        "done",
+        "loop",
+        "parser",
+        "request",
+        "reused",
+        "rx",
+        "think_s",
+        "transport",
+        "user",
+        "write",
+    )
+
+    def __init__(self, run: _Run, user: _User) -> None:
+        self.user = user
+        self.loop = run.loop
+        self.request = run.request
+        self.think_s = run.think_time_s
+        self.parser = httptools.HttpResponseParser(self)
+        self.done: asyncio.Future[int] = run.loop.create_future()
+        self.transport: asyncio.Transport | None = None
+        self.write: Callable[[bytes], None] | None = None
+        self.rx = 0
+        self.reused = False
+        self.dead = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, transport)  # uvloop transports are not subclasses
+        self.transport = transport
+        self.write = write = transport.write
+        write(self.request)  # the user's pending request (issued before connecting)
+
+    def data_received(self, data: bytes) -> None:
+        self.rx += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self.fail(exc)
+
+    def on_message_complete(self) -> None:
+        t1 = perf_counter_ns()
+        user = self.user
+        status = self.parser.get_status_code()
+        if status < 400:
+            user.ok((t1 - user.t0) // 1000, status, self.rx)
+        else:
+            kind = ErrorKind.HTTP_STATUS
+            user.fail((t1 - user.t0) // 1000, kind, status, self.rx, f"HTTP {status}")
+        self.rx = 0
+        self.reused = True
+        if user.issued >= user.limit:
+            user.t0 = 0
+            self.finish(_FINISHED)
+        elif not self.parser.should_keep_alive():
+            user.t0 = 0
+            self.finish(_RECONNECT)
+        elif self.think_s:
+            user.t0 = 0
+            user.think_handle = self.loop.call_later(self.think_s, self.send_next)
+        else:
+            user.issued += 1
+            user.t0 = perf_counter_ns()
+            self.write(self.request)  # type: ignore[misc]
+
+    def send_next(self) -> None:
+        """The think time is over: issue the next request on this connection."""
+        user = self.user
+        user.think_handle = None
+        if self.dead:
+            return
+        if user.issued >= user.limit:
+            self.finish(_FINISHED)
+            return
+        user.issued += 1
+        user.t0 = perf_counter_ns()
+        self.write(self.request)  # type: ignore[misc]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.dead:
+            return
+        user = self.user
+        if not user.t0:  # the server closed an idle keep-alive connection
+            self.finish(_RECONNECT)
+        elif self.reused and not self.rx and (exc is None or isinstance(exc, ConnectionError)):
+            self.finish(_RETRY)  # stale keep-alive race: resend once on a fresh connection
+        else:
+            lost = (
+                exc
+                if exc is not None
+                else ConnectionClosedError(
+                    "connection closed mid-response"
+                    if self.rx
+                    else "connection closed before response"
+                )
+            )
+            user.record_error(lost, perf_counter_ns(), self.rx)
+            self.finish(_ERROR)
+
+    def fail(self, exc: BaseException) -> None:
+        """Record `exc` against the request in flight and drop the connection."""
+        self.user.record_error(exc, perf_counter_ns(), self.rx)
+        self.finish(_ERROR)
+
+    def finish(self, how: int) -> None:
+        if not self.dead:
+            self.dead = True
+            handle = self.user.think_handle
+            if handle is not None:
+                handle.cancel()
+                self.user.think_handle = None
+            if self.transport is not None:
+                if how == _ERROR:
+                    self.transport.abort()
+                else:
+                    self.transport.close()
+        if not self.done.done():
+            self.done.set_result(how)
+
+
+class _HeadConn(_Conn):
+    """HEAD responses announce a body they do not carry: complete on the headers."""
+
+    __slots__ = ("reset_parser",)
+
+    def data_received(self, data: bytes) -> None:
+        self.reset_parser = False
+        super().data_received(data)
+        if self.reset_parser:
+            self.parser = httptools.HttpResponseParser(self)
+
+    def on_headers_complete(self) -> None:
+        self.reset_parser = True
+        super().on_message_complete()
+
+    def on_message_complete(self) -> None:
+        pass
+
+
+async def _connect(run: _Run, user: _User, conn: _Conn) -> None:
+    origin = run.origin
+    try:
+        async with asyncio.timeout(run.timeout_s):
+            await run.loop.create_connection(
+                lambda: conn,
+                origin.host,
+                origin.port,
+                ssl=run.ssl_ctx,
+                server_hostname=origin.host if run.ssl_ctx is not None else None,
+            )
+    except TimeoutError as exc:
+        raise RequestTimeoutError(f"connect timeout after {run.timeout_s:.3g} s") from exc
+
+
+async def _user_main(run: _Run, user: _User, start_offset_s: float) -> None:
+    """Start (after the ramp-up offset), connect, and reconnect after errors until done."""
+    if start_offset_s > 0:
+        await asyncio.sleep(start_offset_s)
+    if user.issued >= user.limit:
+        return
+    run.active_changed(+1)
+    backoff_s = _BACKOFF_MIN_S
+    try:
+        while True:
+            if not user.t0:  # else: a request to resend (stale keep-alive retry)
+                if user.issued >= user.limit:
+                    return
+                user.issued += 1
+                user.t0 = perf_counter_ns()
+            conn = user.conn = (_HeadConn if run.request.startswith(b"HEAD ") else _Conn)(run, user)
+            try:
+                await _connect(run, user, conn)
+            except Exception as exc:  # every connect failure is recorded, never raised
+                user.record_error(exc, perf_counter_ns())
+                how = _ERROR
+            else:
+                how = await conn.done
+            if how == _FINISHED:
+                return
+            if how == _ERROR:
+                backoff_s = _BACKOFF_MIN_S if conn.reused else min(backoff_s * 2, _BACKOFF_MAX_S)
+                await asyncio.sleep(backoff_s)
+    finally:
+        conn_left = user.conn
+        user.conn = None
+        if conn_left is not None and not conn_left.dead:
+            conn_left.finish(_ERROR)
+        run.active_changed(-1)
+
+
+def _watch_step(users: Sequence[_User], read_ns: int, total_ns: int) -> None:
+    """Fail every in-flight request whose total time or read gap is over its timeout."""
+    now = perf_counter_ns()
+    for user in users:
+        t0 = user.t0
+        if not t0:
+            continue
+        conn = user.conn
+        if conn is None or conn.transport is None or conn.dead:
+            continue  # connecting: the connect timeout applies
+        if now - t0 >= total_ns:
+            conn.fail(RequestTimeoutError("total timeout: response not complete in time"))
+        elif t0 != user.tick_t0:  # a new request since the last look: no byte since t0
+            user.tick_t0 = t0
+            user.tick_rx = conn.rx
+            user.tick_ns = t0 if not conn.rx else now
+        elif conn.rx != user.tick_rx:
+            user.tick_rx = conn.rx
+            user.tick_ns = now
+        elif now - user.tick_ns >= read_ns:
+            conn.fail(RequestTimeoutError(f"read timeout: no data for {read_ns / 1e9:.3g} s"))
+
+
+async def _watchdog(users: Sequence[_User], config: ClientConfig) -> None:
+    shortest_s = min(config.read_timeout_s, config.total_timeout_s)
+    tick_s = min(max(shortest_s / _TICKS_PER_TIMEOUT, _TICK_MIN_S), _TICK_MAX_S)
+    read_ns = int(config.read_timeout_s * 1e9)
+    total_ns = int(config.total_timeout_s * 1e9)
+    while True:
+        await asyncio.sleep(tick_s)
+        _watch_step(users, read_ns, total_ns)
+
+
+def _stop_issuing(users: Sequence[_User]) -> None:
+    """No user issues another request; users with nothing in flight end now."""
+    for user in users:
+        user.limit = 0
+        if not user.t0 and user.task is not None:
+            user.task.cancel()
+
+
+def _abandon(users: Sequence[_User], endpoint: EndpointRecorder) -> None:
+    """The grace period is over: count what is still in flight as incomplete and drop it."""
+    for user in users:
+        if user.t0:
+            user.t0 = 0
+            endpoint.incomplete()
+        if user.task is not None:
+            user.task.cancel()
+
+
+async def run_url_users(
+    spec: EndpointSpec,
+    *,
+    users: int,
+    start_offsets_s: Sequence[float],
+    duration_s: float | None,
+    requests_per_user: int | None,
+    think_time_s: float,
+    recorder: Recorder,
+    config: ClientConfig,
+    stop: asyncio.Event,
+    graceful_stop_s: float = 5.0,
+    on_active_change: Callable[[int], None] | None = None,
+) -> None:
+    """Run `users` virtual users repeating `spec` until each is done; see the module docstring.
+
+    Raises ValueError (before any traffic) for an invalid URL or inconsistent arguments.
+    """
+    if len(start_offsets_s) < users:
+        raise ValueError(f"start_offsets_s has {len(start_offsets_s)} entries for {users} users")
+    loop = asyncio.get_running_loop()
+    origin, request = static_request(spec.method, spec.url, spec.headers, spec.body)
+    endpoint = recorder.endpoint(spec.method.upper(), spec.endpoint_name)
+    run = _Run(loop, origin, request, endpoint, config, think_time_s, on_active_change)
+    limit = requests_per_user if requests_per_user is not None else _NO_LIMIT
+    crew = [_User(endpoint, limit) for _ in range(users)]
+    for user, offset_s in zip(crew, start_offsets_s, strict=False):
+        user.task = loop.create_task(_user_main(run, user, offset_s))
+    everyone = asyncio.gather(*(u.task for u in crew if u.task), return_exceptions=True)
+    watchdog = loop.create_task(_watchdog(crew, config))
+    stopper = loop.create_task(stop.wait())
+    try:
+        first: set[asyncio.Future[Any]] = {everyone, stopper}
+        await asyncio.wait(first, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED)
+        if not everyone.done():
+            _stop_issuing(crew)
+            await asyncio.wait({everyone}, timeout=graceful_stop_s)
+        if not everyone.done():
+            _abandon(crew, endpoint)
+        await everyone
+    finally:
+        watchdog.cancel()
+        stopper.cancel()
+        for user in crew:
+            if user.task is not None and not user.task.done():
+                user.task.cancel()
+        await asyncio.gather(watchdog, stopper, everyone, return_exceptions=True)

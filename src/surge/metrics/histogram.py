@@ -1,0 +1,224 @@
+"""Log-linear latency histograms with the HdrHistogram layout (3 significant digits).
+
+Values are integer microseconds from 1 µs to 2**32 µs (about 71.6 minutes). The bucket layout is
+exactly HdrHistogram's for `lowest=1, highest=2**32, significant_figures=3`, so counts arrays
+convert one-to-one and `encode()` produces the standard compressed HDR V2 encoding (base64) that
+any HdrHistogram implementation decodes.
+
+Recording is an index computation plus a list increment (see `index_of`); the frozen `Histogram`
+value is a sparse copy (non-zero buckets only) that merges by adding counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+LOWEST_US = 1
+HIGHEST_US = 2**32
+SIGNIFICANT_FIGURES = 3
+
+SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10  # HDR: ceil(log2(2 * 10**3)) - 1
+SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE  # 1024
+SUB_BUCKET_MASK = (SUB_BUCKET_HALF_COUNT << 1) - 1  # 2047
+_SHIFT = SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1  # 11
+BUCKET_COUNT = 23  # HdrHistogram's bucket count for highest=2**32 with 2048 sub-buckets
+COUNTS_LEN = (BUCKET_COUNT + 1) * SUB_BUCKET_HALF_COUNT  # 24576
+
+PERCENTILES: tuple[tuple[str, float], ...] = (
+    ("p50", 50.0),
+    ("p75", 75.0),
+    ("p90", 90.0),
+    ("p95", 95.0),
+    ("p99", 99.0),
+    ("p999", 99.9),
+    ("p9999", 99.99),
+)
+
+IntArray = npt.NDArray[np.int64]
+
+
+def index_of(value_us: int) -> int:
+    """The counts index of a value (HDR `counts_index_for`), for 0 <= value_us <= HIGHEST_US."""
+    bucket = (value_us | SUB_BUCKET_MASK).bit_length() - _SHIFT
+    return (bucket << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (value_us >> bucket)
+
+
+def lowest_equivalent(index: int) -> int:
+    """The smallest value that maps to `index`."""
+    bucket = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1
+    sub = (index & (SUB_BUCKET_HALF_COUNT - 1)) + SUB_BUCKET_HALF_COUNT
+    if bucket < 0:
+        sub -= SUB_BUCKET_HALF_COUNT
+        bucket = 0
+    return sub << bucket
+
+
+def highest_equivalent(index: int) -> int:
+    """The largest value that maps to `index` (HDR reports percentiles at this value)."""
+    bucket = max((index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1, 0)
+    return lowest_equivalent(index) + (1 << bucket) - 1
+
+
+def new_counts() -> list[int]:
+    """A zeroed dense counts array for the recording hot path."""
+    return [0] * COUNTS_LEN
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Histogram:
+    """An immutable latency histogram: sparse HDR buckets plus exact count, min, max and sum."""
+
+    indices: IntArray
+    counts: IntArray
+    total: int
+    min_us: int
+    max_us: int
+    sum_us: int
+
+    @staticmethod
+    def empty() -> Histogram:
+        none = np.zeros(0, dtype=np.int64)
+        return Histogram(none, none, 0, 0, 0, 0)
+
+    @staticmethod
+    def from_dense(
+        counts: list[int] | IntArray, min_us: int, max_us: int, sum_us: int
+    ) -> Histogram:
+        dense = np.asarray(counts, dtype=np.int64)
+        indices = np.flatnonzero(dense).astype(np.int64)
+        sparse = dense[indices]
+        return Histogram(indices, sparse, int(sparse.sum()), min_us, max_us, sum_us)
+
+    @staticmethod
+    def from_values(values_us: Iterable[int]) -> Histogram:
+        """Build from raw samples (tests and callable benchmarks; not the request hot path)."""
+        dense = new_counts()
+        lo, hi, total = HIGHEST_US, 0, 0
+        for raw in values_us:
+            v = min(max(int(raw), 0), HIGHEST_US)
+            dense[index_of(v)] += 1
+            lo, hi, total = min(lo, v), max(hi, v), total + v
+        if total == 0 and not any(dense):
+            return Histogram.empty()
+        return Histogram.from_dense(dense, lo, hi, total)
+
+    def dense(self) -> IntArray:
+        out = np.zeros(COUNTS_LEN, dtype=np.int64)
+        out[self.indices] = self.counts
+        return out
+
+    def merge(self, other: Histogram) -> Histogram:
+        """The histogram of both sample sets: bucket counts add, exactly."""
+        return merge_all((self, other))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Histogram):
+            return NotImplemented
+        return (
+            self.total == other.total
+            and self.min_us == other.min_us
+            and self.max_us == other.max_us
+            and self.sum_us == other.sum_us
+            and np.array_equal(self.indices, other.indices)
+            and np.array_equal(self.counts, other.counts)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def mean_us(self) -> float:
+        return self.sum_us / self.total if self.total else 0.0
+
+    def value_at_percentile_us(self, percentile: float) -> int:
+        """HDR semantics: the highest equivalent value of the bucket holding the percentile,
+        clamped to the exact recorded min and max."""
+        if self.total == 0:
+            return 0
+        target = max(1, math.ceil(percentile / 100.0 * self.total - 1e-9))
+        cumulative = np.cumsum(self.counts)
+        pos = int(np.searchsorted(cumulative, target, side="left"))
+        pos = min(pos, len(self.indices) - 1)
+        value = highest_equivalent(int(self.indices[pos]))
+        return min(max(value, self.min_us), self.max_us)
+
+    def stddev_us(self) -> float:
+        """Standard deviation from bucket midpoints (error bounded by the bucket width)."""
+        if self.total == 0:
+            return 0.0
+        lows = np.array([lowest_equivalent(int(i)) for i in self.indices], dtype=np.float64)
+        highs = np.array([highest_equivalent(int(i)) for i in self.indices], dtype=np.float64)
+        mids = (lows + highs) / 2.0
+        weights = self.counts.astype(np.float64)
+        mean = self.mean_us
+        return float(math.sqrt(float(np.sum(weights * (mids - mean) ** 2)) / self.total))
+
+    def summary_ms(self) -> dict[str, float]:
+        """min, mean, stddev, p50 … p9999, max in milliseconds (the JSON `latency_ms` object)."""
+        out = {"min": self.min_us / 1000.0, "mean": self.mean_us / 1000.0}
+        out["stddev"] = self.stddev_us() / 1000.0
+        if self.total:
+            cumulative = np.cumsum(self.counts)
+            for key, pct in PERCENTILES:
+                out[key] = self._percentile_from(cumulative, pct) / 1000.0
+        else:
+            out.update({key: 0.0 for key, _ in PERCENTILES})
+        out["max"] = self.max_us / 1000.0
+        return out
+
+    def _percentile_from(self, cumulative: IntArray, percentile: float) -> int:
+        target = max(1, math.ceil(percentile / 100.0 * self.total - 1e-9))
+        pos = min(int(np.searchsorted(cumulative, target, side="left")), len(self.indices) - 1)
+        value = highest_equivalent(int(self.indices[pos]))
+        return min(max(value, self.min_us), self.max_us)
+
+    def encode(self) -> str:
+        """Standard compressed HdrHistogram V2 encoding (base64 text)."""
+        from hdrh.histogram import HdrHistogram
+
+        hdr = HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_FIGURES)
+        for index, count in zip(self.indices.tolist(), self.counts.tolist(), strict=True):
+            hdr.record_value(lowest_equivalent(index), count)
+        encoded: bytes = hdr.encode()
+        return encoded.decode("ascii")
+
+    @staticmethod
+    def decode(text: str) -> Histogram:
+        """Inverse of `encode` (exact min/max/sum are not part of the HDR format: min and max come
+        back at bucket resolution and the sum from bucket midpoints)."""
+        from hdrh.histogram import HdrHistogram
+
+        hdr = HdrHistogram.decode(text.encode("ascii"))
+        dense = new_counts()
+        total = 0
+        for item in hdr.get_recorded_iterator():
+            value = int(item.value_iterated_to)
+            dense[index_of(value)] += int(item.count_at_value_iterated_to)
+            total += int(item.count_at_value_iterated_to) * value
+        if not any(dense):
+            return Histogram.empty()
+        return Histogram.from_dense(
+            dense, int(hdr.get_min_value()), int(hdr.get_max_value()), total
+        )
+
+
+def merge_all(histograms: Iterable[Histogram]) -> Histogram:
+    """Merge any number of histograms by adding bucket counts (exact)."""
+    parts = [h for h in histograms if h.total]
+    if not parts:
+        return Histogram.empty()
+    if len(parts) == 1:
+        return parts[0]
+    dense = np.zeros(COUNTS_LEN, dtype=np.int64)
+    for h in parts:
+        np.add.at(dense, h.indices, h.counts)
+    return Histogram.from_dense(
+        dense,
+        min(h.min_us for h in parts),
+        max(h.max_us for h in parts),
+        sum(h.sum_us for h in parts),
+    )

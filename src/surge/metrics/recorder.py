@@ -1,0 +1,168 @@
+"""The recording hot path: integer increments into per-endpoint interval counters.
+
+The engine calls `EndpointRecorder.ok/fail` once per completed request. Nothing here allocates a
+per-request object: a latency is an index computation and a list increment, a status code a list
+increment. Once a second `Recorder.snapshot()` swaps the interval counters out into an immutable
+`Snapshot` and starts fresh ones, so memory does not grow with run length.
+"""
+
+from __future__ import annotations
+
+from surge.metrics.errors import ErrorKind
+from surge.metrics.histogram import (
+    HIGHEST_US,
+    SUB_BUCKET_HALF_COUNT_MAGNITUDE,
+    SUB_BUCKET_MASK,
+    Histogram,
+    new_counts,
+)
+from surge.metrics.values import EndpointStats, Snapshot
+
+_SHIFT = SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1
+_STATUS_SLOTS = 1000
+_MAX_MESSAGES = 50
+_OTHER_MESSAGES = "(other messages)"
+
+
+class EndpointRecorder:
+    """Interval counters of one endpoint. Call `ok` or `fail` once per completed request."""
+
+    __slots__ = (
+        "_fail_counts",
+        "_fail_max",
+        "_fail_min",
+        "_fail_sum",
+        "_latency",
+        "bytes_received",
+        "errors",
+        "failures",
+        "incompletes",
+        "max_us",
+        "messages",
+        "method",
+        "min_us",
+        "name",
+        "status",
+        "successes",
+        "sum_us",
+    )
+
+    def __init__(self, method: str, name: str) -> None:
+        self.method = method
+        self.name = name
+        self._reset()
+
+    def _reset(self) -> None:
+        self._latency = new_counts()
+        self.successes = 0
+        self.sum_us = 0
+        self.min_us = HIGHEST_US
+        self.max_us = 0
+        self.status = [0] * _STATUS_SLOTS
+        self.bytes_received = 0
+        self.failures = 0
+        self.errors: dict[str, int] = {}
+        self.messages: dict[str, int] = {}
+        self._fail_counts: list[int] | None = None
+        self._fail_sum = 0
+        self._fail_min = HIGHEST_US
+        self._fail_max = 0
+        self.incompletes = 0
+
+    def ok(self, latency_us: int, status: int, nbytes: int) -> None:
+        """A successful request: into the latency histogram."""
+        if latency_us > HIGHEST_US:
+            latency_us = HIGHEST_US
+        bucket = (latency_us | SUB_BUCKET_MASK).bit_length() - _SHIFT
+        self._latency[(bucket << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (latency_us >> bucket)] += 1
+        self.successes += 1
+        self.sum_us += latency_us
+        if latency_us > self.max_us:
+            self.max_us = latency_us
+        if latency_us < self.min_us:
+            self.min_us = latency_us
+        self.status[status % _STATUS_SLOTS] += 1
+        self.bytes_received += nbytes
+
+    def fail(
+        self, latency_us: int, kind: ErrorKind, status: int, nbytes: int, message: str
+    ) -> None:
+        """A failed request: counted by error class, never in the success histogram."""
+        latency_us = min(max(latency_us, 0), HIGHEST_US)
+        self.failures += 1
+        self.errors[kind.value] = self.errors.get(kind.value, 0) + 1
+        if status:
+            self.status[status % _STATUS_SLOTS] += 1
+        self.bytes_received += nbytes
+        text = f"{kind.value}: {message}" if message else kind.value
+        if text in self.messages or len(self.messages) < _MAX_MESSAGES:
+            self.messages[text] = self.messages.get(text, 0) + 1
+        else:
+            self.messages[_OTHER_MESSAGES] = self.messages.get(_OTHER_MESSAGES, 0) + 1
+        if self._fail_counts is None:
+            self._fail_counts = new_counts()
+        bucket = (latency_us | SUB_BUCKET_MASK).bit_length() - _SHIFT
+        self._fail_counts[(bucket << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (latency_us >> bucket)] += 1
+        self._fail_sum += latency_us
+        self._fail_min = min(self._fail_min, latency_us)
+        self._fail_max = max(self._fail_max, latency_us)
+
+    def incomplete(self) -> None:
+        """A request abandoned in flight when the run ended (neither success nor failure)."""
+        self.incompletes += 1
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.successes or self.failures or self.incompletes)
+
+    def take(self) -> EndpointStats:
+        """The interval's counts as a value; the counters start again from zero."""
+        latency = (
+            Histogram.from_dense(self._latency, self.min_us, self.max_us, self.sum_us)
+            if self.successes
+            else Histogram.empty()
+        )
+        failure_latency = (
+            Histogram.from_dense(self._fail_counts, self._fail_min, self._fail_max, self._fail_sum)
+            if self._fail_counts is not None
+            else Histogram.empty()
+        )
+        stats = EndpointStats(
+            method=self.method,
+            name=self.name,
+            requests=self.successes + self.failures,
+            failures=self.failures,
+            bytes_received=self.bytes_received,
+            status_codes={code: n for code, n in enumerate(self.status) if n},
+            errors=dict(self.errors),
+            error_messages=dict(self.messages),
+            latency=latency,
+            failure_latency=failure_latency,
+            incomplete=self.incompletes,
+        )
+        self._reset()
+        return stats
+
+
+class Recorder:
+    """All endpoints of one worker. Single-threaded: used from the worker's event loop only."""
+
+    def __init__(self, worker: int = 0) -> None:
+        self.worker = worker
+        self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
+        self._seq = 0
+
+    def endpoint(self, method: str, name: str) -> EndpointRecorder:
+        """The recorder of (method, name); call once per endpoint and keep the object."""
+        key = (method, name)
+        found = self._endpoints.get(key)
+        if found is None:
+            found = self._endpoints[key] = EndpointRecorder(method, name)
+        return found
+
+    def snapshot(self, start_s: float, end_s: float, active_users: int) -> Snapshot:
+        """Take the interval since the last snapshot as an immutable Snapshot."""
+        endpoints = tuple(ep.take() for ep in self._endpoints.values() if ep.busy)
+        snap = Snapshot(self._seq, self.worker, start_s, end_s, active_users, endpoints)
+        self._seq += 1
+        return snap

@@ -1,0 +1,25 @@
+"""surge.report: functions of a RunResult and a writer (terminal, JSON, CSV) and the live view."""
+
+from surge.report.csv_report import write_csv, write_history_csv, write_stats_csv
+from surge.report.json_report import (
+    SCHEMA_VERSION,
+    result_to_dict,
+    results_to_dict,
+    write_json,
+    write_results_json,
+)
+from surge.report.live import LiveView
+from surge.report.terminal import print_summary
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "LiveView",
+    "print_summary",
+    "result_to_dict",
+    "results_to_dict",
+    "write_csv",
+    "write_history_csv",
+    "write_json",
+    "write_results_json",
+    "write_stats_csv",
+]

@@ -1,0 +1,113 @@
+"""CSV reports in Locust's file convention: `PREFIX_stats.csv` and `PREFIX_history.csv`.
+
+Headers are stable (columns are only ever appended). Latencies are milliseconds with 3 decimals,
+the error rate is a ratio (0.0125 means 1.25 %), lines end with "\\n".
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TextIO
+
+from surge.metrics import EndpointStats, RunResult
+from surge.report.json_report import (
+    MS_DIGITS,
+    RATE_DIGITS,
+    RATIO_DIGITS,
+    SECONDS_DIGITS,
+    number,
+    redact_text,
+)
+
+STATS_HEADER: tuple[str, ...] = (
+    "Method",
+    "Name",
+    "Requests",
+    "Failures",
+    "Error rate",
+    "RPS",
+    "Bytes",
+    "Min (ms)",
+    "Mean (ms)",
+    "Stddev (ms)",
+    "p50 (ms)",
+    "p75 (ms)",
+    "p90 (ms)",
+    "p95 (ms)",
+    "p99 (ms)",
+    "p99.9 (ms)",
+    "p99.99 (ms)",
+    "Max (ms)",
+    "Errors",
+)
+HISTORY_HEADER: tuple[str, ...] = (
+    "Time (s)",
+    "Requests",
+    "Failures",
+    "RPS",
+    "p50 (ms)",
+    "p95 (ms)",
+    "p99 (ms)",
+    "Active users",
+)
+_LATENCY_KEYS = ("min", "mean", "stddev", "p50", "p75", "p90", "p95", "p99", "p999", "p9999", "max")
+
+
+def _fixed(value: float, digits: int) -> str:
+    return f"{number(value, digits):.{digits}f}"
+
+
+def _stats_row(stats: EndpointStats, duration_s: float) -> list[str]:
+    summary = stats.latency.summary_ms()
+    rps = stats.requests / duration_s if duration_s > 0 else 0.0
+    return [
+        stats.method,
+        redact_text(stats.name),
+        str(stats.requests),
+        str(stats.failures),
+        _fixed(stats.error_rate, RATIO_DIGITS),
+        _fixed(rps, RATE_DIGITS),
+        str(stats.bytes_received),
+        *(_fixed(summary[key], MS_DIGITS) for key in _LATENCY_KEYS),
+        ";".join(f"{kind}={count}" for kind, count in sorted(stats.errors.items())),
+    ]
+
+
+def write_stats_csv(result: RunResult, fp: TextIO) -> None:
+    """One row per endpoint, then a "Total" row. Open `fp` with `newline=""`."""
+    writer = csv.writer(fp, lineterminator="\n")
+    writer.writerow(STATS_HEADER)
+    for stats in result.endpoints:
+        writer.writerow(_stats_row(stats, result.duration_s))
+    writer.writerow(_stats_row(result.total, result.duration_s))
+
+
+def write_history_csv(result: RunResult, fp: TextIO) -> None:
+    """One row per second of the run (the timeline). Open `fp` with `newline=""`."""
+    writer = csv.writer(fp, lineterminator="\n")
+    writer.writerow(HISTORY_HEADER)
+    for point in result.timeline:
+        writer.writerow(
+            [
+                _fixed(point.t_s, SECONDS_DIGITS),
+                str(point.requests),
+                str(point.failures),
+                _fixed(point.rps, RATE_DIGITS),
+                _fixed(point.p50_ms, MS_DIGITS),
+                _fixed(point.p95_ms, MS_DIGITS),
+                _fixed(point.p99_ms, MS_DIGITS),
+                str(point.active_users),
+            ]
+        )
+
+
+def write_csv(result: RunResult, prefix: str) -> list[Path]:
+    """Write `PREFIX_stats.csv` and `PREFIX_history.csv`; return their paths."""
+    stats_path = Path(f"{prefix}_stats.csv")
+    history_path = Path(f"{prefix}_history.csv")
+    with stats_path.open("w", newline="", encoding="utf-8") as fp:
+        write_stats_csv(result, fp)
+    with history_path.open("w", newline="", encoding="utf-8") as fp:
+        write_history_csv(result, fp)
+    return [stats_path, history_path]

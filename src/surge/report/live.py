@@ -1,0 +1,166 @@
+"""The live terminal view shown while a run is in progress.
+
+On a terminal it is a `rich.live.Live` one-row table refreshed about four times a second and
+removed when the run ends (the final summary replaces it). On anything else (CI logs, pipes) it
+prints one plain line at most every `plain_interval_s` seconds. `quiet=True` shows nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from rich import box
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from surge.metrics import LiveStatus
+from surge.report.terminal import fmt_count, fmt_ms, fmt_percent, fmt_rate
+
+PLAIN_INTERVAL_S = 5.0
+REFRESH_PER_SECOND = 4.0
+
+
+def fmt_clock(seconds: float) -> str:
+    """`0:07`, `12:34`, `1:02:03`."""
+    whole = max(int(seconds), 0)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _remaining(status: LiveStatus, duration_s: float | None, requests_per_user: int | None) -> str:
+    if duration_s is not None:
+        return f"{fmt_clock(math.ceil(duration_s - status.elapsed_s))} left"
+    if requests_per_user is not None:
+        return f"until {requests_per_user:,} requests per user"
+    return "until done"
+
+
+def _failures(status: LiveStatus) -> str:
+    if not status.requests:
+        return "0"
+    return f"{status.failures:,} ({fmt_percent(status.failures / status.requests)})"
+
+
+def status_line(
+    status: LiveStatus,
+    *,
+    label: str,
+    duration_s: float | None,
+    requests_per_user: int | None = None,
+) -> str:
+    """The plain one-line form of a status (used when the console is not a terminal)."""
+    return (
+        f"[{label}] {fmt_clock(status.elapsed_s)} elapsed, "
+        f"{_remaining(status, duration_s, requests_per_user)} · "
+        f"{status.active_users:,} users · {fmt_rate(status.rps)} req/s · "
+        f"{fmt_count(status.requests)} requests · {_failures(status)} failed · "
+        f"p50 {fmt_ms(status.p50_ms)} · p95 {fmt_ms(status.p95_ms)} · p99 {fmt_ms(status.p99_ms)}"
+    )
+
+
+def status_table(
+    status: LiveStatus,
+    *,
+    label: str,
+    duration_s: float | None,
+    requests_per_user: int | None = None,
+) -> Table:
+    """The one-row table the live display shows."""
+    table = Table(box=box.ROUNDED, title=Text(label, style="bold cyan"), title_justify="left")
+    table.add_column("Elapsed", no_wrap=True)
+    table.add_column("Remaining", no_wrap=True)
+    for header in ("Users", "RPS", "Requests", "Failures", "p50", "p95", "p99"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_row(
+        fmt_clock(status.elapsed_s),
+        _remaining(status, duration_s, requests_per_user),
+        fmt_count(status.active_users),
+        fmt_rate(status.rps),
+        fmt_count(status.requests),
+        Text(_failures(status), style="red" if status.failures else ""),
+        fmt_ms(status.p50_ms),
+        fmt_ms(status.p95_ms),
+        fmt_ms(status.p99_ms),
+    )
+    return table
+
+
+class LiveView:
+    """A context manager showing the latest `LiveStatus` while a run is in progress.
+
+    Use: `with LiveView(console) as view: ... view.update(agg.live(), label=..., duration_s=...)`,
+    then print the summary after the `with` block.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        quiet: bool = False,
+        refresh_per_second: float = REFRESH_PER_SECOND,
+        plain_interval_s: float = PLAIN_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._console = console
+        self._quiet = quiet
+        self._refresh_per_second = refresh_per_second
+        self._plain_interval_s = plain_interval_s
+        self._clock = clock
+        self._live: Live | None = None
+        self._last_plain_s: float | None = None
+
+    def __enter__(self) -> LiveView:
+        if not self._quiet and self._console.is_terminal:
+            self._live = Live(
+                Text(""),
+                console=self._console,
+                refresh_per_second=self._refresh_per_second,
+                transient=True,
+            )
+            self._live.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live is not None:
+            live, self._live = self._live, None
+            live.stop()
+
+    def update(
+        self,
+        status: LiveStatus,
+        *,
+        label: str,
+        duration_s: float | None,
+        requests_per_user: int | None = None,
+    ) -> None:
+        """Show `status`; `duration_s=None` means the run ends after a number of requests."""
+        if self._quiet:
+            return
+        if self._live is not None:
+            self._live.update(
+                status_table(
+                    status, label=label, duration_s=duration_s, requests_per_user=requests_per_user
+                )
+            )
+            return
+        if self._console.is_terminal:
+            return  # not entered (or already left): nothing to draw into
+        now = self._clock()
+        if self._last_plain_s is not None and now - self._last_plain_s < self._plain_interval_s:
+            return
+        self._last_plain_s = now
+        line = status_line(
+            status, label=label, duration_s=duration_s, requests_per_user=requests_per_user
+        )
+        self._console.print(Text(line), soft_wrap=True)

@@ -1,0 +1,233 @@
+"""The end-of-run terminal summary (rich): title, per-endpoint latency table, errors, status codes.
+
+User-provided text (names, targets, error messages) is always rendered as `Text`, never parsed as
+rich markup.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from surge.metrics import EndpointStats, ErrorKind, RunMeta, RunResult
+from surge.report.json_report import redact_text
+
+TOP_ERROR_MESSAGES = 10
+NO_VALUE = "—"
+_KINDS = frozenset(kind.value for kind in ErrorKind)
+_LATENCY_COLUMNS = (
+    ("p50", "p50"),
+    ("p90", "p90"),
+    ("p95", "p95"),
+    ("p99", "p99"),
+    ("p99.9", "p999"),
+    ("Max", "max"),
+    ("Mean", "mean"),
+)
+_NARROW_LATENCY_COLUMNS = (("p50", "p50"), ("p95", "p95"), ("p99", "p99"), ("Max", "max"))
+NARROW_WIDTH = 110  # below this many columns the endpoint table shows fewer percentiles
+
+
+def fmt_ms(value_ms: float) -> str:
+    """A latency with precision that suits its size: `0.412 ms`, `12.3 ms`, `1,204 ms`."""
+    if value_ms >= 100:
+        return f"{value_ms:,.0f} ms"
+    if value_ms >= 10:
+        return f"{value_ms:.1f} ms"
+    if value_ms >= 1:
+        return f"{value_ms:.2f} ms"
+    return f"{value_ms:.3f} ms"
+
+
+def fmt_count(value: int) -> str:
+    return f"{value:,}"
+
+
+def fmt_rate(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def fmt_percent(ratio: float) -> str:
+    percent = ratio * 100
+    return f"{percent:.2f}%" if percent < 10 else f"{percent:.1f}%"
+
+
+def fmt_bytes(count: int) -> str:
+    """`512 B`, `255.9 KiB`, `1.2 MiB`, `3.0 GiB`."""
+    if count < 1024:
+        return f"{count:,} B"
+    size = count / 1024
+    for unit in ("KiB", "MiB"):
+        if size < 1024:
+            return f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} GiB"
+
+
+def fmt_duration(seconds: float) -> str:
+    """`9.87 s`, `42.0 s`, `2m 03s`, `1h 02m 03s`."""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def fmt_failures(stats: EndpointStats) -> str:
+    if not stats.failures:
+        return "0"
+    return f"{stats.failures:,} ({fmt_percent(stats.error_rate)})"
+
+
+def print_summary(result: RunResult, console: Console) -> None:
+    """Print the end-of-run summary of `result` to `console`."""
+    console.print(_title(result))
+    if result.meta.aborted:
+        console.print(_aborted_banner(result.meta))
+    if result.meta.insecure:
+        console.print(
+            Text(
+                "Note: TLS certificate verification was disabled (--insecure); "
+                "results are not from a verified connection.",
+                style="yellow",
+            )
+        )
+    console.print(_endpoint_table(result, narrow=console.width < NARROW_WIDTH))
+    console.print(_totals_line(result))
+    if result.total.failures:
+        console.print(_errors_table(result))
+    if result.total.status_codes:
+        console.print(_status_line(result.total))
+
+
+def _title(result: RunResult) -> Text:
+    meta = result.meta
+    title = Text()
+    title.append("surge", style="bold")
+    if meta.name:
+        title.append(" · ")
+        title.append(meta.name, style="bold cyan")
+    title.append(" · ")
+    title.append(redact_text(meta.target))
+    title.append(f" · {fmt_duration(result.duration_s)} · {meta.mode}")
+    return title
+
+
+def _aborted_banner(meta: RunMeta) -> Panel:
+    reason = f" ({meta.abort_reason})" if meta.abort_reason else ""
+    text = Text(f"ABORTED{reason}", style="bold red")
+    text.append(" — partial results of an interrupted run", style="red")
+    return Panel(text, border_style="red", expand=False)
+
+
+def _endpoint_table(result: RunResult, *, narrow: bool) -> Table:
+    columns = _NARROW_LATENCY_COLUMNS if narrow else _LATENCY_COLUMNS
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Method", no_wrap=True)
+    table.add_column("Name", overflow="fold", min_width=8)
+    for header in ("Requests", "Fails", "RPS"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for header, _ in columns:
+        table.add_column(header, justify="right", no_wrap=True)
+    for stats in result.endpoints:
+        table.add_row(*_endpoint_cells(stats, result.duration_s, narrow=narrow))
+    table.add_section()
+    table.add_row(*_endpoint_cells(result.total, result.duration_s, narrow=narrow), style="bold")
+    return table
+
+
+def _endpoint_cells(
+    stats: EndpointStats, duration_s: float, *, narrow: bool
+) -> list[RenderableType]:
+    columns = _NARROW_LATENCY_COLUMNS if narrow else _LATENCY_COLUMNS
+    rps = stats.requests / duration_s if duration_s > 0 else 0.0
+    cells: list[RenderableType] = [
+        Text(stats.method),
+        Text(redact_text(stats.name)),
+        fmt_count(stats.requests),
+        Text(
+            fmt_count(stats.failures) if narrow else fmt_failures(stats),
+            style="red" if stats.failures else "",
+        ),
+        fmt_rate(rps),
+    ]
+    summary = stats.latency.summary_ms()
+    for _, key in columns:
+        cells.append(fmt_ms(summary[key]) if stats.latency.total else NO_VALUE)
+    return cells
+
+
+def _totals_line(result: RunResult) -> Text:
+    total = result.total
+    line = Text()
+    line.append(f"{fmt_count(total.requests)} requests")
+    line.append(" · ")
+    line.append(f"{fmt_count(total.failures)} failed", style="red" if total.failures else "")
+    if total.requests:
+        line.append(f" ({fmt_percent(total.error_rate)})")
+    line.append(f" · {fmt_rate(result.rps)} req/s · {fmt_bytes(total.bytes_received)} received")
+    if total.incomplete:
+        line.append(f" · {fmt_count(total.incomplete)} in flight at the end")
+    if not total.requests:
+        line.append("\nNo requests completed.", style="bold yellow")
+    elif not total.latency.total:
+        line.append("\nNo request succeeded: there are no latencies to show.", style="bold yellow")
+    return line
+
+
+def _split_message(message: str) -> tuple[str, str]:
+    """("timeout", "read timeout") from "timeout: read timeout"."""
+    kind, sep, text = message.partition(": ")
+    if sep and kind in _KINDS:
+        return kind, text
+    if message in _KINDS:
+        return message, ""
+    return NO_VALUE, message
+
+
+def _errors_table(result: RunResult) -> RenderableType:
+    rows: list[tuple[int, str, str, str]] = []
+    for stats in result.endpoints:
+        label = f"{stats.method} {redact_text(stats.name)}".strip()
+        merged: dict[str, int] = {}
+        for message, count in stats.error_messages.items():
+            key = redact_text(message)
+            merged[key] = merged.get(key, 0) + count
+        rows.extend((count, label, *_split_message(message)) for message, count in merged.items())
+    rows.sort(key=lambda row: (-row[0], row[1], row[2], row[3]))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Errors", title_justify="left")
+    table.add_column("Endpoint", overflow="fold", max_width=40)
+    table.add_column("Class", no_wrap=True)
+    table.add_column("Message", overflow="fold", ratio=1)
+    table.add_column("Count", justify="right", no_wrap=True)
+    for count, label, kind, message in rows[:TOP_ERROR_MESSAGES]:
+        table.add_row(Text(label), Text(kind), Text(message), fmt_count(count))
+    hidden = rows[TOP_ERROR_MESSAGES:]
+    if hidden:
+        table.add_row(
+            "",
+            "",
+            Text(f"… {len(hidden):,} more messages", style="dim"),
+            fmt_count(sum(row[0] for row in hidden)),
+        )
+    by_kind = " · ".join(
+        f"{kind} {fmt_count(count)}" for kind, count in sorted(result.total.errors.items())
+    )
+    return Group(table, Text(f"Error classes: {by_kind}", style="red"))
+
+
+def _status_line(total: EndpointStats) -> Text:
+    line = Text("Status codes: ")
+    parts = sorted(total.status_codes.items())
+    for i, (code, count) in enumerate(parts):
+        if i:
+            line.append(" · ")
+        line.append(str(code), style="green" if 200 <= code < 400 else "red")
+        line.append(f": {fmt_count(count)}")
+    return line

@@ -1,0 +1,51 @@
+"""surge.scenario: what to run — User classes, tasks, wait times, endpoint specs, file loaders."""
+
+from surge.scenario.endpoint import endpoint_from_options
+from surge.scenario.errors import EndpointOptionError, ScenarioError
+from surge.scenario.loader import load_scenario
+from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind, endpoint_scenario
+from surge.scenario.protocols import HttpSession, Response
+from surge.scenario.script_loader import load_script
+from surge.scenario.spec import EndpointSpec
+from surge.scenario.toml_loader import load_toml
+from surge.scenario.user import TaskSpec, User, is_concrete_user, task, task_weight, tasks_of
+from surge.scenario.wait import (
+    BetweenWait,
+    ConstantPacing,
+    ConstantWait,
+    WaitTime,
+    between,
+    constant,
+    constant_pacing,
+    pacing_s_of,
+)
+
+__all__ = [
+    "OVERRIDE_KEYS",
+    "BetweenWait",
+    "ConstantPacing",
+    "ConstantWait",
+    "EndpointOptionError",
+    "EndpointSpec",
+    "HttpSession",
+    "Response",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioKind",
+    "TaskSpec",
+    "User",
+    "WaitTime",
+    "between",
+    "constant",
+    "constant_pacing",
+    "endpoint_from_options",
+    "endpoint_scenario",
+    "is_concrete_user",
+    "load_scenario",
+    "load_script",
+    "load_toml",
+    "pacing_s_of",
+    "task",
+    "task_weight",
+    "tasks_of",
+]

@@ -1,0 +1,91 @@
+"""The validated, frozen result of loading a scenario: what the rest of the pipeline runs."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from surge.scenario.spec import EndpointSpec
+from surge.scenario.user import User
+
+# The option names a scenario file may override, exactly as the CLI's option table spells them.
+OVERRIDE_KEYS: tuple[str, ...] = ("users", "requests_per_user", "think_time", "ramp_up", "duration")
+
+
+class ScenarioKind(enum.Enum):
+    """Where the load comes from: User classes in a script, or one declarative endpoint."""
+
+    SCRIPT = "script"
+    ENDPOINT = "endpoint"
+
+
+def _empty_overrides() -> Mapping[str, object]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """What to run.
+
+    - SCRIPT: `user_classes` (concrete User subclasses with tasks) and their `weights`
+      (the class mix, same order); `host` is the first class `host` attribute found.
+    - ENDPOINT: `endpoint` is repeated by every user; `overrides` holds option values
+      (users, requests_per_user, think_time, ramp_up, duration) from a scenario file.
+    """
+
+    name: str
+    kind: ScenarioKind
+    source: Path | None = None
+    user_classes: tuple[type[User], ...] = ()
+    weights: tuple[int, ...] = ()
+    host: str | None = None
+    endpoint: EndpointSpec | None = None
+    overrides: Mapping[str, object] = field(default_factory=_empty_overrides, hash=False)
+
+    def __post_init__(self) -> None:
+        if len(self.weights) != len(self.user_classes):
+            raise ValueError("Scenario: weights must give one weight per user class")
+        if self.kind is ScenarioKind.SCRIPT and not self.user_classes:
+            raise ValueError("Scenario: a SCRIPT scenario needs at least one user class")
+        if self.kind is ScenarioKind.ENDPOINT and self.endpoint is None:
+            raise ValueError("Scenario: an ENDPOINT scenario needs an endpoint")
+        unknown = sorted(set(self.overrides) - set(OVERRIDE_KEYS))
+        if unknown:
+            raise ValueError(f"Scenario: unknown override keys {unknown}")
+        object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+
+    def __reduce__(self) -> tuple[type[Scenario], tuple[object, ...]]:
+        """Pickle support (worker processes): the read-only overrides view travels as a dict."""
+        return (
+            Scenario,
+            (
+                self.name,
+                self.kind,
+                self.source,
+                self.user_classes,
+                self.weights,
+                self.host,
+                self.endpoint,
+                dict(self.overrides),
+            ),
+        )
+
+
+def endpoint_scenario(
+    endpoint: EndpointSpec,
+    name: str | None = None,
+    *,
+    source: Path | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Scenario:
+    """An ENDPOINT scenario (URL mode or one TOML table); named after the endpoint by default."""
+    return Scenario(
+        name=name or endpoint.endpoint_name,
+        kind=ScenarioKind.ENDPOINT,
+        source=source,
+        endpoint=endpoint,
+        overrides=overrides if overrides is not None else {},
+    )

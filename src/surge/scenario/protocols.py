@@ -1,0 +1,84 @@
+"""The seams a scenario sees: the per-user HTTP session and its responses.
+
+The engine implements these; scenario code (User classes) is written against them only, so the
+scenario stage never imports the engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Protocol
+
+
+class Response(Protocol):
+    """What `await self.http.get(...)` returns. Transport errors do not raise: they set `error`."""
+
+    @property
+    def status(self) -> int:
+        """HTTP status code, or 0 when no response arrived (see `error`)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Response headers, case-insensitive keys."""
+
+    @property
+    def content(self) -> bytes:
+        """The body, decoded from gzip/deflate when the server sent it compressed."""
+
+    @property
+    def text(self) -> str:
+        """The body as text (charset from Content-Type, UTF-8 otherwise)."""
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """Time from sending the request to the last byte of the response."""
+
+    @property
+    def url(self) -> str:
+        """The final URL (after redirects)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when a response arrived with a status below 400."""
+
+    @property
+    def error(self) -> str | None:
+        """The error class value (see surge.metrics.ErrorKind) when the request failed."""
+
+    @property
+    def error_message(self) -> str | None:
+        """A human-readable description of the failure."""
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+
+
+class HttpSession(Protocol):
+    """A virtual user's HTTP client: keep-alive connection, cookie jar, default headers."""
+
+    @property
+    def headers(self) -> MutableMapping[str, str]:
+        """Default headers sent with every request of this user (mutable)."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: bytes | str | Mapping[str, Any] | None = None,
+        name: str | None = None,
+        follow_redirects: bool | None = None,
+        timeout_s: float | None = None,
+    ) -> Response: ...
+
+    async def get(self, path: str, **kwargs: Any) -> Response: ...
+    async def post(self, path: str, **kwargs: Any) -> Response: ...
+    async def put(self, path: str, **kwargs: Any) -> Response: ...
+    async def patch(self, path: str, **kwargs: Any) -> Response: ...
+    async def delete(self, path: str, **kwargs: Any) -> Response: ...
+    async def head(self, path: str, **kwargs: Any) -> Response: ...
+    async def options(self, path: str, **kwargs: Any) -> Response: ...

@@ -1,0 +1,83 @@
+"""The recorder hot path, snapshots and aggregation."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from surge.metrics import Aggregator, ErrorKind, Histogram, Recorder, RunMeta
+
+
+def meta() -> RunMeta:
+    return RunMeta("t", "0", "a", "b", "http://x", "url")
+
+
+def test_failures_never_enter_the_success_histogram() -> None:
+    rec = Recorder()
+    ep = rec.endpoint("GET", "/a")
+    for v in (1000, 2000, 3000):
+        ep.ok(v, 200, 10)
+    ep.fail(30_000_000, ErrorKind.TIMEOUT, 0, 0, "read timeout")
+    ep.fail(500, ErrorKind.HTTP_STATUS, 500, 5, "500 Internal Server Error")
+    stats = rec.snapshot(0.0, 1.0, 1).endpoints[0]
+    assert stats.requests == 5
+    assert stats.failures == 2
+    assert stats.latency.total == 3
+    assert stats.latency.max_us == 3000
+    assert stats.failure_latency.max_us == 30_000_000
+    assert stats.status_codes == {200: 3, 500: 1}
+    assert stats.errors == {"timeout": 1, "http_status": 1}
+    assert stats.error_messages["timeout: read timeout"] == 1
+    assert stats.bytes_received == 35
+
+
+def test_snapshot_resets_interval_and_aggregator_adds_exactly() -> None:
+    rec = Recorder()
+    ep = rec.endpoint("GET", "/a")
+    agg = Aggregator()
+    raw: list[int] = []
+    for second in range(3):
+        for i in range(100):
+            value = 100 + i * 37 + second
+            raw.append(value)
+            ep.ok(value, 200, 1)
+        snap = rec.snapshot(float(second), second + 1.0, 4)
+        assert snap.seq == second
+        assert snap.endpoints[0].requests == 100
+        agg.add(snap)
+    assert rec.snapshot(3.0, 4.0, 0).endpoints == ()
+    result = agg.result(meta(), 3.0)
+    assert result.total.requests == 300
+    assert result.endpoints[0].latency == Histogram.from_values(raw)
+    assert [p.requests for p in result.timeline] == [100, 100, 100]
+    assert result.timeline[0].active_users == 4
+    assert result.rps == 100.0
+
+
+def test_workers_merge_like_one_process() -> None:
+    one, w0, w1 = Recorder(), Recorder(0), Recorder(1)
+    agg_one, agg_two = Aggregator(), Aggregator()
+    for i in range(1000):
+        latency = 50 + (i * 7919) % 100_000
+        one.endpoint("GET", "/x").ok(latency, 200, 3)
+        (w0 if i % 2 else w1).endpoint("GET", "/x").ok(latency, 200, 3)
+    agg_one.add(one.snapshot(0, 1, 2))
+    agg_two.add(w0.snapshot(0, 1, 1))
+    agg_two.add(w1.snapshot(0, 1, 1))
+    a, b = agg_one.result(meta(), 1.0), agg_two.result(meta(), 1.0)
+    assert a.total.latency.encode() == b.total.latency.encode()
+    assert a.timeline[0].requests == b.timeline[0].requests == 1000
+    assert b.timeline[0].active_users == 2
+
+
+def test_recording_allocates_nothing_per_request() -> None:
+    ep = Recorder().endpoint("GET", "/a")
+    for i in range(1000):  # warm up: dict entries, small-int caches
+        ep.ok(100 + i % 50, 200, 10)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for i in range(20_000):
+        ep.ok(100 + i % 50, 200, 10)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    grown = sum(s.size_diff for s in after.compare_to(before, "filename") if s.size_diff > 0)
+    assert grown < 4096  # bounded: no per-request objects kept

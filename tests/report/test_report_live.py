@@ -1,0 +1,100 @@
+"""The live view: a rich Live table on terminals, throttled plain lines elsewhere, or nothing."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from rich.console import Console
+
+from surge.metrics import LiveStatus
+from surge.report import LiveView
+
+STATUS = LiveStatus(
+    elapsed_s=12.4,
+    active_users=25,
+    requests=12_345,
+    failures=12,
+    rps=987.6,
+    p50_ms=1.234,
+    p95_ms=5.678,
+    p99_ms=9.9,
+)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+_Factory = Callable[..., Console]
+
+
+@pytest.fixture
+def tty(make_console: _Factory) -> Console:
+    return make_console(terminal=True)
+
+
+@pytest.fixture
+def pipe(make_console: _Factory) -> Console:
+    return make_console(terminal=False)
+
+
+def _output(console: Console) -> str:
+    assert isinstance(console.file, io.StringIO)
+    return console.file.getvalue()
+
+
+def test_terminal_view_shows_the_numbers(tty: Console) -> None:
+    console = tty
+    with LiveView(console, refresh_per_second=20) as view:
+        view.update(STATUS, label="checkout", duration_s=60.0)
+    text = console.export_text()
+    for expected in ("checkout", "0:12", "0:48 left", "25", "987.6", "12,345", "12 (0.10%)"):
+        assert expected in text
+    assert "1.23 ms" in text and "5.68 ms" in text and "9.90 ms" in text
+
+
+def test_request_count_runs_show_the_goal_instead_of_remaining_time(tty: Console) -> None:
+    console = tty
+    with LiveView(console) as view:
+        view.update(STATUS, label="smoke", duration_s=None, requests_per_user=100)
+    assert "until 100 requests per user" in console.export_text()
+
+
+def test_quiet_prints_nothing(tty: Console, pipe: Console) -> None:
+    for console in (tty, pipe):
+        with LiveView(console, quiet=True) as view:
+            view.update(STATUS, label="checkout", duration_s=60.0)
+        assert console.export_text() == ""
+        assert _output(console) == ""
+
+
+def test_non_terminal_prints_a_plain_line_at_most_every_5_s(pipe: Console) -> None:
+    console = pipe
+    clock = FakeClock()
+    with LiveView(console, clock=clock) as view:
+        for _ in range(10):  # ten updates over 4.5 s: one line
+            view.update(STATUS, label="checkout", duration_s=60.0)
+            clock.now += 0.5
+        clock.now += 0.5
+        view.update(STATUS, label="checkout", duration_s=60.0)
+    lines = console.export_text().splitlines()
+    assert len(lines) == 2
+    assert lines[0] == (
+        "[checkout] 0:12 elapsed, 0:48 left · 25 users · 987.6 req/s · 12,345 requests · "
+        "12 (0.10%) failed · p50 1.23 ms · p95 5.68 ms · p99 9.90 ms"
+    )
+    assert "\x1b" not in _output(console)
+
+
+def test_summary_prints_cleanly_after_the_view(tty: Console) -> None:
+    console = tty
+    with LiveView(console) as view:
+        view.update(STATUS, label="checkout", duration_s=60.0)
+    console.print("summary follows")
+    assert console.export_text().rstrip().endswith("summary follows")

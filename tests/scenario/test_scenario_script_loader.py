@@ -1,0 +1,297 @@
+"""Loading Python scenario scripts."""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from surge.scenario.errors import ScenarioError
+from surge.scenario.loader import load_scenario
+from surge.scenario.model import ScenarioKind
+from surge.scenario.script_loader import load_script
+from surge.scenario.user import tasks_of
+from surge.scenario.wait import BetweenWait
+
+HEADER = """\
+from surge.scenario.user import User, task
+from surge.scenario.wait import between, constant
+"""
+
+
+def write(folder: Path, name: str, body: str) -> Path:
+    path = folder / name
+    path.write_text(HEADER + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, text in enumerate(lines, start=1) if needle in text)
+
+
+def load_error(path: Path) -> ScenarioError:
+    with pytest.raises(ScenarioError) as caught:
+        load_script(path)
+    return caught.value
+
+
+SHOP = """
+class Shopper(User):
+    weight = 3
+    wait_time = between(0.5, 2.0)
+    host = "http://127.0.0.1:8000"
+
+    async def on_start(self) -> None:
+        self.http.headers["Authorization"] = "Bearer x"
+
+    @task(3)
+    async def browse(self) -> None:
+        await self.http.get("/items", params={"page": 1}, name="/items")
+
+    @task
+    async def view(self) -> None: ...
+
+
+class Admin(User):
+    wait_time = constant(1)
+
+    @task
+    async def report(self) -> None: ...
+"""
+
+
+def test_loads_user_classes_with_weights_in_module_order(tmp_path: Path) -> None:
+    path = write(tmp_path, "shop.py", SHOP)
+    scenario = load_script(path)
+    assert scenario.kind is ScenarioKind.SCRIPT
+    assert scenario.name == "shop"
+    assert scenario.source == path
+    assert [c.__name__ for c in scenario.user_classes] == ["Shopper", "Admin"]
+    assert scenario.weights == (3, 1)
+    assert scenario.host == "http://127.0.0.1:8000"
+    assert scenario.endpoint is None
+    assert dict(scenario.overrides) == {}
+    shopper = scenario.user_classes[0]
+    assert isinstance(shopper.wait_time, BetweenWait)
+    assert [(t.name, t.weight) for t in tasks_of(shopper)] == [("browse", 3), ("view", 1)]
+
+
+def test_load_scenario_dispatches_py_to_one_scenario(tmp_path: Path) -> None:
+    path = write(tmp_path, "shop.py", SHOP)
+    (scenario,) = load_scenario(path)
+    assert scenario.name == "shop"
+
+
+def test_each_load_gets_fresh_classes_and_sys_path_is_restored(tmp_path: Path) -> None:
+    path = write(tmp_path, "shop.py", SHOP)
+    before = list(sys.path)
+    first, second = load_script(path), load_script(path)
+    assert sys.path == before
+    assert first.user_classes[0] is not second.user_classes[0]
+
+
+def test_sibling_imports_and_abstract_bases(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "surge_sibling_common.py",
+        """
+        class Base(User):
+            abstract = True
+            host = "http://localhost:9000"
+
+            @task
+            async def ping(self) -> None: ...
+        """,
+    )
+    path = write(
+        tmp_path,
+        "main.py",
+        """
+        from surge_sibling_common import Base
+
+        class Reader(Base):
+            @task(2)
+            async def read(self) -> None: ...
+        """,
+    )
+    scenario = load_script(path)
+    assert [c.__name__ for c in scenario.user_classes] == ["Reader"]
+    assert scenario.host == "http://localhost:9000"
+    assert [t.name for t in tasks_of(scenario.user_classes[0])] == ["ping", "read"]
+    assert str(tmp_path) not in sys.path
+
+
+def test_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.py", "x = 1\n\ndef f(:\n    pass\n")
+    error = load_error(path)
+    assert error.path == path
+    assert error.line == line_of(path, "def f(:")
+    assert "syntax error" in error.message
+    assert str(error).startswith(f"{path}:{error.line}: syntax error")
+
+
+def test_exception_at_import_names_the_innermost_line_in_the_script(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "raises.py",
+        """
+        def explode():
+            return {}["token"]
+
+        explode()
+        """,
+    )
+    error = load_error(path)
+    assert error.path == path
+    assert error.line == line_of(path, 'return {}["token"]')
+    assert "KeyError: 'token'" in error.message
+    assert isinstance(error.__cause__, KeyError)
+
+
+def test_missing_module_suggests_installing_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "deps.py", "import surge_no_such_module_xyz\n")
+    error = load_error(path)
+    assert error.line == line_of(path, "import surge_no_such_module_xyz")
+    assert "ModuleNotFoundError" in error.message
+    assert "install 'surge_no_such_module_xyz'" in error.message
+
+
+def test_exception_in_sibling_module_points_at_the_import_line(tmp_path: Path) -> None:
+    (tmp_path / "surge_sibling_bad.py").write_text("raise RuntimeError('boom')\n")
+    path = write(tmp_path, "uses_bad.py", "import surge_sibling_bad\n")
+    error = load_error(path)
+    assert error.path == path
+    assert error.line == line_of(path, "import surge_sibling_bad")
+    assert "RuntimeError: boom" in error.message
+    assert "surge_sibling_bad.py:1" in error.message
+
+
+def test_system_exit_at_import_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "exits.py", "import sys\nsys.exit(3)\n")
+    error = load_error(path)
+    assert "SystemExit: 3" in error.message
+    assert error.line == 4
+
+
+def test_sync_task_in_script_names_script_and_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sync_task.py",
+        """
+        class Shopper(User):
+            @task
+            def browse(self) -> None: ...
+        """,
+    )
+    error = load_error(path)
+    assert error.path == path
+    assert error.line in (line_of(path, "@task"), line_of(path, "def browse"))
+    assert "async def browse(self)" in error.message
+
+
+def test_no_user_classes(tmp_path: Path) -> None:
+    path = write(tmp_path, "empty.py", "x = 1\n")
+    error = load_error(path)
+    assert error.path == path
+    assert "no User classes found" in error.message
+
+
+def test_only_abstract_classes_means_no_user_classes(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "abstract_only.py",
+        """
+        class Base(User):
+            abstract = True
+        """,
+    )
+    assert "no User classes found" in load_error(path).message
+
+
+def test_class_without_tasks_names_class_and_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "no_tasks.py",
+        """
+        class Idle(User):
+            async def helper(self) -> None: ...
+        """,
+    )
+    error = load_error(path)
+    assert error.line == line_of(path, "class Idle")
+    assert "'Idle' has no tasks" in error.message
+    assert "abstract = True" in error.message
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "match"),
+    [
+        ("weight", "0", r"Bad.weight is 0"),
+        ("weight", "2.5", r"Bad.weight is 2.5"),
+        ("weight", "True", r"Bad.weight is True"),
+        ("wait_time", "1.5", r"Bad.wait_time is 1.5; use surge.between"),
+        ("wait_time", "lambda self: 1", r"Bad.wait_time is .*; use surge.between"),
+        ("host", "8000", r"Bad.host must be a URL string"),
+        ("host", "'localhost:8000'", r"Bad.host: invalid URL"),
+    ],
+)
+def test_bad_class_attributes_name_their_line(
+    tmp_path: Path, attribute: str, value: str, match: str
+) -> None:
+    path = write(
+        tmp_path,
+        "bad_attr.py",
+        f"""
+        class Bad(User):
+            '''docstring'''
+
+            {attribute} = {value}
+
+            @task
+            async def go(self) -> None: ...
+        """,
+    )
+    error = load_error(path)
+    assert error.line == line_of(path, f"{attribute} = {value}")
+    assert error.path == path
+    assert re.search(match, error.message), error.message
+
+
+def test_sync_on_start_is_rejected(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sync_hook.py",
+        """
+        class Shopper(User):
+            def on_start(self) -> None: ...
+
+            @task
+            async def go(self) -> None: ...
+        """,
+    )
+    error = load_error(path)
+    assert error.line == line_of(path, "def on_start")
+    assert "Shopper.on_start must be a coroutine" in error.message
+
+
+def test_missing_script(tmp_path: Path) -> None:
+    error = load_error(tmp_path / "absent.py")
+    assert "not found" in error.message
+
+
+@pytest.mark.parametrize("name", ["scenario.yaml", "scenario"])
+def test_load_scenario_rejects_other_suffixes(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("x")
+    with pytest.raises(ScenarioError, match=r"unsupported scenario file type .*\.py, \.toml"):
+        load_scenario(path)
+
+
+def test_load_scenario_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="not found") as caught:
+        load_scenario(tmp_path / "absent.toml")
+    assert caught.value.path == tmp_path / "absent.toml"
