@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli_helpers import endpoint, read_json, run_surge
+
 from servers import HttpTestServer
 
 

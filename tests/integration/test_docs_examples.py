@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from cli_helpers import read_json, run_surge
-from servers import HttpTestServer
 
+from servers import HttpTestServer
 from surge.cli.options import RUN_OPTIONS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -23,8 +23,18 @@ def test_load_test_page_scenario_runs(test_server: HttpTestServer, workdir: Path
     (scenario,) = [b for b in blocks("load-test.md", "python") if "surge.User" in b]
     (workdir / "shop.py").write_text(scenario)
     proc = run_surge(
-        "run", "shop.py", "--host", test_server.url, "-u", "4", "-n", "5", "--out", "r.json",
-        "-q", cwd=workdir,
+        "run",
+        "shop.py",
+        "--host",
+        test_server.url,
+        "-u",
+        "4",
+        "-n",
+        "5",
+        "--out",
+        "r.json",
+        "-q",
+        cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr
     doc = read_json(workdir / "r.json")

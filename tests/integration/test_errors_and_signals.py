@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import SURGE, read_json, run_surge
+
 from servers import HttpTestServer, TlsTestServer
 
 
@@ -32,8 +33,19 @@ def test_broken_server_errors_are_classified(
     test_server: HttpTestServer, workdir: Path, path: str, args: list[str], kind: str
 ) -> None:
     proc = run_surge(
-        "run", f"{test_server.url}{path}", "-u", "2", "-n", "2", *args, "--out", "r.json", "-q",
-        "--graceful-stop", "1s", cwd=workdir,
+        "run",
+        f"{test_server.url}{path}",
+        "-u",
+        "2",
+        "-n",
+        "2",
+        *args,
+        "--out",
+        "r.json",
+        "-q",
+        "--graceful-stop",
+        "1s",
+        cwd=workdir,
     )
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -47,14 +59,28 @@ def test_broken_server_errors_are_classified(
 
 def test_refused_and_dns(workdir: Path) -> None:
     proc = run_surge(
-        "run", f"http://127.0.0.1:{_closed_port()}/", "-n", "3", "-u", "1", "--out", "r.json",
+        "run",
+        f"http://127.0.0.1:{_closed_port()}/",
+        "-n",
+        "3",
+        "-u",
+        "1",
+        "--out",
+        "r.json",
         cwd=workdir,
     )
     assert proc.returncode == 3
     assert "no request succeeded" in proc.stdout
     assert read_json(workdir / "r.json")["summary"]["errors"] == {"refused": 3}
     proc = run_surge(
-        "run", "http://nonexistent.invalid/", "-n", "1", "-u", "1", "--out", "r.json",
+        "run",
+        "http://nonexistent.invalid/",
+        "-n",
+        "1",
+        "-u",
+        "1",
+        "--out",
+        "r.json",
         cwd=workdir,
     )
     assert proc.returncode == 3
@@ -77,17 +103,32 @@ def test_tls_verification_on_by_default(tls_test_server: TlsTestServer, workdir:
     assert doc["meta"]["insecure"] is True
 
 
-@pytest.mark.parametrize(("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"),
-                                                   (signal.SIGTERM, 143, "SIGTERM")])
+@pytest.mark.parametrize(
+    ("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
+)
 def test_signal_writes_partial_results(
     test_server: HttpTestServer, workdir: Path, sig: signal.Signals, code: int, name: str
 ) -> None:
     out = workdir / "r.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURGE_")}
     proc = subprocess.Popen(
-        [*SURGE, "run", f"{test_server.url}/delay?ms=5", "-u", "4", "-d", "60s", "--out",
-         str(out), "-q"],
-        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            *SURGE,
+            "run",
+            f"{test_server.url}/delay?ms=5",
+            "-u",
+            "4",
+            "-d",
+            "60s",
+            "--out",
+            str(out),
+            "-q",
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 20
     while test_server.requests_total < 50 and time.monotonic() < deadline:

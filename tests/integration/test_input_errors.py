@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_surge
+
 from servers import HttpTestServer
 
 
@@ -39,9 +40,7 @@ def test_malformed_scenario_names_file_and_line(test_server: HttpTestServer, wor
 
 
 def test_malformed_toml_names_file_and_line(test_server: HttpTestServer, workdir: Path) -> None:
-    (workdir / "s.toml").write_text(
-        f'[scenarios.one]\nurl = "{test_server.url}/ok"\nusrs = 3\n'
-    )
+    (workdir / "s.toml").write_text(f'[scenarios.one]\nurl = "{test_server.url}/ok"\nusrs = 3\n')
     proc = run_surge("run", "s.toml", cwd=workdir)
     assert proc.returncode == 2
     assert "s.toml:3" in proc.stderr and "usrs" in proc.stderr
@@ -50,8 +49,11 @@ def test_malformed_toml_names_file_and_line(test_server: HttpTestServer, workdir
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("nothing.txt", "don't know how to run"), ("missing.py", "no such file"),
-     ("ftp://example/x", "don't know how to run")],
+    [
+        ("nothing.txt", "don't know how to run"),
+        ("missing.py", "no such file"),
+        ("ftp://example/x", "don't know how to run"),
+    ],
 )
 def test_bad_targets(workdir: Path, target: str, message: str) -> None:
     proc = run_surge("run", target, cwd=workdir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli_helpers import endpoint, read_json, run_surge
+
 from servers import HttpTestServer
 
 LOGIN_SCENARIO = """\
@@ -61,7 +62,17 @@ def test_login_token_flow(test_server: HttpTestServer, workdir: Path) -> None:
     (workdir / "s.py").write_text(LOGIN_SCENARIO)
     out = workdir / "r.json"
     proc = run_surge(
-        "run", "s.py", "--host", test_server.url, "-u", "3", "-n", "10", "--out", str(out), "-q",
+        "run",
+        "s.py",
+        "--host",
+        test_server.url,
+        "-u",
+        "3",
+        "-n",
+        "10",
+        "--out",
+        str(out),
+        "-q",
         cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
@@ -77,8 +88,18 @@ def test_weighted_class_mix_and_task_weights(test_server: HttpTestServer, workdi
     (workdir / "mix.py").write_text(MIX_SCENARIO)
     out = workdir / "r.json"
     proc = run_surge(
-        "run", "mix.py", "--host", test_server.url, "-u", "8", "-n", "200", "--out", str(out),
-        "-q", cwd=workdir,
+        "run",
+        "mix.py",
+        "--host",
+        test_server.url,
+        "-u",
+        "8",
+        "-n",
+        "200",
+        "--out",
+        str(out),
+        "-q",
+        cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr
     doc = read_json(out)
@@ -94,7 +115,17 @@ def test_script_errors_are_recorded_not_fatal(test_server: HttpTestServer, workd
     (workdir / "bad.py").write_text(BROKEN_TASK)
     out = workdir / "r.json"
     proc = run_surge(
-        "run", "bad.py", "--host", test_server.url, "-u", "2", "-n", "5", "--out", str(out), "-q",
+        "run",
+        "bad.py",
+        "--host",
+        test_server.url,
+        "-u",
+        "2",
+        "-n",
+        "5",
+        "--out",
+        str(out),
+        "-q",
         cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr

@@ -5,11 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli_helpers import endpoint, read_json, run_surge
+
 from servers import HttpTestServer
 
 JSON_SUMMARY_KEYS = {
-    "requests", "failures", "error_rate", "rps", "duration_s", "bytes_received", "incomplete",
-    "status_codes", "errors", "latency_ms",
+    "requests",
+    "failures",
+    "error_rate",
+    "rps",
+    "duration_s",
+    "bytes_received",
+    "incomplete",
+    "status_codes",
+    "errors",
+    "latency_ms",
 }
 
 
@@ -18,7 +27,15 @@ def test_requests_per_user_is_exact_and_json_contract_holds(
 ) -> None:
     out = workdir / "r.json"
     proc = run_surge(
-        "run", f"{test_server.url}/ok?x=1", "-u", "5", "-n", "20", "--out", str(out), "-q",
+        "run",
+        f"{test_server.url}/ok?x=1",
+        "-u",
+        "5",
+        "-n",
+        "20",
+        "--out",
+        str(out),
+        "-q",
         cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
@@ -39,7 +56,15 @@ def test_requests_per_user_is_exact_and_json_contract_holds(
 def test_duration_and_fixed_delay_percentiles(test_server: HttpTestServer, workdir: Path) -> None:
     out = workdir / "r.json"
     proc = run_surge(
-        "run", f"{test_server.url}/delay?ms=20", "-u", "4", "-d", "2s", "--out", str(out), "-q",
+        "run",
+        f"{test_server.url}/delay?ms=20",
+        "-u",
+        "4",
+        "-d",
+        "2s",
+        "--out",
+        str(out),
+        "-q",
         cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr
@@ -59,15 +84,33 @@ def test_post_json_headers_and_auth_token_are_sent_but_never_written(
     out = workdir / "r.json"
     csv_prefix = workdir / "stats"
     proc = run_surge(
-        "run", f"{test_server.url}/me", "-X", "POST", "--json", '{"a": 1}',
-        "-H", "X-Trace: abc", "--auth-token", "tok-SECRET123", "-u", "1", "-n", "3",
-        "--out", str(out), "--csv", str(csv_prefix), cwd=workdir,
+        "run",
+        f"{test_server.url}/me",
+        "-X",
+        "POST",
+        "--json",
+        '{"a": 1}',
+        "-H",
+        "X-Trace: abc",
+        "--auth-token",
+        "tok-SECRET123",
+        "-u",
+        "1",
+        "-n",
+        "3",
+        "--out",
+        str(out),
+        "--csv",
+        str(csv_prefix),
+        cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
     doc = read_json(out)
     assert endpoint(doc, "POST", "/me")["status_codes"] == {"200": 3}
     written = out.read_text() + proc.stdout + proc.stderr
-    written += (workdir / "stats_stats.csv").read_text() + (workdir / "stats_history.csv").read_text()
+    written += (workdir / "stats_stats.csv").read_text() + (
+        workdir / "stats_history.csv"
+    ).read_text()
     assert "SECRET123" not in written
     assert doc["meta"]["options"]["auth_token"] == "***"
 
@@ -75,7 +118,15 @@ def test_post_json_headers_and_auth_token_are_sent_but_never_written(
 def test_http_errors_are_failures_by_class(test_server: HttpTestServer, workdir: Path) -> None:
     out = workdir / "r.json"
     proc = run_surge(
-        "run", f"{test_server.url}/status?code=503", "-u", "2", "-n", "5", "--out", str(out), "-q",
+        "run",
+        f"{test_server.url}/status?code=503",
+        "-u",
+        "2",
+        "-n",
+        "5",
+        "--out",
+        str(out),
+        "-q",
         cwd=workdir,
     )
     assert proc.returncode == 3  # nothing succeeded
@@ -89,8 +140,18 @@ def test_http_errors_are_failures_by_class(test_server: HttpTestServer, workdir:
 def test_think_time_paces_users(test_server: HttpTestServer, workdir: Path) -> None:
     out = workdir / "r.json"
     proc = run_surge(
-        "run", f"{test_server.url}/ok", "-u", "2", "-d", "2s", "--think-time", "0.25",
-        "--out", str(out), "-q", cwd=workdir,
+        "run",
+        f"{test_server.url}/ok",
+        "-u",
+        "2",
+        "-d",
+        "2s",
+        "--think-time",
+        "0.25",
+        "--out",
+        str(out),
+        "-q",
+        cwd=workdir,
     )
     assert proc.returncode == 0, proc.stderr
     # each user: one request then 250 ms pause → at most 2 * (2 / 0.25 + 1) requests

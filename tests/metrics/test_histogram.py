@@ -85,6 +85,16 @@ def test_encoding_is_standard_hdr() -> None:
 def test_summary_of_empty_histogram_is_zeros() -> None:
     summary = Histogram.empty().summary_ms()
     assert set(summary) == {
-        "min", "mean", "stddev", "p50", "p75", "p90", "p95", "p99", "p999", "p9999", "max",
+        "min",
+        "mean",
+        "stddev",
+        "p50",
+        "p75",
+        "p90",
+        "p95",
+        "p99",
+        "p999",
+        "p9999",
+        "max",
     }
     assert all(v == 0.0 for v in summary.values())
