@@ -17,6 +17,7 @@ Routes (query strings are ignored unless noted):
   /garbage          bytes that are not HTTP
   /stall            never answers
   /stall-body       headers and part of the body, then nothing
+  /one-per-connection  200 for a connection's first request; closes silently on later ones
   /drop-idle        200 keep-alive, then closes the connection silently 50 ms later
 """
 
@@ -51,6 +52,7 @@ class _ServerProtocol(asyncio.Protocol):
         self.url = b""
         self.headers: list[tuple[str, str]] = []
         self.body: list[bytes] = []
+        self.served = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -80,12 +82,14 @@ class _ServerProtocol(asyncio.Protocol):
         method = self.parser.get_method().decode()
         self.server.requests[path] += 1
         self.server.total += 1
+        self.served += 1
         request = {
             "method": method,
             "path": path,
             "query": query,
             "headers": self.headers,
             "body": b"".join(self.body),
+            "nth": self.served,
         }
         self.url, self.headers, self.body = b"", [], []
         assert self.transport is not None
@@ -197,7 +201,7 @@ class TestServer:
             echoed = {**req, "body": req["body"].decode()}
             tr.write(_response(200, json.dumps(echoed).encode(), head=head))
         else:
-            self._misbehave(tr, path)
+            self._misbehave(tr, path, req["nth"])
 
     def _redirect(self, tr: asyncio.Transport, path: str) -> None:
         prefix, n = path.rsplit("/", 1)
@@ -207,7 +211,7 @@ class TestServer:
         status = 307 if prefix == "/redirect-307" else 302
         tr.write(_response(status, b"", [("Location", f"{prefix}/{int(n) - 1}")]))
 
-    def _misbehave(self, tr: asyncio.Transport, path: str) -> None:
+    def _misbehave(self, tr: asyncio.Transport, path: str, nth: int) -> None:
         if path == "/close":
             tr.write(_response(200, b"bye", [("Connection", "close")]))
             tr.close()
@@ -223,6 +227,11 @@ class TestServer:
             if path == "/stall-body":
                 tr.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nsome")
             self._stalled.append(tr)
+        elif path == "/one-per-connection":
+            if nth > 1:  # what a server closing an idle keep-alive connection looks like
+                tr.close()
+            else:
+                tr.write(_response(200, b"first"))
         elif path == "/drop-idle":
             tr.write(_response(200, b"ok"))
             self.loop.call_later(0.05, tr.close)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
+import uvloop
 
 from engine.engine_server import FIXED_BODY, TestServer, closed_port, names, run, totals
 from surge.engine.http import ClientConfig, HttpStatusError, Session, classify_error
@@ -227,8 +229,6 @@ def test_total_timeout_and_per_request_timeout(fresh: TestServer) -> None:
 
 def test_stale_keep_alive_is_retried_once(fresh: TestServer) -> None:
     async def main() -> Recorder:
-        import asyncio
-
         http, recorder = _session(fresh)
         assert (await http.get("/drop-idle")).ok
         await asyncio.sleep(0.15)  # the server has closed the idle connection
@@ -238,6 +238,33 @@ def test_stale_keep_alive_is_retried_once(fresh: TestServer) -> None:
 
     recorder = run(main())
     assert totals(recorder) == {"ok": 2, "fail": 0, "incomplete": 0}
+
+
+def test_server_closing_reused_connection_is_retried_once(fresh: TestServer) -> None:
+    async def main() -> Recorder:
+        http, recorder = _session(fresh)
+        for _ in range(3):
+            assert (await http.get("/one-per-connection")).ok
+        await http.close()
+        return recorder
+
+    recorder = run(main())
+    assert totals(recorder) == {"ok": 3, "fail": 0, "incomplete": 0}
+    assert fresh.requests["/one-per-connection"] == 5 and fresh.connections == 3
+
+
+def test_cancelled_request_is_incomplete(fresh: TestServer) -> None:
+    async def main() -> Recorder:
+        http, recorder = _session(fresh)
+        task = asyncio.ensure_future(http.get("/stall"))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await http.close()
+        return recorder
+
+    assert totals(run(main())) == {"ok": 0, "fail": 0, "incomplete": 1}
 
 
 def test_tls_verification_on_by_default(fresh: TestServer, ca_file: str) -> None:
@@ -273,3 +300,22 @@ def test_classify_error_table() -> None:
     assert classify_error(OSError(113, "No route to host")) is ErrorKind.OTHER
     multiple = OSError("Multiple exceptions: [Errno 111] a, [Errno 111] b")
     assert classify_error(multiple) is ErrorKind.REFUSED
+
+
+def test_on_uvloop_the_production_loop(fresh: TestServer, ca_file: str) -> None:
+    async def main() -> Recorder:
+        http, recorder = _session(fresh)
+        for path in ("/fixed", "/chunked", "/gzip", "/fixed"):
+            assert (await http.get(path)).ok
+        assert (await http.get("/garbage")).error == "protocol"
+        trusted, _ = _session(fresh, ClientConfig(ca_file=ca_file), tls=True)
+        assert (await trusted.get("/fixed")).content == FIXED_BODY
+        refused = Session(f"http://127.0.0.1:{closed_port()}", recorder)
+        assert (await refused.get("/")).error == "refused"
+        for s in (http, trusted, refused):
+            await s.close()
+        return recorder
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        recorder = runner.run(main())
+    assert totals(recorder) == {"ok": 4, "fail": 2, "incomplete": 0, "protocol": 1, "refused": 1}

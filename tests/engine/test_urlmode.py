@@ -169,6 +169,15 @@ def test_idle_connection_closed_by_server_is_replaced(fresh: TestServer) -> None
     assert fresh.connections == 3
 
 
+def test_reused_connection_closed_by_server_is_retried_once(
+    fresh: TestServer, run_on: Runner
+) -> None:
+    recorder = Recorder()
+    run_on(_drive(fresh.url("/one-per-connection"), recorder, requests_per_user=3))
+    assert totals(recorder) == {"ok": 3, "fail": 0, "incomplete": 0}
+    assert fresh.requests["/one-per-connection"] == 5 and fresh.connections == 3
+
+
 def test_refused_and_dns_errors_back_off_and_count(run_on: Runner) -> None:
     recorder = Recorder()
     port = closed_port()

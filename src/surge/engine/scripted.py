@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import itertools
 import random
 import sys
@@ -85,6 +84,44 @@ async def _call(
         crew.report_once(where, exc)
 
 
+async def _iterate(
+    user: User,
+    tasks: Sequence[TaskSpec],
+    wait: WaitTime,
+    limit: int | None,
+    rng: random.Random,
+    rec: Recorder,
+    crew: _Crew,
+) -> None:
+    """The user's task loop: the hot path of scripted mode, so it inlines what it can."""
+    choose = _choose(tasks)
+    stop = crew.stop
+    no_wait = isinstance(wait, ConstantWait) and wait.wait_s == 0
+    clock = time.perf_counter_ns
+    cls_name = type(user).__name__
+    done = 0
+    while not stop.is_set():
+        task = choose(rng)
+        t0 = clock()
+        try:
+            await task.func(user)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in the user's script must not end the run
+            where = f"{cls_name}.{task.name}"
+            message = f"{type(exc).__name__}: {exc}"
+            elapsed_us = (clock() - t0) // 1000
+            rec.endpoint(SCRIPT_METHOD, where).fail(elapsed_us, ErrorKind.SCRIPT, 0, 0, message)
+            crew.report_once(where, exc)
+        done += 1
+        if limit is not None and done >= limit:
+            return
+        if not no_wait:
+            pause_s = wait.next_wait_s((clock() - t0) / 1e9, rng)
+            if await _pause(stop, pause_s):
+                return
+
+
 async def _run_user(
     index: int,
     cls: type[User],
@@ -101,22 +138,12 @@ async def _run_user(
     user = cls(session, user_id=index)
     rng = random.Random(None if seed is None else seed + index)
     tasks = tasks_of(cls)
-    choose = _choose(tasks)
     wait: WaitTime = cls.wait_time or ConstantWait(plan.think_time_s)
     name = cls.__name__
     crew.change_active(+1)
     try:
         await _call(user, f"{name}.on_start", user.on_start, rec, crew)
-        done = 0
-        while not crew.stop.is_set():
-            task = choose(rng)
-            t0 = time.perf_counter()
-            await _call(user, f"{name}.{task.name}", functools.partial(task.func, user), rec, crew)
-            done += 1
-            if plan.requests_per_user is not None and done >= plan.requests_per_user:
-                break
-            if await _pause(crew.stop, wait.next_wait_s(time.perf_counter() - t0, rng)):
-                break
+        await _iterate(user, tasks, wait, plan.requests_per_user, rng, rec, crew)
         await _call(user, f"{name}.on_stop", user.on_stop, rec, crew)
     finally:
         crew.change_active(-1)

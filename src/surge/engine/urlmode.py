@@ -41,6 +41,8 @@ _TICKS_PER_TIMEOUT = 20
 _TICK_MIN_S = 0.005
 _TICK_MAX_S = 0.25
 _NO_LIMIT = sys.maxsize
+_CLOSE_WAIT_S = 1.0
+_CLOSE_POLL_S = 0.005
 
 # How a connection ended, as seen by its user's coroutine.
 _FINISHED = 0  # the user has issued all it may: stop
@@ -53,6 +55,7 @@ class _Run:
     """What every user of one run shares."""
 
     __slots__ = (
+        "closing",
         "endpoint",
         "loop",
         "on_active_change",
@@ -85,6 +88,19 @@ class _Run:
         self.think_time_s = think_time_s
         self.on_active_change = on_active_change
         self.started = 0
+        self.closing: set[_Conn] = set()  # connections closed by us, not yet lost
+
+    async def drain_closing(self) -> None:
+        """Wait (briefly) until every connection we closed is gone, so the loop can close."""
+        deadline = self.loop.time() + _CLOSE_WAIT_S
+        while self.closing and self.loop.time() < deadline:
+            await asyncio.sleep(_CLOSE_POLL_S)
+        for conn in list(self.closing):
+            if conn.transport is not None:
+                conn.transport.abort()
+        if self.closing:
+            await asyncio.sleep(0)
+        self.closing.clear()
 
     def active_changed(self, delta: int) -> None:
         self.started += delta
@@ -133,6 +149,7 @@ class _Conn(asyncio.Protocol):
     """One connection of one user. Only the httptools callbacks it needs are defined."""
 
     __slots__ = (
+        "closing",
         "dead",
         "done",
         "loop",
@@ -148,6 +165,7 @@ class _Conn(asyncio.Protocol):
 
     def __init__(self, run: _Run, user: _User) -> None:
         self.user = user
+        self.closing = run.closing
         self.loop = run.loop
         self.request = run.request
         self.think_s = run.think_time_s
@@ -211,6 +229,7 @@ class _Conn(asyncio.Protocol):
         self.write(self.request)  # type: ignore[misc]
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.closing.discard(self)
         if self.dead:
             return
         user = self.user
@@ -244,6 +263,7 @@ class _Conn(asyncio.Protocol):
                 handle.cancel()
                 self.user.think_handle = None
             if self.transport is not None:
+                self.closing.add(self)
                 if how == _ERROR:
                     self.transport.abort()
                 else:
@@ -420,3 +440,4 @@ async def run_url_users(
             if user.task is not None and not user.task.done():
                 user.task.cancel()
         await asyncio.gather(watchdog, stopper, everyone, return_exceptions=True)
+        await run.drain_closing()

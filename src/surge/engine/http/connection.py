@@ -62,6 +62,7 @@ class HttpConnection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_when = 0.0
         self._status = 0
         self._headers: list[tuple[str, str]] = []
         self._chunks: list[bytes] = []
@@ -162,7 +163,10 @@ class HttpConnection(asyncio.Protocol):
         waiter = self._waiter = self._loop.create_future()
         self._last_rx = self._loop.time()
         self._transport.write(request)
-        self._arm_timer()
+        # One timer per connection, re-armed only when this request's limits come sooner:
+        # keep-alive request after request costs no timer handle each (see _on_timer).
+        if self._timer is None or min(self._last_rx + read_timeout_s, deadline) < self._timer_when:
+            self._arm_timer()
         try:
             await waiter
         except asyncio.CancelledError:
@@ -170,9 +174,6 @@ class HttpConnection(asyncio.Protocol):
             raise
         finally:
             self._waiter = None
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
         return RawResponse(self._status, self._headers, self._chunks, self.nbytes, self._keep_alive)
 
     def _complete(self, keep_alive: bool) -> None:
@@ -182,11 +183,16 @@ class HttpConnection(asyncio.Protocol):
             self._waiter.set_result(None)
 
     def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         when = min(self._last_rx + self._read_timeout_s, self._deadline)
+        self._timer_when = when
         self._timer = self._loop.call_at(when, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
+        if self._waiter is None or self._waiter.done():
+            return  # idle between requests: the next request arms a timer again
         now = self._loop.time() + _CLOCK_SLACK_S
         if now >= self._deadline:
             self._fail(RequestTimeoutError("total timeout: response not complete in time"))
@@ -201,13 +207,20 @@ class HttpConnection(asyncio.Protocol):
             self._waiter.set_exception(exc)
         self.abort()
 
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def abort(self) -> None:
         """Drop the connection now (after any error: a connection is never reused after one)."""
         self.closed = True
+        self._cancel_timer()
         if self._transport is not None:
             self._transport.abort()
 
     def close(self) -> None:
         self.closed = True
+        self._cancel_timer()
         if self._transport is not None:
             self._transport.close()

@@ -52,6 +52,21 @@ def split_url(url: str) -> tuple[Origin, str]:
     return Origin(scheme, parts.hostname, port), target
 
 
+_SPLIT_CACHE: dict[str, tuple[Origin, str]] = {}
+_SPLIT_CACHE_MAX = 1024
+
+
+def split_url_cached(url: str) -> tuple[Origin, str]:
+    """`split_url` memoised: scripted users request the same few URLs over and over."""
+    found = _SPLIT_CACHE.get(url)
+    if found is None:
+        found = split_url(url)
+        if len(_SPLIT_CACHE) >= _SPLIT_CACHE_MAX:
+            _SPLIT_CACHE.clear()
+        _SPLIT_CACHE[url] = found
+    return found
+
+
 def add_params(url: str, params: Mapping[str, Any] | None) -> str:
     """The URL with `params` appended to its query string (lists repeat the key)."""
     if not params:

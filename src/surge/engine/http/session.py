@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from surge.engine.http.classify import (
@@ -31,15 +31,19 @@ from surge.engine.http.request import (
     build_request,
     encode_body,
     merge_headers,
-    split_url,
+    split_url_cached,
 )
 from surge.engine.http.response import Headers, HttpResponse
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder
 
+if TYPE_CHECKING:
+    from surge.scenario.protocols import HttpSession
+
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ABSOLUTE = ("http://", "https://")
 _CLOSE_WAIT_S = 1.0
+_CACHE_MAX = 256
 
 
 class _Hop:
@@ -76,6 +80,12 @@ class Session:
         self._idle: dict[Origin, list[HttpConnection]] = {}
         self._live: set[HttpConnection] = set()
         self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
+        self._names: dict[str, str] = {}
+        # request bytes by (method, url, content type, cookie), valid while the default
+        # headers equal the copy stored beside them: scripts repeat the same requests
+        self._wire_cache: dict[
+            tuple[str, str, str | None, str | None], tuple[dict[str, str], bytes]
+        ] = {}
         self._closed = False
 
     @property
@@ -102,12 +112,12 @@ class Session:
         url = add_params(self._resolve(path), params)
         body, content_type = encode_body(json, data)
         hop = _Hop(method, url, list((headers or {}).items()), body, content_type)
-        self._prepare(hop, strip_auth=False)  # a caller's invalid input raises here
-        endpoint = self._endpoint(method, name or urlsplit(path).path or "/")
+        prepared = self._prepare(hop, strip_auth=False)  # a caller's invalid input raises here
+        endpoint = self._endpoint(method, name or self._name_of(path))
         follow = follow_redirects if follow_redirects is not None else method in ("GET", "HEAD")
         t0 = time.perf_counter_ns()
         try:
-            response, nbytes = await self._send_chain(hop, follow, timeout_s, t0)
+            response, nbytes = await self._send_chain(hop, prepared, follow, timeout_s, t0)
         except asyncio.CancelledError:
             endpoint.incomplete()
             raise
@@ -168,6 +178,16 @@ class Session:
             return self.base_url
         return base + path if path.startswith(("/", "?")) else f"{base}/{path}"
 
+    def _name_of(self, path: str) -> str:
+        """The default endpoint name: the path without its query string."""
+        found = self._names.get(path)
+        if found is None:
+            found = urlsplit(path).path or "/"
+            if len(self._names) >= _CACHE_MAX:
+                self._names.clear()
+            self._names[path] = found
+        return found
+
     def _endpoint(self, method: str, name: str) -> EndpointRecorder:
         key = (method, name)
         found = self._endpoints.get(key)
@@ -176,7 +196,24 @@ class Session:
         return found
 
     def _prepare(self, hop: _Hop, *, strip_auth: bool) -> tuple[Origin, str, bytes]:
-        origin, target = split_url(hop.url)
+        origin, target = split_url_cached(hop.url)
+        cookie = self.cookies.header_for(origin.host, target, origin.tls) if self.cookies else None
+        key = None
+        if not hop.headers and hop.body is None and not strip_auth:
+            key = (hop.method, hop.url, hop.content_type, cookie)
+            cached = self._wire_cache.get(key)
+            if cached is not None and cached[0] == self._headers:
+                return origin, target, cached[1]
+        wire = self._serialise(hop, origin, target, cookie, strip_auth=strip_auth)
+        if key is not None:
+            if len(self._wire_cache) >= _CACHE_MAX:
+                self._wire_cache.clear()
+            self._wire_cache[key] = (dict(self._headers), wire)
+        return origin, target, wire
+
+    def _serialise(
+        self, hop: _Hop, origin: Origin, target: str, cookie: str | None, *, strip_auth: bool
+    ) -> bytes:
         defaults = [
             ("Host", origin.host_header),
             ("User-Agent", USER_AGENT),
@@ -186,7 +223,6 @@ class Session:
         layers: list[Iterable[tuple[str, str]]] = [defaults]
         if hop.content_type is not None:
             layers.append([("Content-Type", hop.content_type)])
-        cookie = self.cookies.header_for(origin.host, target, origin.tls)
         if cookie is not None:
             layers.append([("Cookie", cookie)])
         layers += [self._headers.items(), hop.headers]
@@ -195,23 +231,31 @@ class Session:
             merged = [(k, v) for k, v in merged if k.lower() not in ("authorization", "cookie")]
             if cookie is not None:
                 merged.append(("Cookie", cookie))
-        return origin, target, build_request(hop.method, target, merged, hop.body)
+        return build_request(hop.method, target, merged, hop.body)
 
     async def _send_chain(
-        self, hop: _Hop, follow: bool, timeout_s: float | None, t0: int
+        self,
+        hop: _Hop,
+        prepared: tuple[Origin, str, bytes],
+        follow: bool,
+        timeout_s: float | None,
+        t0: int,
     ) -> tuple[HttpResponse, int]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (
             timeout_s if timeout_s is not None else self.config.total_timeout_s
         )
-        first_host = urlsplit(hop.url).hostname
+        first_host = prepared[0].host
+        next_hop: tuple[Origin, str, bytes] | None = prepared
         nbytes = 0
         redirects = 0
         while True:
             try:
-                origin, target, wire = self._prepare(
-                    hop, strip_auth=urlsplit(hop.url).hostname != first_host
-                )
+                if next_hop is None:
+                    origin = split_url_cached(hop.url)[0]
+                    next_hop = self._prepare(hop, strip_auth=origin.host != first_host)
+                origin, target, wire = next_hop
+                next_hop = None
                 raw = await self._exchange(origin, wire, hop.method == "HEAD", deadline)
             except Exception as exc:
                 return self._error_response(hop, exc, t0), nbytes
@@ -313,3 +357,9 @@ def _redirected(hop: _Hop, status: int, location: str) -> _Hop:
     if body is None:
         headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
     return _Hop(method, location, headers, body, content_type)
+
+
+if TYPE_CHECKING:  # mypy proves Session satisfies the scenario-facing protocol
+
+    def _conforms(session: Session) -> HttpSession:
+        return session
