@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -94,6 +94,7 @@ class Session:
         return self._headers
 
     # -- public API ------------------------------------------------------------------------
+    # The verb methods return `request`'s coroutine directly (no extra coroutine frame per call).
     async def request(
         self,
         method: str,
@@ -129,26 +130,26 @@ class Session:
             endpoint.fail(latency_us, response.error_kind, response.status, nbytes, message)
         return response
 
-    async def get(self, path: str, **kwargs: Any) -> HttpResponse:
-        return await self.request("GET", path, **kwargs)
+    def get(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
+        return self.request("GET", path, **kwargs)
 
-    async def post(self, path: str, **kwargs: Any) -> HttpResponse:
-        return await self.request("POST", path, **kwargs)
+    def post(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
+        return self.request("POST", path, **kwargs)
 
-    async def put(self, path: str, **kwargs: Any) -> HttpResponse:
-        return await self.request("PUT", path, **kwargs)
+    def put(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
+        return self.request("PUT", path, **kwargs)
 
-    async def patch(self, path: str, **kwargs: Any) -> HttpResponse:
-        return await self.request("PATCH", path, **kwargs)
+    def patch(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
+        return self.request("PATCH", path, **kwargs)
 
-    async def delete(self, path: str, **kwargs: Any) -> HttpResponse:
-        return await self.request("DELETE", path, **kwargs)
+    def delete(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
+        return self.request("DELETE", path, **kwargs)
 
-    async def head(self, path: str, **kwargs: Any) -> HttpResponse:
-        return await self.request("HEAD", path, **kwargs)
+    def head(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
+        return self.request("HEAD", path, **kwargs)
 
-    async def options(self, path: str, **kwargs: Any) -> HttpResponse:
-        return await self.request("OPTIONS", path, **kwargs)
+    def options(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
+        return self.request("OPTIONS", path, **kwargs)
 
     async def close(self) -> None:
         """Close every connection of this user (waiting briefly for TLS shutdowns)."""
