@@ -81,10 +81,13 @@ def main() -> None:
     print()
     for name, row in rows.items():
         print(f"{name:>14}: {row['req_per_cpu_s']:>10,.0f} requests per generator CPU-second")
-    if "wrk" in rows and "surge-url" in rows:
-        print(f"surge URL mode / wrk:           {rows['surge-url']['req_per_cpu_s'] / rows['wrk']['req_per_cpu_s']:.2f}x")
-    if "locust" in rows and "surge-script" in rows:
-        print(f"surge scripted / Locust FastHttp: {rows['surge-script']['req_per_cpu_s'] / rows['locust']['req_per_cpu_s']:.2f}x")
+    for ours, theirs, label in (
+        ("surge-url", "wrk", "surge URL mode / wrk"),
+        ("surge-script", "locust", "surge scripted / Locust FastHttpUser"),
+    ):
+        if ours in rows and theirs in rows:
+            ratio = rows[ours]["req_per_cpu_s"] / rows[theirs]["req_per_cpu_s"]
+            print(f"{label}: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
