@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from surge.metrics.histogram import merge_all
 from surge.metrics.values import (
     TOTAL_NAME,
+    Arrivals,
+    CheckCount,
     EndpointStats,
+    HealthSample,
     RunMeta,
     RunResult,
     Snapshot,
@@ -28,10 +31,14 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
     status: Counter[int] = Counter()
     errors: Counter[str] = Counter()
     messages: Counter[str] = Counter()
+    checks: dict[str, CheckCount] = {}
     for part in items:
         status.update(part.status_codes)
         errors.update(part.errors)
         messages.update(part.error_messages)
+        for check, count in part.checks.items():
+            before = checks.get(check)
+            checks[check] = count if before is None else before + count
     return EndpointStats(
         method=method,
         name=name,
@@ -44,6 +51,9 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
         latency=merge_all(p.latency for p in items),
         failure_latency=merge_all(p.failure_latency for p in items),
         incomplete=sum(p.incomplete for p in items),
+        checks=dict(sorted(checks.items())),
+        service_time=merge_all(p.service_time for p in items),
+        schedule_lag=merge_all(p.schedule_lag for p in items),
     )
 
 
@@ -59,6 +69,7 @@ class LiveStatus:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    target: float | None = None
 
 
 class Aggregator:
@@ -68,6 +79,8 @@ class Aggregator:
         self._endpoints: dict[tuple[str, str], EndpointStats] = {}
         self._seconds: dict[int, list[Snapshot]] = {}
         self._last_live: LiveStatus | None = None
+        self._arrivals = Arrivals()
+        self._health: list[tuple[int, float, HealthSample]] = []
 
     def add(self, snap: Snapshot) -> None:
         for part in snap.endpoints:
@@ -76,6 +89,17 @@ class Aggregator:
                 part if before is None else merge_stats(part.method, part.name, (before, part))
             )
         self._seconds.setdefault(snap.seq, []).append(snap)
+        self._arrivals = self._arrivals + snap.arrivals
+        if snap.health is not None:
+            self._health.append((snap.worker, snap.end_s, snap.health))
+
+    def arrivals(self) -> Arrivals:
+        """Open-model accounting over everything added so far."""
+        return self._arrivals
+
+    def health(self) -> tuple[tuple[int, float, HealthSample], ...]:
+        """Every generator health sample as (worker, interval end in s, sample), as added."""
+        return tuple(self._health)
 
     def endpoints(self) -> tuple[EndpointStats, ...]:
         return tuple(self._endpoints[key] for key in sorted(self._endpoints))
@@ -100,15 +124,18 @@ class Aggregator:
             p95_ms=summary["p95"],
             p99_ms=summary["p99"],
             active_users=sum(s.active_users for s in snaps),
+            target=_sum_targets(snaps),
         )
 
     def live(self) -> LiveStatus:
         """Running totals plus the rate of the latest second (for the live terminal view)."""
         total = self.total()
         summary = total.latency.summary_ms()
+        target: float | None = None
         if self._seconds:
             latest = self._point(self._seconds[max(self._seconds)])
             rps, users, elapsed = latest.rps, latest.active_users, latest.t_s
+            target = latest.target
         else:
             rps, users, elapsed = 0.0, 0, 0.0
         return LiveStatus(
@@ -120,6 +147,7 @@ class Aggregator:
             p50_ms=summary["p50"],
             p95_ms=summary["p95"],
             p99_ms=summary["p99"],
+            target=target,
         )
 
     def result(self, meta: RunMeta, duration_s: float) -> RunResult:
@@ -130,3 +158,9 @@ class Aggregator:
             total=self.total(),
             timeline=self.timeline(),
         )
+
+
+def _sum_targets(snaps: list[Snapshot]) -> float | None:
+    """The whole run's target: the workers' targets added (None when no worker has one)."""
+    targets = [s.target for s in snaps if s.target is not None]
+    return sum(targets) if targets else None

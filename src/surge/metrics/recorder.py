@@ -16,12 +16,55 @@ from surge.metrics.histogram import (
     Histogram,
     new_counts,
 )
-from surge.metrics.values import EndpointStats, Snapshot
+from surge.metrics.values import (
+    Arrivals,
+    CheckCount,
+    DropReason,
+    EndpointStats,
+    HealthSample,
+    Snapshot,
+)
 
 _SHIFT = SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1
 _STATUS_SLOTS = 1000
 _MAX_MESSAGES = 50
 _OTHER_MESSAGES = "(other messages)"
+
+
+class DenseHistogram:
+    """A lazily used dense histogram for secondary timings (service time, lag, loop lag)."""
+
+    __slots__ = ("counts", "max_us", "min_us", "sum_us")
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.counts: list[int] | None = None
+        self.min_us = HIGHEST_US
+        self.max_us = 0
+        self.sum_us = 0
+
+    def record(self, value_us: int) -> None:
+        value_us = min(max(value_us, 0), HIGHEST_US)
+        counts = self.counts
+        if counts is None:
+            counts = self.counts = new_counts()
+        bucket = (value_us | SUB_BUCKET_MASK).bit_length() - _SHIFT
+        counts[(bucket << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (value_us >> bucket)] += 1
+        self.sum_us += value_us
+        if value_us > self.max_us:
+            self.max_us = value_us
+        if value_us < self.min_us:
+            self.min_us = value_us
+
+    def take(self) -> Histogram:
+        """The recorded values as a Histogram; recording starts again from empty."""
+        if self.counts is None:
+            return Histogram.empty()
+        out = Histogram.from_dense(self.counts, self.min_us, self.max_us, self.sum_us)
+        self._reset()
+        return out
 
 
 class EndpointRecorder:
@@ -34,6 +77,7 @@ class EndpointRecorder:
         "_fail_sum",
         "_latency",
         "bytes_received",
+        "checks",
         "errors",
         "failures",
         "incompletes",
@@ -42,6 +86,8 @@ class EndpointRecorder:
         "method",
         "min_us",
         "name",
+        "schedule_lag",
+        "service_time",
         "status",
         "successes",
         "sum_us",
@@ -68,6 +114,9 @@ class EndpointRecorder:
         self._fail_min = HIGHEST_US
         self._fail_max = 0
         self.incompletes = 0
+        self.checks: dict[str, list[int]] = {}
+        self.service_time = DenseHistogram()
+        self.schedule_lag = DenseHistogram()
 
     def ok(self, latency_us: int, status: int, nbytes: int) -> None:
         """A successful request: into the latency histogram."""
@@ -111,9 +160,22 @@ class EndpointRecorder:
         """A request abandoned in flight when the run ended (neither success nor failure)."""
         self.incompletes += 1
 
+    def timing(self, service_us: int, lag_us: int) -> None:
+        """Open model: the service time and schedule lag of a request just recorded by ok/fail
+        (whose latency ran from the intended send time)."""
+        self.service_time.record(service_us)
+        self.schedule_lag.record(lag_us)
+
+    def check(self, name: str, passed: bool) -> None:
+        """One evaluation of the named check on a response of this endpoint."""
+        counts = self.checks.get(name)
+        if counts is None:
+            counts = self.checks[name] = [0, 0]
+        counts[0 if passed else 1] += 1
+
     @property
     def busy(self) -> bool:
-        return bool(self.successes or self.failures or self.incompletes)
+        return bool(self.successes or self.failures or self.incompletes or self.checks)
 
     def take(self) -> EndpointStats:
         """The interval's counts as a value; the counters start again from zero."""
@@ -139,9 +201,45 @@ class EndpointRecorder:
             latency=latency,
             failure_latency=failure_latency,
             incomplete=self.incompletes,
+            checks={name: CheckCount(p, f) for name, (p, f) in sorted(self.checks.items())},
+            service_time=self.service_time.take(),
+            schedule_lag=self.schedule_lag.take(),
         )
         self._reset()
         return stats
+
+
+class ArrivalRecorder:
+    """Open-model accounting counters (see `Arrivals`); the engine's scheduler calls these."""
+
+    __slots__ = ("completed", "dropped", "failed", "in_flight_at_end", "lag", "scheduled")
+
+    def __init__(self) -> None:
+        self.lag = DenseHistogram()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.scheduled = 0
+        self.completed = 0
+        self.failed = 0
+        self.dropped: dict[str, int] = {}
+        self.in_flight_at_end = 0
+
+    def drop(self, reason: DropReason, n: int = 1) -> None:
+        """`n` scheduled arrivals that were never started."""
+        self.dropped[reason.value] = self.dropped.get(reason.value, 0) + n
+
+    def take(self) -> Arrivals:
+        out = Arrivals(
+            scheduled=self.scheduled,
+            completed=self.completed,
+            failed=self.failed,
+            dropped=dict(sorted(self.dropped.items())),
+            in_flight_at_end=self.in_flight_at_end,
+            lag=self.lag.take(),
+        )
+        self._reset()
+        return out
 
 
 class Recorder:
@@ -151,6 +249,7 @@ class Recorder:
         self.worker = worker
         self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
         self._seq = 0
+        self.arrivals = ArrivalRecorder()
 
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
         """The recorder of (method, name); call once per endpoint and keep the object."""
@@ -160,9 +259,27 @@ class Recorder:
             found = self._endpoints[key] = EndpointRecorder(method, name)
         return found
 
-    def snapshot(self, start_s: float, end_s: float, active_users: int) -> Snapshot:
+    def snapshot(
+        self,
+        start_s: float,
+        end_s: float,
+        active_users: int,
+        *,
+        health: HealthSample | None = None,
+        target: float | None = None,
+    ) -> Snapshot:
         """Take the interval since the last snapshot as an immutable Snapshot."""
         endpoints = tuple(ep.take() for ep in self._endpoints.values() if ep.busy)
-        snap = Snapshot(self._seq, self.worker, start_s, end_s, active_users, endpoints)
+        snap = Snapshot(
+            self._seq,
+            self.worker,
+            start_s,
+            end_s,
+            active_users,
+            endpoints,
+            arrivals=self.arrivals.take(),
+            health=health,
+            target=target,
+        )
         self._seq += 1
         return snap

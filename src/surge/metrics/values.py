@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,33 @@ from surge.metrics.histogram import Histogram
 TOTAL_NAME = "Total"
 
 
+def _no_counts() -> Mapping[str, int]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCount:
+    """How often one named check passed and failed."""
+
+    passes: int
+    fails: int
+
+    @property
+    def total(self) -> int:
+        return self.passes + self.fails
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passes / self.total if self.total else 1.0
+
+    def __add__(self, other: CheckCount) -> CheckCount:
+        return CheckCount(self.passes + other.passes, self.fails + other.fails)
+
+
+def _no_checks() -> Mapping[str, CheckCount]:
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
 class EndpointStats:
     """Counts of one endpoint (method + name) over an interval or a whole run.
@@ -18,6 +46,10 @@ class EndpointStats:
     `requests` counts completed requests: successes and failures. `latency` holds successes only;
     `failure_latency` holds the time failed requests took (timeouts at their timeout).
     `incomplete` counts requests abandoned in flight at the end of the run.
+    `checks` counts passes and failures of each named check on this endpoint's responses.
+    In the open model `latency` runs from the intended send time; `service_time` (actual send to
+    done) and `schedule_lag` (intended to actual send) of every completed request sit beside it.
+    Both are empty in the closed model.
     """
 
     method: str
@@ -31,6 +63,9 @@ class EndpointStats:
     latency: Histogram
     failure_latency: Histogram
     incomplete: int = 0
+    checks: Mapping[str, CheckCount] = field(default_factory=_no_checks)
+    service_time: Histogram = field(default_factory=Histogram.empty)
+    schedule_lag: Histogram = field(default_factory=Histogram.empty)
 
     @property
     def successes(self) -> int:
@@ -45,11 +80,66 @@ class EndpointStats:
         return self.failures / self.requests if self.requests else 0.0
 
 
+class DropReason(enum.Enum):
+    """Why a scheduled arrival (open model) was never started."""
+
+    MAX_IN_FLIGHT = "max_in_flight"  # the --max-in-flight cap was reached
+    STOPPED = "stopped"  # the run stopped (duration over, signal, abort) before it was due
+
+
+@dataclass(frozen=True, slots=True)
+class Arrivals:
+    """Open-model accounting of one interval or a whole run (all zero in the closed model).
+
+    An arrival is one request (URL mode) or one task iteration (scripted users). Every scheduled
+    arrival ends as exactly one of: completed, failed, dropped (by reason) or in flight at the end,
+    so `scheduled == completed + failed + dropped_total + in_flight_at_end` always holds.
+    `lag` is the schedule lag of every started arrival (intended to actual start).
+    """
+
+    scheduled: int = 0
+    completed: int = 0
+    failed: int = 0
+    dropped: Mapping[str, int] = field(default_factory=_no_counts)
+    in_flight_at_end: int = 0
+    lag: Histogram = field(default_factory=Histogram.empty)
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+    def __add__(self, other: Arrivals) -> Arrivals:
+        dropped = dict(self.dropped)
+        for reason, n in other.dropped.items():
+            dropped[reason] = dropped.get(reason, 0) + n
+        return Arrivals(
+            scheduled=self.scheduled + other.scheduled,
+            completed=self.completed + other.completed,
+            failed=self.failed + other.failed,
+            dropped=dict(sorted(dropped.items())),
+            in_flight_at_end=self.in_flight_at_end + other.in_flight_at_end,
+            lag=self.lag.merge(other.lag),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSample:
+    """The generator's own health over one interval: its process CPU and event-loop lag.
+
+    `loop_lag` holds the overshoot of a periodic probe timer (how late the loop ran it).
+    """
+
+    cpu_pct: float
+    loop_lag: Histogram
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """One interval (about a second) of one worker's recording: deltas, not running totals.
 
     `seq` numbers intervals from 0 so a consumer can tell a lost or duplicate snapshot.
+    `target` is the load the schedule asked for at the interval's end (users, or arrivals per
+    second in the open model), None when the plan has no such figure.
     """
 
     seq: int
@@ -58,6 +148,9 @@ class Snapshot:
     end_s: float
     active_users: int
     endpoints: tuple[EndpointStats, ...]
+    arrivals: Arrivals = field(default_factory=Arrivals)
+    health: HealthSample | None = None
+    target: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +165,63 @@ class TimelinePoint:
     p95_ms: float
     p99_ms: float
     active_users: int
+    target: float | None = None
+
+
+class LoadModel(enum.Enum):
+    CLOSED = "closed"  # a fixed (or staged) number of users, each waiting for its response
+    OPEN = "open"  # arrivals at a scheduled rate, whether or not earlier ones finished
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    """What load was asked for and what was delivered.
+
+    `offered_rps` is what the plan asked for (open model: the arrival rate; closed model with
+    pacing: users / pacing interval), None when the plan sets no rate (closed, no pacing).
+    `achieved_rps` is what was started per second. `sustained` is False when the achieved rate
+    fell short of the offered one by more than the tolerance the run used.
+    """
+
+    model: LoadModel
+    offered_rps: float | None
+    achieved_rps: float
+    sustained: bool
+    arrivals: Arrivals = field(default_factory=Arrivals)
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorVerdict:
+    """Was the load generator itself the bottleneck? `reasons` say why it was judged saturated."""
+
+    saturated: bool
+    reasons: tuple[str, ...]
+    cpu_pct_max: float
+    cpu_pct_mean: float
+    loop_lag_p99_ms: float
+    loop_lag_max_ms: float
+    schedule_lag_p99_ms: float
+    dropped: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdVerdict:
+    """One threshold evaluated against a result.
+
+    `expression` is the text as the user wrote it; `endpoint` is "METHOD name" or None (global);
+    `observed` is in `unit` ("ms", "%", "rps", "count"), None when there was nothing to measure
+    (e.g. a percentile of an endpoint without a success), which fails the threshold.
+    """
+
+    expression: str
+    endpoint: str | None
+    metric: str
+    op: str
+    limit: float
+    unit: str
+    observed: float | None
+    passed: bool
+    abort_on_fail: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +249,14 @@ class RunResult:
     endpoints: tuple[EndpointStats, ...]
     total: EndpointStats
     timeline: tuple[TimelinePoint, ...]
+    load: LoadSummary | None = None
+    generator: GeneratorVerdict | None = None
+    thresholds: tuple[ThresholdVerdict, ...] = ()
 
     @property
     def rps(self) -> float:
         return self.total.requests / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def thresholds_passed(self) -> bool:
+        return all(v.passed for v in self.thresholds)
