@@ -12,7 +12,34 @@ from surge.scenario.spec import EndpointSpec
 from surge.scenario.user import User
 
 # The option names a scenario file may override, exactly as the CLI's option table spells them.
-OVERRIDE_KEYS: tuple[str, ...] = ("users", "requests_per_user", "think_time", "ramp_up", "duration")
+OVERRIDE_KEYS: tuple[str, ...] = (
+    "users",
+    "requests_per_user",
+    "think_time",
+    "ramp_up",
+    "duration",
+    "rate",
+    "arrivals",
+    "max_in_flight",
+    "stages",
+    "expect_status",
+    "expect_body",
+    "expect_json",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdEntry:
+    """A threshold as a scenario file gave it, not yet parsed (the thresholds stage does that).
+
+    `value` is an expression string (`"p95<200ms"`) or a `surge.Threshold`; `where` names the
+    file and line for error messages; `abort_on_fail` and `grace_s` come from a TOML table entry.
+    """
+
+    value: object
+    where: str
+    abort_on_fail: bool = False
+    grace_s: float | None = None
 
 
 class ScenarioKind(enum.Enum):
@@ -33,7 +60,10 @@ class Scenario:
     - SCRIPT: `user_classes` (concrete User subclasses with tasks) and their `weights`
       (the class mix, same order); `host` is the first class `host` attribute found.
     - ENDPOINT: `endpoint` is repeated by every user; `overrides` holds option values
-      (users, requests_per_user, think_time, ramp_up, duration) from a scenario file.
+      (see OVERRIDE_KEYS) from a scenario file.
+
+    `thresholds` are the file's thresholds (unparsed); `shape` is a `surge.LoadShape` subclass
+    found in a script (it then drives the users or the arrival rate over time).
     """
 
     name: str
@@ -44,6 +74,8 @@ class Scenario:
     host: str | None = None
     endpoint: EndpointSpec | None = None
     overrides: Mapping[str, object] = field(default_factory=_empty_overrides, hash=False)
+    thresholds: tuple[ThresholdEntry, ...] = ()
+    shape: type | None = None
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(self.user_classes):
@@ -70,6 +102,8 @@ class Scenario:
                 self.host,
                 self.endpoint,
                 dict(self.overrides),
+                self.thresholds,
+                self.shape,
             ),
         )
 
@@ -80,6 +114,7 @@ def endpoint_scenario(
     *,
     source: Path | None = None,
     overrides: Mapping[str, object] | None = None,
+    thresholds: tuple[ThresholdEntry, ...] = (),
 ) -> Scenario:
     """An ENDPOINT scenario (URL mode or one TOML table); named after the endpoint by default."""
     return Scenario(
@@ -88,4 +123,5 @@ def endpoint_scenario(
         source=source,
         endpoint=endpoint,
         overrides=overrides if overrides is not None else {},
+        thresholds=thresholds,
     )
