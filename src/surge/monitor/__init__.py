@@ -1,0 +1,1 @@
+"""surge.monitor: generator health (saturation verdicts) and, later, host and target resources."""
