@@ -1,4 +1,5 @@
-"""The results JSON contract: golden file, exact keys, HDR round trip, several scenarios."""
+"""The results JSON contract: golden files, exact keys, HDR round trip, several scenarios,
+checks, thresholds, open-model figures and generator health."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from surge.metrics import Histogram, RunResult
+from surge.metrics import CheckCount, Histogram, RunResult, ThresholdVerdict
 from surge.report import (
     SCHEMA_VERSION,
     result_to_dict,
@@ -28,7 +29,15 @@ EXAMPLE_BLOCK = re.compile(
     r"(<!-- example:start -->\n```json\n)(.*?)(```\n<!-- example:end -->)", re.S
 )
 
-TOP_KEYS = {"schema_version", "meta", "summary", "endpoints", "timeline"}
+TOP_KEYS = {
+    "schema_version",
+    "meta",
+    "summary",
+    "endpoints",
+    "timeline",
+    "thresholds",
+    "thresholds_passed",
+}
 META_KEYS = {
     "surge_version",
     "name",
@@ -53,6 +62,11 @@ SUMMARY_KEYS = {
     "status_codes",
     "errors",
     "latency_ms",
+    "checks",
+    "service_time_ms",
+    "schedule_lag_ms",
+    "load",
+    "generator",
 }
 ENDPOINT_KEYS = {
     "method",
@@ -69,8 +83,55 @@ ENDPOINT_KEYS = {
     "latency_ms",
     "failure_latency_ms",
     "latency_hdr",
+    "checks",
+    "service_time_ms",
+    "schedule_lag_ms",
 }
-TIMELINE_KEYS = {"t_s", "requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "active_users"}
+TIMELINE_KEYS = {
+    "t_s",
+    "requests",
+    "failures",
+    "rps",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "active_users",
+    "target",
+}
+THRESHOLD_KEYS = {
+    "expression",
+    "endpoint",
+    "metric",
+    "op",
+    "limit",
+    "unit",
+    "observed",
+    "passed",
+    "abort_on_fail",
+}
+LOAD_KEYS = {
+    "model",
+    "offered_rps",
+    "achieved_rps",
+    "sustained",
+    "scheduled",
+    "completed",
+    "failed",
+    "dropped",
+    "dropped_total",
+    "in_flight_at_end",
+    "schedule_lag_ms",
+}
+GENERATOR_KEYS = {
+    "saturated",
+    "reasons",
+    "cpu_pct_max",
+    "cpu_pct_mean",
+    "loop_lag_p99_ms",
+    "loop_lag_max_ms",
+    "schedule_lag_p99_ms",
+    "dropped",
+}
 
 
 def _text(result: RunResult) -> str:
@@ -90,6 +151,12 @@ def test_json_matches_golden(sample: RunResult, assert_golden: Callable[[str, st
     assert_golden("sample.json", _text(sample))
 
 
+def test_open_model_json_matches_golden(
+    open_run: RunResult, assert_golden: Callable[[str, str], None]
+) -> None:
+    assert_golden("open.json", _text(open_run))
+
+
 def test_json_is_indented_sorted_and_newline_terminated(sample: RunResult) -> None:
     text = _text(sample)
     assert text.endswith("}\n")
@@ -99,21 +166,123 @@ def test_json_is_indented_sorted_and_newline_terminated(sample: RunResult) -> No
     )
 
 
-def test_json_has_exactly_the_contract_keys(sample: RunResult) -> None:
-    doc = _strict_loads(_text(sample))
+@pytest.mark.parametrize("kind", ["sample", "open", "refused", "empty"])
+def test_json_has_exactly_the_contract_keys(
+    kind: str, build: dict[str, Callable[[], RunResult]]
+) -> None:
+    doc = _strict_loads(_text(build[kind]()))
     assert set(doc) == TOP_KEYS
     assert doc["schema_version"] == SCHEMA_VERSION == 1
     assert set(doc["meta"]) == META_KEYS
     assert set(doc["summary"]) == SUMMARY_KEYS
     assert set(doc["summary"]["latency_ms"]) == LATENCY_KEYS
-    assert doc["endpoints"]
     for endpoint in doc["endpoints"]:
         assert set(endpoint) == ENDPOINT_KEYS
         assert set(endpoint["latency_ms"]) == LATENCY_KEYS
         assert set(endpoint["failure_latency_ms"]) == LATENCY_KEYS
-    assert doc["timeline"]
+        for key in ("service_time_ms", "schedule_lag_ms"):
+            assert endpoint[key] is None or set(endpoint[key]) == LATENCY_KEYS
     for point in doc["timeline"]:
         assert set(point) == TIMELINE_KEYS
+    for verdict in doc["thresholds"]:
+        assert set(verdict) == THRESHOLD_KEYS
+    summary = doc["summary"]
+    assert summary["load"] is None or set(summary["load"]) == LOAD_KEYS
+    assert summary["generator"] is None or set(summary["generator"]) == GENERATOR_KEYS
+
+
+def test_closed_run_checks_thresholds_load_and_generator(sample: RunResult) -> None:
+    doc = result_to_dict(sample)
+    orders = next(e for e in doc["endpoints"] if e["name"] == "/api/orders")
+    assert orders["checks"] == {
+        "body has id": {"passes": 60, "fails": 1, "pass_rate": round(60 / 61, 6)},
+        "status is 201": {"passes": 60, "fails": 4, "pass_rate": round(60 / 64, 6)},
+    }
+    health = next(e for e in doc["endpoints"] if e["name"] == "/health")
+    assert health["checks"] == {}
+    assert doc["summary"]["checks"]["status is 200"] == {
+        "passes": 120,
+        "fails": 0,
+        "pass_rate": 1.0,
+    }
+    assert doc["summary"]["service_time_ms"] is None  # closed model: not measured
+    assert orders["schedule_lag_ms"] is None
+    assert doc["thresholds_passed"] is False
+    assert [(v["expression"], v["passed"]) for v in doc["thresholds"]] == [
+        ("p95<200ms", True),
+        ("error_rate<1%", False),
+        ("POST /api/orders: p99<100ms", True),
+        ("rps>50", True),
+    ]
+    failed = doc["thresholds"][1]
+    assert failed == {
+        "expression": "error_rate<1%",
+        "endpoint": None,
+        "metric": "error_rate",
+        "op": "<",
+        "limit": 1.0,
+        "unit": "%",
+        "observed": 2.3256,  # percent, 4 decimals
+        "passed": False,
+        "abort_on_fail": True,
+    }
+    assert doc["thresholds"][2]["endpoint"] == "POST /api/orders"
+    assert doc["summary"]["load"]["model"] == "closed"
+    assert doc["summary"]["load"]["offered_rps"] is None
+    assert doc["summary"]["load"]["schedule_lag_ms"] is None
+    assert doc["summary"]["generator"]["saturated"] is False
+    assert [p["target"] for p in doc["timeline"]] == [10.0, 10.0, 10.0]
+
+
+def test_open_run_accounting_timings_and_saturation(open_run: RunResult) -> None:
+    doc = result_to_dict(open_run)
+    load = doc["summary"]["load"]
+    assert load["model"] == "open" and load["sustained"] is False
+    assert load["offered_rps"] == 100.0 and load["achieved_rps"] == round(230 / 3, 3)
+    assert load["dropped"] == {"max_in_flight": 65, "stopped": 5}
+    assert load["dropped_total"] == 70
+    assert (load["scheduled"], load["completed"], load["failed"], load["in_flight_at_end"]) == (
+        300,
+        223,
+        3,
+        4,
+    )
+    assert load["scheduled"] == (
+        load["completed"] + load["failed"] + load["dropped_total"] + load["in_flight_at_end"]
+    )
+    assert load["schedule_lag_ms"]["max"] == 735.1  # the last arrival started, still in flight
+    deals = next(e for e in doc["endpoints"] if e["name"] == "/api/deals")
+    assert set(deals["service_time_ms"]) == LATENCY_KEYS
+    # latency runs from the intended send time; service time leaves the lag out
+    assert deals["service_time_ms"]["p95"] < 20 < deals["latency_ms"]["p95"]
+    assert deals["service_time_ms"]["max"] > 900  # a timed-out request's service time counts
+    assert deals["schedule_lag_ms"]["max"] > 100
+    assert doc["summary"]["service_time_ms"]["max"] <= 1000.0
+    generator = doc["summary"]["generator"]
+    assert generator["saturated"] is True
+    assert generator["reasons"] == [
+        "generator CPU ≥ 90% for 2 s (peak 99%)",
+        "65 arrivals dropped (max_in_flight: 65)",
+    ]
+    assert generator["dropped"] == 65
+    assert generator["schedule_lag_p99_ms"] == pytest.approx(load["schedule_lag_ms"]["p99"])
+    assert [p["target"] for p in doc["timeline"]] == [100.0, 100.0, 100.0]
+    assert doc["thresholds_passed"] is True
+
+
+def test_results_without_verdicts_have_nulls_and_empty_lists(refused: RunResult) -> None:
+    doc = result_to_dict(refused)
+    assert doc["thresholds"] == [] and doc["thresholds_passed"] is True
+    assert doc["summary"]["load"] is None and doc["summary"]["generator"] is None
+    assert doc["summary"]["checks"] == {}
+    assert [p["target"] for p in doc["timeline"]] == [None]
+
+
+def test_threshold_with_nothing_measured_is_null(sample: RunResult) -> None:
+    verdict = ThresholdVerdict("GET /x: p95<1s", "GET /x", "p95", "<", 1000.0, "ms", None, False)
+    doc = _strict_loads(_text(dataclasses.replace(sample, thresholds=(verdict,))))
+    assert doc["thresholds"][0]["observed"] is None
+    assert doc["thresholds_passed"] is False
 
 
 def test_json_counts_and_maps(sample: RunResult) -> None:
@@ -210,6 +379,34 @@ def test_secrets_are_redacted(sample: RunResult) -> None:
     assert options["password"] is None
     assert options["timeout_s"] is None
     assert options["paths"] == ["/a", "/b"]
+
+
+def test_user_text_in_verdicts_and_checks_is_redacted(sample: RunResult) -> None:
+    verdict = ThresholdVerdict(
+        "GET /a?token=s3cr3t: p95<1s", "GET /a?token=s3cr3t", "p95", "<", 1000.0, "ms", 5.0, True
+    )
+    items = sample.endpoints[0]
+    leaky = dataclasses.replace(
+        items,
+        checks={
+            "redirects to https://bob:s3cr3t@h/": CheckCount(2, 1),
+            "redirects to https://eve:0th3r@h/": CheckCount(3, 0),
+        },
+    )
+    meta = dataclasses.replace(sample.meta, aborted=True, abort_reason="threshold ?api_key=s3cr3t")
+    result = dataclasses.replace(
+        sample, meta=meta, thresholds=(verdict,), endpoints=(leaky, *sample.endpoints[1:])
+    )
+    text = _text(result)
+    assert "s3cr3t" not in text and "0th3r" not in text
+    doc = _strict_loads(text)
+    assert doc["thresholds"][0]["expression"] == "GET /a?token=*** p95<1s"  # value up to a blank
+    assert doc["thresholds"][0]["endpoint"] == "GET /a?token=***"
+    # both names redact to the same text: their counts merge
+    assert doc["endpoints"][0]["checks"] == {
+        "redirects to https://***@h/": {"passes": 5, "fails": 1, "pass_rate": round(5 / 6, 6)}
+    }
+    assert doc["meta"]["abort_reason"] == "threshold ?api_key=***"
 
 
 class _BrokenWriter(io.StringIO):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable
 
 import pytest
 from rich.console import Console
 
-from surge.metrics import LiveStatus
+from surge.metrics import LiveStatus, LoadModel
 from surge.report import LiveView
+from surge.report.live import status_line
 
 STATUS = LiveStatus(
     elapsed_s=12.4,
@@ -98,3 +100,35 @@ def test_summary_prints_cleanly_after_the_view(tty: Console) -> None:
         view.update(STATUS, label="checkout", duration_s=60.0)
     console.print("summary follows")
     assert console.export_text().rstrip().endswith("summary follows")
+
+
+def test_closed_model_target_shows_beside_the_users(tty: Console) -> None:
+    ramping = dataclasses.replace(STATUS, target=50.0)
+    line = status_line(ramping, label="ramp", duration_s=60.0)
+    assert "25/50 users" in line
+    console = tty
+    with LiveView(console) as view:
+        view.update(ramping, label="ramp", duration_s=60.0)
+    assert "25/50" in console.export_text()
+
+
+def test_open_model_target_rate_is_its_own_column(tty: Console) -> None:
+    arriving = dataclasses.replace(STATUS, target=1_200.0)
+    line = status_line(arriving, label="spike", duration_s=60.0, model=LoadModel.OPEN)
+    assert "987.6 req/s (target 1,200.0/s)" in line
+    assert "25 users" in line and "/1,200" not in line
+    console = tty
+    with LiveView(console) as view:
+        view.update(arriving, label="spike", duration_s=60.0, model=LoadModel.OPEN)
+    text = console.export_text()
+    assert "Target" in text and "1,200.0/s" in text
+
+
+def test_no_target_changes_nothing(pipe: Console) -> None:
+    for model in LoadModel:
+        line = status_line(STATUS, label="checkout", duration_s=60.0, model=model)
+        assert "target" not in line and "25 users" in line
+    console = pipe
+    with LiveView(console) as view:
+        view.update(STATUS, label="checkout", duration_s=60.0, model=LoadModel.OPEN)
+    assert "Target" not in console.export_text()

@@ -1,4 +1,5 @@
-"""The end-of-run terminal summary."""
+"""The end-of-run terminal summary: tables, threshold verdicts, checks, open-model figures and
+the generator-saturated banner."""
 
 from __future__ import annotations
 
@@ -8,9 +9,24 @@ from collections.abc import Callable
 import pytest
 from rich.console import Console
 
-from surge.metrics import Aggregator, ErrorKind, Recorder, RunMeta, RunResult
+from surge.metrics import (
+    Aggregator,
+    ErrorKind,
+    LoadModel,
+    LoadSummary,
+    Recorder,
+    RunMeta,
+    RunResult,
+    ThresholdVerdict,
+)
 from surge.report import print_summary
-from surge.report.terminal import fmt_bytes, fmt_duration, fmt_ms
+from surge.report.humanize import (
+    fmt_bytes,
+    fmt_duration,
+    fmt_ms,
+    fmt_pass_rate,
+    fmt_threshold_value,
+)
 
 Render = Callable[..., str]
 
@@ -25,11 +41,111 @@ def render(make_console: Callable[..., Console]) -> Render:
     return run
 
 
+@pytest.mark.parametrize("kind", ["sample", "open"])
 def test_summary_matches_golden(
-    sample: RunResult, render: Render, assert_golden: Callable[[str, str], None]
+    kind: str,
+    build: dict[str, Callable[[], RunResult]],
+    render: Render,
+    assert_golden: Callable[[str, str], None],
 ) -> None:
-    text = "".join(line.rstrip() + "\n" for line in render(sample).splitlines())
-    assert_golden("sample_summary.txt", text)  # trailing blanks dropped: editors strip them
+    text = "".join(line.rstrip() + "\n" for line in render(build[kind]()).splitlines())
+    assert_golden(f"{kind}_summary.txt", text)  # trailing blanks dropped: editors strip them
+
+
+def _line_with(text: str, needle: str) -> str:
+    return next(line for line in text.splitlines() if needle in line)
+
+
+def test_threshold_verdict_table(sample: RunResult, render: Render) -> None:
+    text = render(sample)
+    assert "Thresholds" in text
+    failed = _line_with(text, "error_rate<1%")
+    assert "✗ FAIL" in failed and "2.326%" in failed and "< 1%" in failed
+    assert "(abort on fail)" in failed
+    passed = _line_with(text, "p95<200ms")
+    assert "✓ PASS" in passed and "64.191 ms" in passed and "< 200 ms" in passed
+    endpoint_row = _line_with(text, "p99<100ms")
+    assert "POST /api/orders" in endpoint_row and "PASS" in endpoint_row
+    assert "> 50 req/s" in _line_with(text, "rps>50")
+    assert text.rstrip().endswith("Thresholds: FAIL — 1 of 4 failed")  # the verdict comes last
+
+
+def test_all_thresholds_passing_and_nothing_measured(sample: RunResult, render: Render) -> None:
+    passing = tuple(dataclasses.replace(v, passed=True) for v in sample.thresholds)
+    assert "Thresholds: PASS — 4 of 4 passed" in render(
+        dataclasses.replace(sample, thresholds=passing)
+    )
+    missing = ThresholdVerdict("GET /x: p95<1s", "GET /x", "p95", "<", 1000.0, "ms", None, False)
+    row = _line_with(render(dataclasses.replace(sample, thresholds=(missing,))), "p95<1s")
+    assert "FAIL" in row and "no data" in row and "< 1,000 ms" in row
+
+
+def test_checks_table(sample: RunResult, render: Render) -> None:
+    text = render(sample)
+    assert "Checks" in text
+    row = _line_with(text, "status is 201")
+    assert row.split()[-3:] == ["60", "4", "93.75%"]
+    assert "POST /api/orders" in row
+    assert _line_with(text, "body has id").split()[-1] == "98.36%"
+    assert _line_with(text, "status is 200").split()[-1] == "100.00%"
+
+
+def test_no_checks_no_thresholds_no_sections(refused: RunResult, render: Render) -> None:
+    text = render(refused)
+    assert "Checks" not in text and "Thresholds" not in text
+    assert "Generator" not in text and "Arrivals" not in text
+
+
+def test_saturation_banner_is_prominent(open_run: RunResult, render: Render) -> None:
+    text = render(open_run)
+    assert "GENERATOR SATURATED" in text
+    assert "NOT trustworthy" in text
+    assert "generator CPU ≥ 90% for 2 s (peak 99%)" in text
+    assert "65 arrivals dropped (max_in_flight: 65)" in text
+    assert text.index("GENERATOR SATURATED") < text.index("Method")  # before any figure
+    assert "Generator healthy" not in text
+
+
+def test_healthy_generator_is_one_quiet_line(sample: RunResult, render: Render) -> None:
+    text = render(sample)
+    assert "GENERATOR SATURATED" not in text
+    assert "Generator healthy: CPU peak 35.2% (mean 21.7%)" in text
+
+
+def test_open_model_block(open_run: RunResult, render: Render) -> None:
+    text = render(open_run)
+    arrivals = _line_with(text, "Arrivals:")
+    for part in (
+        "300 scheduled",
+        "223 completed",
+        "3 failed",
+        "70 dropped (max_in_flight 65, stopped 5)",
+        "4 in flight at the end",
+    ):
+        assert part in arrivals
+    assert "Rate: 76.7/s achieved of 100.0/s offered (77%)" in text
+    assert "Warning: the offered load was not sustained" in text
+    header = _line_with(text, "Service p50")
+    assert "Lag p99" in header
+    timings = text[text.index("Service p50") :].splitlines()
+    deals = _line_with("\n".join(timings), "/api/deals")
+    assert deals.split()[2:5] == ["12.5", "ms", "19.3"]  # service p50, p95 of GET /api/deals
+    assert "intended send time" in text
+
+
+def test_open_model_block_fits_a_narrow_console(open_run: RunResult, render: Render) -> None:
+    text = render(open_run, width=80)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "Service p95" in text and "Service p50" not in text
+
+
+def test_closed_model_pacing_shows_offered_rate(sample: RunResult, render: Render) -> None:
+    paced = LoadSummary(LoadModel.CLOSED, 100.0, 71.7, False)
+    text = render(dataclasses.replace(sample, load=paced))
+    assert "Rate: 71.7/s achieved of 100.0/s offered (72%)" in text
+    assert "Warning: the offered load was not sustained (71.7/s of 100.0/s)" in text
+    assert "Arrivals:" not in text  # no open-model accounting in the closed model
+    assert "Rate:" not in render(sample)  # no rate asked for, nothing to compare
 
 
 def test_summary_shows_endpoints_total_errors_and_status_codes(
@@ -100,6 +216,49 @@ def test_errors_table_shows_top_messages_only(meta: RunMeta, render: Render) -> 
     assert "… 5 more messages" in text
     hidden_row = next(line for line in text.splitlines() if "more messages" in line)
     assert hidden_row.split()[-1] == "15"  # 1+2+3+4+5 failures behind the hidden messages
+
+
+def test_verdict_text_is_not_markup_and_secrets_are_hidden(
+    sample: RunResult, render: Render
+) -> None:
+    verdict = ThresholdVerdict(
+        "[red]GET /a?token=t0k: p95<1s", "GET /a?token=t0k", "p95", "<", 1000.0, "ms", 5.0, True
+    )
+    stats = sample.endpoints[0]
+    checks = {"[bold]has ?api_key=k3y": stats.checks["status is 200"]}
+    text = render(
+        dataclasses.replace(
+            sample,
+            thresholds=(verdict,),
+            endpoints=(dataclasses.replace(stats, checks=checks), *sample.endpoints[1:]),
+        )
+    )
+    assert "[red]GET /a?token=***" in text and "[bold]has ?api_key=***" in text
+    assert "t0k" not in text and "k3y" not in text
+    meta = dataclasses.replace(sample.meta, aborted=True, abort_reason="threshold ?token=t0k")
+    banner = render(dataclasses.replace(sample, meta=meta))
+    assert "ABORTED (threshold ?token=***)" in banner and "t0k" not in banner
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (200.0, "ms", "200 ms"),
+        (312.5, "ms", "312.5 ms"),
+        (2.3255813, "%", "2.326%"),
+        (1500.0, "rps", "1,500 req/s"),
+        (5.0, "count", "5"),
+        (0.1, "cpu", "0.1 cpu"),
+    ],
+)
+def test_fmt_threshold_value(value: float, unit: str, text: str) -> None:
+    assert fmt_threshold_value(value, unit) == text
+
+
+def test_fmt_pass_rate_never_rounds_a_failure_up_to_100() -> None:
+    assert fmt_pass_rate(1.0) == "100.00%"
+    assert fmt_pass_rate(99_999 / 100_000) == "99.99%"
+    assert fmt_pass_rate(60 / 64) == "93.75%"
 
 
 @pytest.mark.parametrize(

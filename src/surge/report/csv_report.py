@@ -1,7 +1,9 @@
-"""CSV reports in Locust's file convention: `PREFIX_stats.csv` and `PREFIX_history.csv`.
+"""CSV reports in Locust's file convention: `PREFIX_stats.csv`, `PREFIX_history.csv`, and
+`PREFIX_checks.csv` (one row per check per endpoint).
 
 Headers are stable (columns are only ever appended). Latencies are milliseconds with 3 decimals,
-the error rate is a ratio (0.0125 means 1.25 %), lines end with "\\n".
+the error and pass rates are ratios (0.0125 means 1.25 %), lines end with "\\n". A cell with no
+value (open-model timings of a closed-model run, a timeline second without a target) is empty.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import csv
 from pathlib import Path
 from typing import TextIO
 
-from surge.metrics import EndpointStats, RunResult
+from surge.metrics import EndpointStats, Histogram, RunResult
 from surge.report.json_report import (
     MS_DIGITS,
     RATE_DIGITS,
@@ -40,6 +42,12 @@ STATS_HEADER: tuple[str, ...] = (
     "p99.99 (ms)",
     "Max (ms)",
     "Errors",
+    "Service p50 (ms)",
+    "Service p95 (ms)",
+    "Service p99 (ms)",
+    "Schedule lag p50 (ms)",
+    "Schedule lag p95 (ms)",
+    "Schedule lag p99 (ms)",
 )
 HISTORY_HEADER: tuple[str, ...] = (
     "Time (s)",
@@ -50,12 +58,23 @@ HISTORY_HEADER: tuple[str, ...] = (
     "p95 (ms)",
     "p99 (ms)",
     "Active users",
+    "Target",
 )
+CHECKS_HEADER: tuple[str, ...] = ("Method", "Name", "Check", "Passes", "Fails", "Pass rate")
+_TIMING_KEYS = ("p50", "p95", "p99")
 _LATENCY_KEYS = ("min", "mean", "stddev", "p50", "p75", "p90", "p95", "p99", "p999", "p9999", "max")
 
 
 def _fixed(value: float, digits: int) -> str:
     return f"{number(value, digits):.{digits}f}"
+
+
+def _timings(histogram: Histogram) -> list[str]:
+    """p50/p95/p99 of an open-model timing, or empty cells when nothing was timed."""
+    if not histogram.total:
+        return [""] * len(_TIMING_KEYS)
+    summary = histogram.summary_ms()
+    return [_fixed(summary[key], MS_DIGITS) for key in _TIMING_KEYS]
 
 
 def _stats_row(stats: EndpointStats, duration_s: float) -> list[str]:
@@ -71,6 +90,8 @@ def _stats_row(stats: EndpointStats, duration_s: float) -> list[str]:
         str(stats.bytes_received),
         *(_fixed(summary[key], MS_DIGITS) for key in _LATENCY_KEYS),
         ";".join(f"{kind}={count}" for kind, count in sorted(stats.errors.items())),
+        *_timings(stats.service_time),
+        *_timings(stats.schedule_lag),
     ]
 
 
@@ -98,16 +119,43 @@ def write_history_csv(result: RunResult, fp: TextIO) -> None:
                 _fixed(point.p95_ms, MS_DIGITS),
                 _fixed(point.p99_ms, MS_DIGITS),
                 str(point.active_users),
+                "" if point.target is None else _fixed(point.target, RATE_DIGITS),
             ]
         )
 
 
+def write_checks_csv(result: RunResult, fp: TextIO) -> None:
+    """One row per check per endpoint (header only when the run had no checks).
+    Open `fp` with `newline=""`."""
+    writer = csv.writer(fp, lineterminator="\n")
+    writer.writerow(CHECKS_HEADER)
+    for stats in result.endpoints:
+        for name, count in stats.checks.items():
+            writer.writerow(
+                [
+                    stats.method,
+                    redact_text(stats.name),
+                    redact_text(name),
+                    str(count.passes),
+                    str(count.fails),
+                    _fixed(count.pass_rate, RATIO_DIGITS),
+                ]
+            )
+
+
 def write_csv(result: RunResult, prefix: str) -> list[Path]:
-    """Write `PREFIX_stats.csv` and `PREFIX_history.csv`; return their paths."""
-    stats_path = Path(f"{prefix}_stats.csv")
-    history_path = Path(f"{prefix}_history.csv")
-    with stats_path.open("w", newline="", encoding="utf-8") as fp:
-        write_stats_csv(result, fp)
-    with history_path.open("w", newline="", encoding="utf-8") as fp:
-        write_history_csv(result, fp)
-    return [stats_path, history_path]
+    """Write `PREFIX_stats.csv`, `PREFIX_history.csv` and `PREFIX_checks.csv`; return their paths.
+
+    The checks file is written even without checks, so a CI step can rely on the set of files.
+    """
+    written: list[Path] = []
+    for suffix, writer in (
+        ("stats", write_stats_csv),
+        ("history", write_history_csv),
+        ("checks", write_checks_csv),
+    ):
+        path = Path(f"{prefix}_{suffix}.csv")
+        with path.open("w", newline="", encoding="utf-8") as fp:
+            writer(result, fp)
+        written.append(path)
+    return written

@@ -16,7 +16,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, TextIO
 
-from surge.metrics import EndpointStats, Histogram, RunMeta, RunResult, TimelinePoint
+from surge.metrics import (
+    EndpointStats,
+    GeneratorVerdict,
+    Histogram,
+    LoadSummary,
+    RunMeta,
+    RunResult,
+    ThresholdVerdict,
+    TimelinePoint,
+)
 
 SCHEMA_VERSION = 1
 MS_DIGITS = 3
@@ -59,6 +68,30 @@ def latency_ms(histogram: Histogram) -> dict[str, float]:
     return {key: number(value, MS_DIGITS) for key, value in histogram.summary_ms().items()}
 
 
+def optional_latency_ms(histogram: Histogram) -> dict[str, float] | None:
+    """`latency_ms` of a secondary timing, or None when nothing was timed (the closed model has
+    no service time or schedule lag), so a reader can tell "not measured" from "0 ms"."""
+    return latency_ms(histogram) if histogram.total else None
+
+
+def checks(stats: EndpointStats) -> dict[str, dict[str, Any]]:
+    """Named checks with passes, fails and pass rate; names redacted (merging any that become
+    equal), since a check name is user text."""
+    merged: dict[str, tuple[int, int]] = {}
+    for name, count in stats.checks.items():
+        key = redact_text(name)
+        passes, fails = merged.get(key, (0, 0))
+        merged[key] = (passes + count.passes, fails + count.fails)
+    return {
+        name: {
+            "passes": passes,
+            "fails": fails,
+            "pass_rate": number(passes / (passes + fails) if passes + fails else 1.0, RATIO_DIGITS),
+        }
+        for name, (passes, fails) in sorted(merged.items())
+    }
+
+
 def status_codes(stats: EndpointStats) -> dict[str, int]:
     return {str(code): count for code, count in sorted(stats.status_codes.items())}
 
@@ -88,6 +121,8 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
         "summary": _summary(result),
         "endpoints": [_endpoint(stats, result.duration_s) for stats in result.endpoints],
         "timeline": [_point(point) for point in result.timeline],
+        "thresholds": [threshold(verdict) for verdict in result.thresholds],
+        "thresholds_passed": result.thresholds_passed,
     }
 
 
@@ -132,7 +167,7 @@ def _meta(meta: RunMeta) -> dict[str, Any]:
         "options": _jsonable(meta.options),
         "insecure": meta.insecure,
         "aborted": meta.aborted,
-        "abort_reason": meta.abort_reason,
+        "abort_reason": None if meta.abort_reason is None else redact_text(meta.abort_reason),
     }
 
 
@@ -149,6 +184,11 @@ def _summary(result: RunResult) -> dict[str, Any]:
         "status_codes": status_codes(total),
         "errors": errors(total),
         "latency_ms": latency_ms(total.latency),
+        "checks": checks(total),
+        "service_time_ms": optional_latency_ms(total.service_time),
+        "schedule_lag_ms": optional_latency_ms(total.schedule_lag),
+        "load": _load(result.load),
+        "generator": _generator(result.generator),
     }
 
 
@@ -168,6 +208,9 @@ def _endpoint(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
         "latency_ms": latency_ms(stats.latency),
         "failure_latency_ms": latency_ms(stats.failure_latency),
         "latency_hdr": stats.latency.encode(),
+        "checks": checks(stats),
+        "service_time_ms": optional_latency_ms(stats.service_time),
+        "schedule_lag_ms": optional_latency_ms(stats.schedule_lag),
     }
 
 
@@ -181,6 +224,62 @@ def _point(point: TimelinePoint) -> dict[str, Any]:
         "p95_ms": number(point.p95_ms, MS_DIGITS),
         "p99_ms": number(point.p99_ms, MS_DIGITS),
         "active_users": point.active_users,
+        "target": None if point.target is None else number(point.target, RATE_DIGITS),
+    }
+
+
+# Decimals of a threshold figure by unit: milliseconds and rates as elsewhere in the document,
+# percentages with 4 (a ratio with 6), counts whole.
+_THRESHOLD_DIGITS = {"ms": MS_DIGITS, "rps": RATE_DIGITS, "%": RATIO_DIGITS - 2, "count": 0}
+
+
+def threshold(verdict: ThresholdVerdict) -> dict[str, Any]:
+    """One threshold verdict; the expression and endpoint are user text, so redacted."""
+    digits = _THRESHOLD_DIGITS.get(verdict.unit, RATIO_DIGITS)
+    return {
+        "expression": redact_text(verdict.expression),
+        "endpoint": None if verdict.endpoint is None else redact_text(verdict.endpoint),
+        "metric": verdict.metric,
+        "op": verdict.op,
+        "limit": number(verdict.limit, digits),
+        "unit": verdict.unit,
+        "observed": None if verdict.observed is None else number(verdict.observed, digits),
+        "passed": verdict.passed,
+        "abort_on_fail": verdict.abort_on_fail,
+    }
+
+
+def _load(load: LoadSummary | None) -> dict[str, Any] | None:
+    if load is None:
+        return None
+    arrivals = load.arrivals
+    return {
+        "model": load.model.value,
+        "offered_rps": None if load.offered_rps is None else number(load.offered_rps, RATE_DIGITS),
+        "achieved_rps": number(load.achieved_rps, RATE_DIGITS),
+        "sustained": load.sustained,
+        "scheduled": arrivals.scheduled,
+        "completed": arrivals.completed,
+        "failed": arrivals.failed,
+        "dropped": dict(sorted(arrivals.dropped.items())),
+        "dropped_total": arrivals.dropped_total,
+        "in_flight_at_end": arrivals.in_flight_at_end,
+        "schedule_lag_ms": optional_latency_ms(arrivals.lag),
+    }
+
+
+def _generator(verdict: GeneratorVerdict | None) -> dict[str, Any] | None:
+    if verdict is None:
+        return None
+    return {
+        "saturated": verdict.saturated,
+        "reasons": [redact_text(reason) for reason in verdict.reasons],
+        "cpu_pct_max": number(verdict.cpu_pct_max, RATE_DIGITS),
+        "cpu_pct_mean": number(verdict.cpu_pct_mean, RATE_DIGITS),
+        "loop_lag_p99_ms": number(verdict.loop_lag_p99_ms, MS_DIGITS),
+        "loop_lag_max_ms": number(verdict.loop_lag_max_ms, MS_DIGITS),
+        "schedule_lag_p99_ms": number(verdict.schedule_lag_p99_ms, MS_DIGITS),
+        "dropped": verdict.dropped,
     }
 
 

@@ -18,8 +18,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from surge.metrics import LiveStatus
-from surge.report.terminal import fmt_count, fmt_ms, fmt_percent, fmt_rate
+from surge.metrics import LiveStatus, LoadModel
+from surge.report.humanize import fmt_count, fmt_ms, fmt_percent, fmt_rate
 
 PLAIN_INTERVAL_S = 5.0
 REFRESH_PER_SECOND = 4.0
@@ -47,18 +47,38 @@ def _failures(status: LiveStatus) -> str:
     return f"{status.failures:,} ({fmt_percent(status.failures / status.requests)})"
 
 
+def _users(status: LiveStatus, model: LoadModel) -> str:
+    """Active users, with the schedule's target beside them in the closed model (`8/10`)."""
+    if model is LoadModel.CLOSED and status.target is not None:
+        return f"{status.active_users:,}/{status.target:,.0f}"
+    return f"{status.active_users:,}"
+
+
+def _target_rate(status: LiveStatus, model: LoadModel) -> str | None:
+    """The arrival rate the schedule asks for now (open model), e.g. `100.0/s`."""
+    if model is LoadModel.OPEN and status.target is not None:
+        return f"{fmt_rate(status.target)}/s"
+    return None
+
+
 def status_line(
     status: LiveStatus,
     *,
     label: str,
     duration_s: float | None,
     requests_per_user: int | None = None,
+    model: LoadModel = LoadModel.CLOSED,
 ) -> str:
-    """The plain one-line form of a status (used when the console is not a terminal)."""
+    """The plain one-line form of a status (used when the console is not a terminal).
+
+    `status.target` is users in the closed model and arrivals per second in the open one.
+    """
+    target = _target_rate(status, model)
+    rate = f"{fmt_rate(status.rps)} req/s" + (f" (target {target})" if target else "")
     return (
         f"[{label}] {fmt_clock(status.elapsed_s)} elapsed, "
         f"{_remaining(status, duration_s, requests_per_user)} · "
-        f"{status.active_users:,} users · {fmt_rate(status.rps)} req/s · "
+        f"{_users(status, model)} users · {rate} · "
         f"{fmt_count(status.requests)} requests · {_failures(status)} failed · "
         f"p50 {fmt_ms(status.p50_ms)} · p95 {fmt_ms(status.p95_ms)} · p99 {fmt_ms(status.p99_ms)}"
     )
@@ -70,17 +90,22 @@ def status_table(
     label: str,
     duration_s: float | None,
     requests_per_user: int | None = None,
+    model: LoadModel = LoadModel.CLOSED,
 ) -> Table:
-    """The one-row table the live display shows."""
+    """The one-row table the live display shows (with a Target column when the open model's
+    schedule names a rate)."""
+    target = _target_rate(status, model)
     table = Table(box=box.ROUNDED, title=Text(label, style="bold cyan"), title_justify="left")
     table.add_column("Elapsed", no_wrap=True)
     table.add_column("Remaining", no_wrap=True)
-    for header in ("Users", "RPS", "Requests", "Failures", "p50", "p95", "p99"):
+    headers = ("Users", *(("Target",) if target else ()), "RPS", "Requests", "Failures")
+    for header in (*headers, "p50", "p95", "p99"):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_row(
         fmt_clock(status.elapsed_s),
         _remaining(status, duration_s, requests_per_user),
-        fmt_count(status.active_users),
+        _users(status, model),
+        *((target,) if target else ()),
         fmt_rate(status.rps),
         fmt_count(status.requests),
         Text(_failures(status), style="red" if status.failures else ""),
@@ -143,14 +168,20 @@ class LiveView:
         label: str,
         duration_s: float | None,
         requests_per_user: int | None = None,
+        model: LoadModel = LoadModel.CLOSED,
     ) -> None:
-        """Show `status`; `duration_s=None` means the run ends after a number of requests."""
+        """Show `status`; `duration_s=None` means the run ends after a number of requests.
+        `model` says how to read `status.target`: users (closed) or arrivals per second (open)."""
         if self._quiet:
             return
         if self._live is not None:
             self._live.update(
                 status_table(
-                    status, label=label, duration_s=duration_s, requests_per_user=requests_per_user
+                    status,
+                    label=label,
+                    duration_s=duration_s,
+                    requests_per_user=requests_per_user,
+                    model=model,
                 )
             )
             return
@@ -161,6 +192,10 @@ class LiveView:
             return
         self._last_plain_s = now
         line = status_line(
-            status, label=label, duration_s=duration_s, requests_per_user=requests_per_user
+            status,
+            label=label,
+            duration_s=duration_s,
+            requests_per_user=requests_per_user,
+            model=model,
         )
         self._console.print(Text(line), soft_wrap=True)

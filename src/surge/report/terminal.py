@@ -1,4 +1,5 @@
-"""The end-of-run terminal summary (rich): title, per-endpoint latency table, errors, status codes.
+"""The end-of-run terminal summary (rich): title, per-endpoint latency table, load, errors, status
+codes, checks and threshold verdicts (the verdict sections live in `terminal_sections`).
 
 User-provided text (names, targets, error messages) is always rendered as `Text`, never parsed as
 rich markup.
@@ -13,10 +14,25 @@ from rich.table import Table
 from rich.text import Text
 
 from surge.metrics import EndpointStats, ErrorKind, RunMeta, RunResult
+from surge.report.humanize import (
+    NO_VALUE,
+    fmt_bytes,
+    fmt_count,
+    fmt_duration,
+    fmt_ms,
+    fmt_percent,
+    fmt_rate,
+)
 from surge.report.json_report import redact_text
+from surge.report.terminal_sections import (
+    checks_table,
+    generator_line,
+    load_section,
+    saturation_banner,
+    thresholds_section,
+)
 
 TOP_ERROR_MESSAGES = 10
-NO_VALUE = "—"
 _KINDS = frozenset(kind.value for kind in ErrorKind)
 _LATENCY_COLUMNS = (
     ("p50", "p50"),
@@ -31,54 +47,6 @@ _NARROW_LATENCY_COLUMNS = (("p50", "p50"), ("p95", "p95"), ("p99", "p99"), ("Max
 NARROW_WIDTH = 110  # below this many columns the endpoint table shows fewer percentiles
 
 
-def fmt_ms(value_ms: float) -> str:
-    """A latency with precision that suits its size: `0.412 ms`, `12.3 ms`, `1,204 ms`."""
-    if value_ms >= 100:
-        return f"{value_ms:,.0f} ms"
-    if value_ms >= 10:
-        return f"{value_ms:.1f} ms"
-    if value_ms >= 1:
-        return f"{value_ms:.2f} ms"
-    return f"{value_ms:.3f} ms"
-
-
-def fmt_count(value: int) -> str:
-    return f"{value:,}"
-
-
-def fmt_rate(value: float) -> str:
-    return f"{value:,.1f}"
-
-
-def fmt_percent(ratio: float) -> str:
-    percent = ratio * 100
-    return f"{percent:.2f}%" if percent < 10 else f"{percent:.1f}%"
-
-
-def fmt_bytes(count: int) -> str:
-    """`512 B`, `255.9 KiB`, `1.2 MiB`, `3.0 GiB`."""
-    if count < 1024:
-        return f"{count:,} B"
-    size = count / 1024
-    for unit in ("KiB", "MiB"):
-        if size < 1024:
-            return f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{size:,.1f} GiB"
-
-
-def fmt_duration(seconds: float) -> str:
-    """`9.87 s`, `42.0 s`, `2m 03s`, `1h 02m 03s`."""
-    if seconds < 10:
-        return f"{seconds:.2f} s"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
-
-
 def fmt_failures(stats: EndpointStats) -> str:
     if not stats.failures:
         return "0"
@@ -86,10 +54,17 @@ def fmt_failures(stats: EndpointStats) -> str:
 
 
 def print_summary(result: RunResult, console: Console) -> None:
-    """Print the end-of-run summary of `result` to `console`."""
+    """Print the end-of-run summary of `result` to `console`.
+
+    Order: what was run, anything that makes the numbers untrustworthy (abort, a saturated
+    generator) before the numbers, then the numbers, and the threshold verdict last, where a CI
+    log's reader looks first.
+    """
     console.print(_title(result))
     if result.meta.aborted:
         console.print(_aborted_banner(result.meta))
+    if result.generator is not None and result.generator.saturated:
+        console.print(saturation_banner(result.generator))
     if result.meta.insecure:
         console.print(
             Text(
@@ -98,12 +73,23 @@ def print_summary(result: RunResult, console: Console) -> None:
                 style="yellow",
             )
         )
-    console.print(_endpoint_table(result, narrow=console.width < NARROW_WIDTH))
+    narrow = console.width < NARROW_WIDTH
+    console.print(_endpoint_table(result, narrow=narrow))
     console.print(_totals_line(result))
+    if result.load is not None:
+        for part in load_section(result.load, result.endpoints, narrow=narrow):
+            console.print(part)
+    if result.generator is not None and not result.generator.saturated:
+        console.print(generator_line(result.generator))
     if result.total.failures:
         console.print(_errors_table(result))
     if result.total.status_codes:
         console.print(_status_line(result.total))
+    if any(stats.checks for stats in result.endpoints):
+        console.print(checks_table(result.endpoints))
+    if result.thresholds:
+        for part in thresholds_section(result.thresholds):
+            console.print(part)
 
 
 def _title(result: RunResult) -> Text:
@@ -120,7 +106,7 @@ def _title(result: RunResult) -> Text:
 
 
 def _aborted_banner(meta: RunMeta) -> Panel:
-    reason = f" ({meta.abort_reason})" if meta.abort_reason else ""
+    reason = f" ({redact_text(meta.abort_reason)})" if meta.abort_reason else ""
     text = Text(f"ABORTED{reason}", style="bold red")
     text.append(" — partial results of an interrupted run", style="red")
     return Panel(text, border_style="red", expand=False)

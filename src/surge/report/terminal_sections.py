@@ -1,0 +1,214 @@
+"""The verdict sections of the terminal summary: thresholds, checks, load delivered, generator.
+
+These are the parts a CI log is read for, so every verdict is spelled out in plain words (`PASS`,
+`FAIL`, `GENERATOR SATURATED`, `Warning:`) as well as in colour: logs without colour keep the
+meaning. User text (expressions, check and endpoint names) is redacted and rendered as `Text`,
+never parsed as rich markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from surge.metrics import (
+    EndpointStats,
+    GeneratorVerdict,
+    LoadModel,
+    LoadSummary,
+    ThresholdVerdict,
+)
+from surge.report.humanize import (
+    NO_VALUE,
+    fmt_count,
+    fmt_ms,
+    fmt_pass_rate,
+    fmt_rate,
+    fmt_threshold_value,
+)
+from surge.report.json_report import redact_text
+
+PASS_MARK = "✓ PASS"
+FAIL_MARK = "✗ FAIL"
+NOT_MEASURED = "no data"
+_TIMING_PERCENTILES = (("p50", "p50"), ("p95", "p95"), ("p99", "p99"))
+_NARROW_TIMING_PERCENTILES = (("p95", "p95"), ("p99", "p99"))
+
+
+def thresholds_section(verdicts: Sequence[ThresholdVerdict]) -> list[RenderableType]:
+    """The verdict table (one row per threshold) and a one-line overall verdict."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Thresholds", title_justify="left")
+    table.add_column("Result", no_wrap=True)
+    table.add_column("Threshold", overflow="fold", ratio=2)
+    table.add_column("Endpoint", overflow="fold", ratio=1)
+    table.add_column("Observed", justify="right", no_wrap=True)
+    table.add_column("Limit", justify="right", no_wrap=True)
+    for verdict in verdicts:
+        expression = Text(redact_text(verdict.expression))
+        if verdict.abort_on_fail:
+            expression.append(" (abort on fail)", style="dim")
+        observed = (
+            NOT_MEASURED
+            if verdict.observed is None
+            else fmt_threshold_value(verdict.observed, verdict.unit)
+        )
+        mark = (
+            Text(PASS_MARK, style="bold green")
+            if verdict.passed
+            else Text(FAIL_MARK, style="bold red")
+        )
+        table.add_row(
+            mark,
+            expression,
+            Text(redact_text(verdict.endpoint)) if verdict.endpoint else Text("all", style="dim"),
+            Text(observed, style="" if verdict.passed else "red"),
+            f"{verdict.op} {fmt_threshold_value(verdict.limit, verdict.unit)}",
+        )
+    failed = sum(1 for verdict in verdicts if not verdict.passed)
+    if failed:
+        line = Text(f"Thresholds: FAIL — {failed} of {len(verdicts)} failed", style="bold red")
+    else:
+        count = len(verdicts)
+        line = Text(f"Thresholds: PASS — {count} of {count} passed", style="bold green")
+    return [table, line]
+
+
+def checks_table(endpoints: Sequence[EndpointStats]) -> Table:
+    """One row per check per endpoint: passes, fails and the pass rate (rounded down)."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Checks", title_justify="left")
+    table.add_column("Check", overflow="fold", ratio=2)
+    table.add_column("Endpoint", overflow="fold", ratio=1)
+    for header in ("Passes", "Fails", "Pass rate"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for stats in endpoints:
+        label = f"{stats.method} {redact_text(stats.name)}".strip()
+        for name, count in stats.checks.items():
+            table.add_row(
+                Text(redact_text(name)),
+                Text(label),
+                fmt_count(count.passes),
+                Text(fmt_count(count.fails), style="red" if count.fails else ""),
+                Text(fmt_pass_rate(count.pass_rate), style="red" if count.fails else "green"),
+            )
+    return table
+
+
+def _generator_figures(verdict: GeneratorVerdict) -> str:
+    parts = [
+        f"CPU peak {verdict.cpu_pct_max:.1f}% (mean {verdict.cpu_pct_mean:.1f}%)",
+        f"event-loop lag p99 {fmt_ms(verdict.loop_lag_p99_ms)} "
+        f"(max {fmt_ms(verdict.loop_lag_max_ms)})",
+    ]
+    if verdict.schedule_lag_p99_ms > 0:
+        parts.append(f"schedule lag p99 {fmt_ms(verdict.schedule_lag_p99_ms)}")
+    if verdict.dropped:
+        parts.append(f"{fmt_count(verdict.dropped)} dropped")
+    return " · ".join(parts)
+
+
+def saturation_banner(verdict: GeneratorVerdict) -> Panel:
+    """The red full-width panel of a saturated generator: its figures measure surge, not the
+    target, and must not be read as the service's latency or capacity."""
+    text = Text("The load generator itself was the bottleneck:", style="bold red")
+    text.append("\nlatency and throughput figures below are NOT trustworthy.", style="bold red")
+    for reason in verdict.reasons:
+        text.append(f"\n  • {redact_text(reason)}")
+    text.append(f"\n{_generator_figures(verdict)}", style="dim")
+    text.append(
+        "\nUse fewer users or a lower rate, more worker processes, or a bigger machine.",
+        style="red",
+    )
+    return Panel(text, border_style="bold red", title="GENERATOR SATURATED", title_align="left")
+
+
+def generator_line(verdict: GeneratorVerdict) -> Text:
+    """A healthy generator in one quiet line, so a reader knows it was checked."""
+    return Text(f"Generator healthy: {_generator_figures(verdict)}", style="dim")
+
+
+def load_section(
+    load: LoadSummary, endpoints: Sequence[EndpointStats], *, narrow: bool
+) -> list[RenderableType]:
+    """Offered vs achieved load, the open model's accounting and timings, and a warning when
+    the offered load was not sustained."""
+    parts: list[RenderableType] = []
+    if load.model is LoadModel.OPEN:
+        parts.append(_arrivals_line(load))
+    if load.offered_rps is not None or load.model is LoadModel.OPEN:
+        parts.append(_rate_line(load))
+    if load.model is LoadModel.OPEN:
+        parts.append(
+            Text(
+                "Open model: latency runs from the intended send time (schedule lag included), "
+                "service time from the actual send.",
+                style="dim",
+            )
+        )
+        timed = [stats for stats in endpoints if stats.service_time.total]
+        if timed:
+            parts.append(_timings_table(timed, narrow=narrow))
+    if not load.sustained:
+        parts.append(_not_sustained_line(load))
+    return parts
+
+
+def _arrivals_line(load: LoadSummary) -> Text:
+    arrivals = load.arrivals
+    line = Text("Arrivals: ")
+    line.append(f"{fmt_count(arrivals.scheduled)} scheduled · ")
+    line.append(f"{fmt_count(arrivals.completed)} completed · ")
+    line.append(f"{fmt_count(arrivals.failed)} failed", style="red" if arrivals.failed else "")
+    line.append(" · ")
+    dropped = f"{fmt_count(arrivals.dropped_total)} dropped"
+    if arrivals.dropped:
+        by_reason = ", ".join(
+            f"{reason} {fmt_count(count)}" for reason, count in sorted(arrivals.dropped.items())
+        )
+        dropped += f" ({by_reason})"
+    line.append(dropped, style="bold red" if arrivals.dropped_total else "")
+    line.append(f" · {fmt_count(arrivals.in_flight_at_end)} in flight at the end")
+    return line
+
+
+def _rate_line(load: LoadSummary) -> Text:
+    line = Text(f"Rate: {fmt_rate(load.achieved_rps)}/s achieved")
+    if load.offered_rps is not None:
+        line.append(f" of {fmt_rate(load.offered_rps)}/s offered")
+        if load.offered_rps > 0:
+            line.append(f" ({load.achieved_rps / load.offered_rps:.0%})")
+    return line
+
+
+def _not_sustained_line(load: LoadSummary) -> Text:
+    text = "Warning: the offered load was not sustained"
+    if load.offered_rps is not None:
+        text += (
+            f" ({fmt_rate(load.achieved_rps)}/s of {fmt_rate(load.offered_rps)}/s): "
+            "the target got less load than planned"
+        )
+    return Text(text + ".", style="bold yellow")
+
+
+def _timings_table(endpoints: Sequence[EndpointStats], *, narrow: bool) -> Table:
+    """Service time and schedule lag percentiles per endpoint (open model)."""
+    columns = _NARROW_TIMING_PERCENTILES if narrow else _TIMING_PERCENTILES
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("Method", no_wrap=True)
+    table.add_column("Name", overflow="fold", min_width=8)
+    for kind in ("Service", "Lag"):
+        for header, _ in columns:
+            table.add_column(f"{kind} {header}", justify="right", no_wrap=True)
+    for stats in endpoints:
+        cells: list[RenderableType] = [Text(stats.method), Text(redact_text(stats.name))]
+        for histogram in (stats.service_time, stats.schedule_lag):
+            summary = histogram.summary_ms()
+            cells.extend(
+                fmt_ms(summary[key]) if histogram.total else NO_VALUE for _, key in columns
+            )
+        table.add_row(*cells)
+    return table
