@@ -4,6 +4,10 @@ Routes (query strings are ignored unless noted):
   /fixed            200, Content-Length body
   /chunked          200, chunked body in three chunks
   /gzip, /deflate   compressed JSON body with Content-Encoding
+  /json             200, JSON_DOC as application/json, header X-Id: 42
+  /json/N           status N with JSON_DOC (e.g. /json/404)
+  /json-gzip        JSON_DOC gzip-compressed (Content-Encoding: gzip)
+  /not-json         200, a body that is not JSON
   /delay?ms=N       200 after N ms
   /status/N         status N
   /redirect/N       302 → /redirect/N-1 … /redirect/0 (200); /redirect-307/N keeps the method
@@ -42,6 +46,13 @@ from surge.metrics.recorder import Recorder
 
 T = TypeVar("T")
 FIXED_BODY = b"hello world " * 100
+JSON_DOC: dict[str, Any] = {
+    "ok": True,
+    "count": 1,
+    "name": "surge",
+    "items": [{"id": 3, "tags": ["a", "b"]}, {"id": 4, "tags": []}],
+    "none": None,
+}
 
 
 class _ServerProtocol(asyncio.Protocol):
@@ -180,6 +191,15 @@ class TestServer:
             body = gzip.compress(raw) if path == "/gzip" else zlib.compress(raw)
             enc = [("Content-Encoding", path[1:]), ("Content-Type", "application/json")]
             tr.write(_response(200, body, enc))
+        elif path == "/json" or path.startswith("/json/"):
+            code = int(path.rsplit("/", 1)[1]) if path.startswith("/json/") else 200
+            hdrs = [("Content-Type", "application/json"), ("X-Id", "42")]
+            tr.write(_response(code, json.dumps(JSON_DOC).encode(), hdrs, head=head))
+        elif path == "/json-gzip":
+            packed = gzip.compress(json.dumps(JSON_DOC).encode())
+            tr.write(_response(200, packed, [("Content-Encoding", "gzip")]))
+        elif path == "/not-json":
+            tr.write(_response(200, b"{not json", [("Content-Type", "application/json")]))
         elif path == "/delay":
             ms = int(query.split("=")[1]) if "=" in query else 100
             self.loop.call_later(ms / 1000, tr.write, _response(200, b"late"))

@@ -14,7 +14,7 @@ from engine.engine_server import TestServer, closed_port, totals
 from surge.engine.http import ClientConfig
 from surge.engine.urlmode import run_url_users
 from surge.metrics.recorder import Recorder
-from surge.scenario.spec import EndpointSpec
+from surge.scenario.spec import EndpointSpec, Expectations
 
 Runner = Callable[[Coroutine[Any, Any, None]], None]
 
@@ -47,9 +47,10 @@ async def _drive(
     stop: asyncio.Event | None = None,
     graceful_stop_s: float = 5.0,
     active: list[int] | None = None,
+    expect: Expectations | None = None,
 ) -> None:
     await run_url_users(
-        EndpointSpec(method, url),
+        EndpointSpec(method, url, expect=expect),
         users=users,
         start_offsets_s=offsets if offsets is not None else [0.0] * users,
         duration_s=duration_s,
@@ -216,3 +217,28 @@ def test_tls_verified_by_default_and_insecure_flag(
 def test_invalid_url_is_rejected_before_traffic() -> None:
     with pytest.raises(ValueError, match="scheme"):
         asyncio.run(_drive("ftp://example.com/", Recorder(), requests_per_user=1))
+
+
+def test_judged_users_keep_the_accounting(fresh: TestServer, run_on: Runner) -> None:
+    """Expectations change what counts as success, never how requests are accounted."""
+    recorder = Recorder()
+    expect = Expectations(status=(200,), body="late")
+    run_on(_drive(fresh.url("/delay?ms=300"), recorder, users=3, duration_s=0.1, expect=expect))
+    run_on(
+        _drive(
+            fresh.url("/stall"),
+            recorder,
+            users=2,
+            duration_s=0.1,
+            graceful_stop_s=0.2,
+            expect=expect,
+        )
+    )
+    config = ClientConfig(read_timeout_s=0.3)
+    run_on(
+        _drive(
+            fresh.url("/stall-body"), recorder, requests_per_user=1, config=config, expect=expect
+        )
+    )
+    run_on(_drive(fresh.url("/reset-mid"), recorder, requests_per_user=2, expect=expect))
+    assert totals(recorder) == {"ok": 3, "fail": 3, "incomplete": 2, "timeout": 1, "reset": 2}

@@ -9,6 +9,10 @@ enforced by one watchdog task that scans every user a few times per read timeout
 A request is issued when its user starts it (before connecting, when a connection is needed):
 its latency includes any connect time, and it is accounted exactly once as ok, fail or
 incomplete.
+
+With expectations on the spec (`--expect-status/-body/-json`) users are `_JudgedUser`s, whose
+`ok`/`fail` consult a `ResponseJudge`, and only when a body is needed do connections collect it
+(`_BodyConn`). Without expectations none of that exists: the plain path does no extra work.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any, cast
 
 import httptools
 
+from surge.engine.expect import ResponseJudge
 from surge.engine.http.classify import (
     ConnectionClosedError,
     RequestTimeoutError,
@@ -56,6 +61,7 @@ class _Run:
 
     __slots__ = (
         "closing",
+        "conn_class",
         "endpoint",
         "loop",
         "on_active_change",
@@ -89,6 +95,7 @@ class _Run:
         self.on_active_change = on_active_change
         self.started = 0
         self.closing: set[_Conn] = set()  # connections closed by us, not yet lost
+        self.conn_class: type[_Conn] = _HeadConn if request.startswith(b"HEAD ") else _Conn
 
     async def drain_closing(self) -> None:
         """Wait (briefly) until every connection we closed is gone, so the loop can close."""
@@ -143,6 +150,41 @@ class _User:
             latency_us = (now_ns - self.t0) // 1000
             self.t0 = 0
             self.fail(latency_us, classify_error(exc), 0, nbytes, describe_error(exc))
+
+
+class _JudgedUser(_User):
+    """A user of a spec with expectations: every complete response goes through the judge."""
+
+    __slots__ = ("body", "encoding", "endpoint", "judge")
+
+    def __init__(self, endpoint: EndpointRecorder, limit: int, judge: ResponseJudge) -> None:
+        super().__init__(endpoint, limit)
+        self.endpoint = endpoint
+        self.judge = judge
+        self.body: list[bytes] = []  # filled by _BodyConn when the judge needs the body
+        self.encoding = ""
+        self.ok = self.judged_ok
+        self.fail = self.judged_fail
+
+    def judged_ok(self, latency_us: int, status: int, nbytes: int) -> None:
+        """A complete response with a status below 400: a success unless the judge says not."""
+        endpoint = self.endpoint
+        verdict = self.judge.judge(status, b"".join(self.body), self.encoding, endpoint)
+        self.body = []
+        if verdict is None:
+            endpoint.ok(latency_us, status, nbytes)
+        else:
+            endpoint.fail(latency_us, verdict[0], status, nbytes, verdict[1])
+
+    def judged_fail(
+        self, latency_us: int, kind: ErrorKind, status: int, nbytes: int, message: str
+    ) -> None:
+        """A status ≥ 400 goes to the judge (it may be expected); transport errors do not."""
+        if kind is ErrorKind.HTTP_STATUS:
+            self.judged_ok(latency_us, status, nbytes)
+            return
+        self.body = []
+        self.endpoint.fail(latency_us, kind, status, nbytes, message)
 
 
 class _Conn(asyncio.Protocol):
@@ -291,6 +333,27 @@ class _HeadConn(_Conn):
         pass
 
 
+class _BodyConn(_Conn):
+    """A connection that hands each response's body (and Content-Encoding) to its judged user.
+
+    httptools calls only the callbacks a protocol defines, so the plain `_Conn` pays nothing.
+    """
+
+    __slots__ = ()
+    user: _JudgedUser
+
+    def on_message_begin(self) -> None:
+        self.user.body = []
+        self.user.encoding = ""
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() == b"content-encoding":
+            self.user.encoding = value.decode("latin-1")
+
+    def on_body(self, body: bytes) -> None:
+        self.user.body.append(body)
+
+
 async def _connect(run: _Run, user: _User, conn: _Conn) -> None:
     origin = run.origin
     try:
@@ -321,7 +384,7 @@ async def _user_main(run: _Run, user: _User, start_offset_s: float) -> None:
                     return
                 user.issued += 1
                 user.t0 = perf_counter_ns()
-            conn = user.conn = (_HeadConn if run.request.startswith(b"HEAD ") else _Conn)(run, user)
+            conn = user.conn = run.conn_class(run, user)
             try:
                 await _connect(run, user, conn)
             except Exception as exc:  # every connect failure is recorded, never raised
@@ -393,6 +456,16 @@ def _abandon(users: Sequence[_User], endpoint: EndpointRecorder) -> None:
             user.task.cancel()
 
 
+def _crew(run: _Run, spec: EndpointSpec, users: int, limit: int) -> list[_User]:
+    """The users of a run: judged ones (and body-collecting connections) only with expectations."""
+    if spec.expect is None or spec.expect.empty:
+        return [_User(run.endpoint, limit) for _ in range(users)]
+    judge = ResponseJudge(spec.expect)
+    if judge.needs_body and run.conn_class is _Conn:
+        run.conn_class = _BodyConn
+    return [_JudgedUser(run.endpoint, limit, judge) for _ in range(users)]
+
+
 async def run_url_users(
     spec: EndpointSpec,
     *,
@@ -418,7 +491,7 @@ async def run_url_users(
     endpoint = recorder.endpoint(spec.method.upper(), spec.endpoint_name)
     run = _Run(loop, origin, request, endpoint, config, think_time_s, on_active_change)
     limit = requests_per_user if requests_per_user is not None else _NO_LIMIT
-    crew = [_User(endpoint, limit) for _ in range(users)]
+    crew = _crew(run, spec, users, limit)
     for user, offset_s in zip(crew, start_offsets_s, strict=False):
         user.task = loop.create_task(_user_main(run, user, offset_s))
     everyone = asyncio.gather(*(u.task for u in crew if u.task), return_exceptions=True)

@@ -1,12 +1,20 @@
 """surge.scenario: what to run — User classes, tasks, wait times, endpoint specs, file loaders."""
 
-from surge.scenario.endpoint import endpoint_from_options
+from surge.scenario.checks import (
+    Check,
+    body_contains,
+    header,
+    json_path,
+    latency_under,
+    status,
+)
+from surge.scenario.endpoint import endpoint_from_options, expectations_from_options
 from surge.scenario.errors import EndpointOptionError, ScenarioError
 from surge.scenario.loader import load_scenario
 from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind, endpoint_scenario
 from surge.scenario.protocols import HttpSession, Response
 from surge.scenario.script_loader import load_script
-from surge.scenario.spec import EndpointSpec
+from surge.scenario.spec import EndpointSpec, Expectations, JsonExpectation
 from surge.scenario.toml_loader import load_toml
 from surge.scenario.user import TaskSpec, User, is_concrete_user, task, task_weight, tasks_of
 from surge.scenario.wait import (
@@ -23,11 +31,14 @@ from surge.scenario.wait import (
 __all__ = [
     "OVERRIDE_KEYS",
     "BetweenWait",
+    "Check",
     "ConstantPacing",
     "ConstantWait",
     "EndpointOptionError",
     "EndpointSpec",
+    "Expectations",
     "HttpSession",
+    "JsonExpectation",
     "Response",
     "Scenario",
     "ScenarioError",
@@ -36,15 +47,21 @@ __all__ = [
     "User",
     "WaitTime",
     "between",
+    "body_contains",
     "constant",
     "constant_pacing",
     "endpoint_from_options",
     "endpoint_scenario",
+    "expectations_from_options",
+    "header",
     "is_concrete_user",
+    "json_path",
+    "latency_under",
     "load_scenario",
     "load_script",
     "load_toml",
     "pacing_s_of",
+    "status",
     "task",
     "task_weight",
     "tasks_of",

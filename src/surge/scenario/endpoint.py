@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
+from surge.scenario.checks import json_path_text, parse_json_path
 from surge.scenario.errors import EndpointOptionError
-from surge.scenario.spec import EndpointSpec
+from surge.scenario.spec import EndpointSpec, Expectations, JsonExpectation
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token: methods, header names
 JSON_CONTENT_TYPE = "application/json"
@@ -99,12 +100,16 @@ def endpoint_from_options(
     json_body: str | None = None,
     auth_token: str | None = None,
     name: str | None = None,
+    expect_status: Sequence[int] = (),
+    expect_body: str | None = None,
+    expect_json: Sequence[str] = (),
 ) -> EndpointSpec:
     """The EndpointSpec of URL mode, from CLI option values; EndpointOptionError on bad input.
 
     `headers` are `'Name: value'` strings; `json_body` must parse as JSON and sets
     `Content-Type: application/json` (unless a Content-Type header is given); `auth_token`
-    becomes `Authorization: Bearer TOKEN`.
+    becomes `Authorization: Bearer TOKEN`. `expect_*` become the spec's Expectations (see
+    `expectations_from_options`).
     """
     try:
         checked_url = check_url(url)
@@ -150,4 +155,54 @@ def endpoint_from_options(
         headers=tuple(pairs),
         body=payload,
         name=name or None,
+        expect=expectations_from_options(expect_status, expect_body, expect_json),
     )
+
+
+def expectations_from_options(
+    expect_status: Sequence[int] = (),
+    expect_body: str | None = None,
+    expect_json: Sequence[str] = (),
+) -> Expectations | None:
+    """The Expectations of `--expect-status/--expect-body/--expect-json`; None when none given.
+
+    `expect_json` items are `PATH=VALUE`: VALUE is parsed as JSON when it parses (`3`, `true`,
+    `"3"`, `[1,2]`), else taken as a string. EndpointOptionError names the flag on bad input.
+    """
+    codes: list[int] = []
+    for code in expect_status:
+        if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+            raise EndpointOptionError(
+                "--expect-status", f"invalid status code {code!r}: use a number 100-599, e.g. 200"
+            )
+        if code not in codes:
+            codes.append(code)
+    if expect_body is not None and not expect_body:
+        raise EndpointOptionError(
+            "--expect-body", "give the text the response body must contain, e.g. 'ok'"
+        )
+    expectations = Expectations(
+        status=tuple(codes),
+        body=expect_body,
+        json=tuple(_json_expectation(item) for item in expect_json),
+    )
+    return None if expectations.empty else expectations
+
+
+def _json_expectation(item: str) -> JsonExpectation:
+    path, equals, text = item.partition("=")
+    if not equals or not path.strip():
+        raise EndpointOptionError(
+            "--expect-json",
+            f"invalid expectation {item!r}: write it as PATH=VALUE, e.g. data.id=3 or status=ok",
+        )
+    try:
+        steps = parse_json_path(path)
+    except ValueError as exc:
+        raise EndpointOptionError("--expect-json", str(exc)) from None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = text
+    value_json = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return JsonExpectation(json_path_text(steps), value_json)

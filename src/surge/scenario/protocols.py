@@ -7,8 +7,11 @@ scenario stage never imports the engine.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, MutableMapping
-from typing import Any, Protocol
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from surge.scenario.checks import Check
 
 
 class Response(Protocol):
@@ -53,6 +56,11 @@ class Response(Protocol):
     def json(self) -> Any:
         """The body parsed as JSON."""
 
+    def check(self, *checks: Check) -> bool:
+        """Evaluate `checks` (see surge.scenario.checks) on this response and count each under
+        the request's endpoint; True when all passed. Never raises and never changes whether
+        the request counted as a success (use `checks=` with `fail_on_check=True` for that)."""
+
 
 class HttpSession(Protocol):
     """A virtual user's HTTP client: keep-alive connection, cookie jar, default headers."""
@@ -73,7 +81,16 @@ class HttpSession(Protocol):
         name: str | None = None,
         follow_redirects: bool | None = None,
         timeout_s: float | None = None,
-    ) -> Response: ...
+        checks: Sequence[Check] = (),
+        fail_on_check: bool = False,
+    ) -> Response:
+        """Send a request and record it once under (method, name).
+
+        `checks` are evaluated on the response before it is recorded, each counted under the
+        endpoint; with `fail_on_check=True` a response that would be a success but fails a
+        check is recorded as a failure of kind `check` ("check failed: <names>").
+        """
+        ...
 
     async def get(self, path: str, **kwargs: Any) -> Response: ...
     async def post(self, path: str, **kwargs: Any) -> Response: ...

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 import json as jsonlib
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from surge.metrics.errors import ErrorKind
+from surge.metrics.recorder import EndpointRecorder
+from surge.scenario.checks import Check, evaluate
 
 
 class HttpStatusError(Exception):
@@ -85,6 +87,7 @@ class HttpResponse:
     __slots__ = (
         "_chunks",
         "_content",
+        "_endpoint",
         "elapsed_ns",
         "error_kind",
         "error_message",
@@ -104,6 +107,7 @@ class HttpResponse:
         elapsed_ns: int,
         error_kind: ErrorKind | None = None,
         error_message: str | None = None,
+        endpoint: EndpointRecorder | None = None,
     ) -> None:
         self.method = method
         self.url = url
@@ -114,6 +118,7 @@ class HttpResponse:
         self.elapsed_ns = elapsed_ns
         self.error_kind = error_kind
         self.error_message = error_message
+        self._endpoint = endpoint
 
     @property
     def error(self) -> str | None:
@@ -144,6 +149,14 @@ class HttpResponse:
     def json(self) -> Any:
         return jsonlib.loads(self.content)
 
+    def check(self, *checks: Check) -> bool:
+        """Evaluate `checks` and count each under this request's endpoint; True when all passed.
+
+        Never raises (a check that raises counts as failed) and never changes how the request
+        itself was recorded.
+        """
+        return run_checks(checks, self, self._endpoint) is None
+
     def raise_for_status(self) -> None:
         """Raise HttpStatusError when the request failed (status ≥ 400 or a transport error)."""
         if self.error_kind is None and self.status < 400:
@@ -157,3 +170,20 @@ class HttpResponse:
     def __repr__(self) -> str:
         state = f"error={self.error!r}" if self.error_kind is not None else "ok"
         return f"<HttpResponse {self.method} {self.url} {self.status} {state}>"
+
+
+def run_checks(
+    checks: Iterable[Check], response: HttpResponse, endpoint: EndpointRecorder | None
+) -> list[str] | None:
+    """Evaluate every check (each counted on `endpoint` when given); the failed names, or None."""
+    failed: list[str] | None = None
+    for check in checks:
+        passed = evaluate(check, response)
+        name = check.name
+        if endpoint is not None:
+            endpoint.check(name, passed)
+        if not passed:
+            if failed is None:
+                failed = []
+            failed.append(name)
+    return failed

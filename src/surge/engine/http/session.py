@@ -5,13 +5,20 @@ whole redirect chain counted as one request. Transport errors never raise: they 
 response whose `error` is set. Only a caller's own mistakes (an invalid header, json= and data=
 together) raise ValueError, before anything is sent. A request cancelled while in flight (the run
 ended) is counted with `EndpointRecorder.incomplete()`.
+
+Checks (`checks=[...]`) are evaluated after the response arrives and before it is recorded, so
+`fail_on_check=True` can turn a success into a failure of kind `check`.
+
+In the open model (`open_model=True`) the engine calls `begin_iteration(intended_ns)` when an
+arrival starts a task iteration: the first request recorded after it is timed from the intended
+time (no coordinated omission), and every request records its service time and schedule lag.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,9 +40,10 @@ from surge.engine.http.request import (
     merge_headers,
     split_url_cached,
 )
-from surge.engine.http.response import Headers, HttpResponse
+from surge.engine.http.response import Headers, HttpResponse, run_checks
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder
+from surge.scenario.checks import Check
 
 if TYPE_CHECKING:
     from surge.scenario.protocols import HttpSession
@@ -70,9 +78,16 @@ class Session:
     """A virtual user's HTTP client (implements `surge.scenario.protocols.HttpSession`)."""
 
     def __init__(
-        self, base_url: str, recorder: Recorder, config: ClientConfig | None = None
+        self,
+        base_url: str,
+        recorder: Recorder,
+        config: ClientConfig | None = None,
+        *,
+        open_model: bool = False,
     ) -> None:
         self.base_url = base_url
+        self.open_model = open_model
+        self._intended_ns: int | None = None
         self.config = config if config is not None else ClientConfig()
         self.cookies = CookieJar()
         self._recorder = recorder
@@ -93,6 +108,14 @@ class Session:
         """Default headers sent with every request of this user; later layers override them."""
         return self._headers
 
+    def begin_iteration(self, intended_ns: int) -> None:
+        """Open model: an arrival intended at `intended_ns` (perf_counter_ns) starts an iteration.
+
+        The next request recorded is timed from `intended_ns` when that is earlier than its
+        actual send; the requests after it in the iteration have no schedule lag.
+        """
+        self._intended_ns = intended_ns
+
     # -- public API ------------------------------------------------------------------------
     # The verb methods return `request`'s coroutine directly (no extra coroutine frame per call).
     async def request(
@@ -107,8 +130,10 @@ class Session:
         name: str | None = None,
         follow_redirects: bool | None = None,
         timeout_s: float | None = None,
+        checks: Sequence[Check] = (),
+        fail_on_check: bool = False,
     ) -> HttpResponse:
-        """Send one request (following redirects) and record it once."""
+        """Send one request (following redirects), evaluate `checks`, and record it once."""
         method = method.upper()
         url = add_params(self._resolve(path), params)
         body, content_type = encode_body(json, data)
@@ -118,10 +143,20 @@ class Session:
         follow = follow_redirects if follow_redirects is not None else method in ("GET", "HEAD")
         t0 = time.perf_counter_ns()
         try:
-            response, nbytes = await self._send_chain(hop, prepared, follow, timeout_s, t0)
+            response, nbytes = await self._send_chain(
+                hop, prepared, follow, timeout_s, t0, endpoint
+            )
         except asyncio.CancelledError:
             endpoint.incomplete()
             raise
+        if checks:
+            failed = run_checks(checks, response, endpoint)
+            if failed is not None and fail_on_check and response.error_kind is None:
+                response.error_kind = ErrorKind.CHECK
+                response.error_message = "check failed: " + ", ".join(failed)
+        if self.open_model:
+            self._record_open(endpoint, response, nbytes, t0)
+            return response
         latency_us = response.elapsed_ns // 1000
         if response.error_kind is None:
             endpoint.ok(latency_us, response.status, nbytes)
@@ -129,6 +164,22 @@ class Session:
             message = response.error_message or ""
             endpoint.fail(latency_us, response.error_kind, response.status, nbytes, message)
         return response
+
+    def _record_open(
+        self, endpoint: EndpointRecorder, response: HttpResponse, nbytes: int, t0: int
+    ) -> None:
+        """Record with the latency from the iteration's intended time (first request only)."""
+        intended_ns = self._intended_ns
+        self._intended_ns = None
+        lag_ns = t0 - intended_ns if intended_ns is not None and intended_ns < t0 else 0
+        service_us = response.elapsed_ns // 1000
+        latency_us = (response.elapsed_ns + lag_ns) // 1000
+        if response.error_kind is None:
+            endpoint.ok(latency_us, response.status, nbytes)
+        else:
+            message = response.error_message or ""
+            endpoint.fail(latency_us, response.error_kind, response.status, nbytes, message)
+        endpoint.timing(service_us, lag_ns // 1000)
 
     def get(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
         return self.request("GET", path, **kwargs)
@@ -241,6 +292,7 @@ class Session:
         follow: bool,
         timeout_s: float | None,
         t0: int,
+        endpoint: EndpointRecorder,
     ) -> tuple[HttpResponse, int]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (
@@ -259,7 +311,7 @@ class Session:
                 next_hop = None
                 raw = await self._exchange(origin, wire, hop.method == "HEAD", deadline)
             except Exception as exc:
-                return self._error_response(hop, exc, t0), nbytes
+                return self._error_response(hop, exc, t0, endpoint), nbytes
             nbytes += raw.nbytes
             headers = Headers(raw.headers)
             set_cookies = headers.get_all("set-cookie")
@@ -270,30 +322,41 @@ class Session:
                     too_many = TooManyRedirectsError(
                         f"more than {self.config.max_redirects} redirects (max_redirects)"
                     )
-                    return self._error_response(hop, too_many, t0, raw.status, headers), nbytes
+                    too_many_response = self._error_response(
+                        hop, too_many, t0, endpoint, raw.status, headers
+                    )
+                    return too_many_response, nbytes
                 redirects += 1
                 hop = _redirected(hop, raw.status, urljoin(hop.url, headers["location"]))
                 continue
-            return self._final_response(hop, raw, headers, t0), nbytes
+            return self._final_response(hop, raw, headers, t0, endpoint), nbytes
 
     @staticmethod
-    def _final_response(hop: _Hop, raw: RawResponse, headers: Headers, t0: int) -> HttpResponse:
+    def _final_response(
+        hop: _Hop, raw: RawResponse, headers: Headers, t0: int, endpoint: EndpointRecorder
+    ) -> HttpResponse:
         elapsed_ns = time.perf_counter_ns() - t0
         status = raw.status
         kind = ErrorKind.HTTP_STATUS if status >= 400 else None
         message = f"HTTP {status}" if kind is not None else None
         return HttpResponse(
-            hop.method, hop.url, status, headers, raw.chunks, elapsed_ns, kind, message
+            hop.method, hop.url, status, headers, raw.chunks, elapsed_ns, kind, message, endpoint
         )
 
     @staticmethod
     def _error_response(
-        hop: _Hop, exc: Exception, t0: int, status: int = 0, headers: Headers | None = None
+        hop: _Hop,
+        exc: Exception,
+        t0: int,
+        endpoint: EndpointRecorder,
+        status: int = 0,
+        headers: Headers | None = None,
     ) -> HttpResponse:
         elapsed_ns = time.perf_counter_ns() - t0
         kind = classify_error(exc)
+        message = describe_error(exc)
         return HttpResponse(
-            hop.method, hop.url, status, headers, [], elapsed_ns, kind, describe_error(exc)
+            hop.method, hop.url, status, headers, [], elapsed_ns, kind, message, endpoint
         )
 
     async def _exchange(
