@@ -1,30 +1,43 @@
-"""Running one job: wire scenario, plan, engine, metrics and the live view together."""
+"""Running one job: wire scenario, plan, engine, metrics, monitor, thresholds and the live view."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 
 from surge.cli.redact import redact_options, redact_url
 from surge.engine.http import ClientConfig
+from surge.engine.open_scripted import run_open_script_users
+from surge.engine.openmodel import run_open_url
 from surge.engine.run import RunOutcome, drive, run_blocking
 from surge.engine.scripted import run_script_users
 from surge.engine.urlmode import run_url_users
-from surge.metrics import Aggregator, Recorder, RunMeta, RunResult, Snapshot
+from surge.metrics import Aggregator, LoadModel, Recorder, RunMeta, RunResult, Snapshot
+from surge.monitor import (
+    ProcessCpuSampler,
+    judge_generator,
+    mean_active_users,
+    paced_offered_rps,
+    summarize_load,
+)
 from surge.report import LiveView
-from surge.scenario import Scenario
-from surge.schedule import Plan
+from surge.scenario import Scenario, pacing_s_of
+from surge.schedule import Plan, PlanSource, ShapeError
+from surge.thresholds import AbortWatch, ThresholdSpec, abort_reason, evaluate
 from surge.version import __version__
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One scenario with its options resolved and its plan compiled: ready to run."""
+    """One scenario with its options resolved, its plan compiled and its thresholds parsed."""
 
     scenario: Scenario
     options: dict[str, Any]
@@ -32,6 +45,33 @@ class Job:
     target: str
     name: str
     mode: str
+    thresholds: tuple[ThresholdSpec, ...] = ()
+
+
+class _Stops:
+    """Why the run stopped early, if it did for a reason other than a signal."""
+
+    def __init__(self, stop: asyncio.Event | None = None) -> None:
+        self.stop = stop
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        if self.stop is not None:
+            self.stop.set()
+
+    def guard(self, func: Callable[..., T | None]) -> Callable[..., T | None]:
+        """Wrap a load-shape call: a ShapeError stops the run (reported) instead of crashing."""
+
+        def guarded(*args: Any) -> T | None:
+            try:
+                return func(*args)
+            except ShapeError as exc:
+                self.request(f"load shape error: {exc}")
+                return None
+
+        return guarded
 
 
 def _now() -> str:
@@ -48,12 +88,38 @@ def _config(options: dict[str, Any]) -> ClientConfig:
     )
 
 
-def _load(job: Job, recorder: Recorder) -> Callable[[asyncio.Event, Callable[[int], None]], Any]:
+def _load(
+    job: Job, recorder: Recorder, stops: _Stops
+) -> Callable[[asyncio.Event, Callable[[int], None]], Any]:
     plan, options, config = job.plan, job.options, _config(job.options)
     graceful_s = float(options["graceful_stop"])
     endpoint = job.scenario.endpoint
+    seed = options.get("seed")
 
     def load(stop: asyncio.Event, on_active: Callable[[int], None]) -> Any:
+        stops.stop = stop
+        common: dict[str, Any] = {
+            "recorder": recorder,
+            "config": config,
+            "stop": stop,
+            "graceful_stop_s": graceful_s,
+            "on_active_change": on_active,
+        }
+        if plan.model is LoadModel.OPEN:
+            pace = stops.guard(plan.pacer().pace)
+            cap = plan.max_in_flight or 1
+            if endpoint is not None:
+                return run_open_url(endpoint, pace=pace, max_in_flight=cap, **common)
+            return run_open_script_users(
+                job.scenario.user_classes,
+                pace=pace,
+                class_of=plan.class_of,
+                max_in_flight=cap,
+                base_url=job.target,
+                seed=seed,
+                **common,
+            )
+        users_at = _users_at(plan, stops)
         if endpoint is not None:
             return run_url_users(
                 endpoint,
@@ -62,30 +128,75 @@ def _load(job: Job, recorder: Recorder) -> Callable[[asyncio.Event, Callable[[in
                 duration_s=plan.duration_s,
                 requests_per_user=plan.requests_per_user,
                 think_time_s=plan.think_time_s,
-                recorder=recorder,
-                config=config,
-                stop=stop,
-                graceful_stop_s=graceful_s,
-                on_active_change=on_active,
+                users_at=users_at,
+                **common,
             )
         return run_script_users(
             job.scenario.user_classes,
             plan,
             base_url=job.target,
-            recorder=recorder,
-            config=config,
-            stop=stop,
-            graceful_stop_s=graceful_s,
-            on_active_change=on_active,
+            seed=seed,
+            users_at=users_at,
+            class_of=plan.class_of,
+            **common,
         )
 
     return load
 
 
+def _users_at(plan: Plan, stops: _Stops) -> Callable[[float], int | None] | None:
+    """Stages and shapes: the users to run at each moment (None once the schedule is over)."""
+    if plan.source is PlanSource.FIXED:
+        return None
+
+    def users_at(elapsed_s: float) -> int | None:
+        if plan.target_at(elapsed_s) is None:
+            return None
+        return plan.users_at(elapsed_s)
+
+    return stops.guard(users_at)
+
+
+def _offered_rps(job: Job, result: RunResult) -> float | None:
+    """Open model: the plan's mean rate. Closed scripted users with constant pacing: what the
+    users running (on average) offer at their pacing interval. Otherwise no rate was offered."""
+    if job.plan.model is LoadModel.OPEN:
+        return job.plan.offered_rps
+    classes = job.scenario.user_classes
+    if not classes:
+        return None
+    pacings = [pacing_s_of(cls.wait_time) for cls in classes]
+    if any(p is None for p in pacings):
+        return None
+    users = mean_active_users(result.timeline)
+    weights = job.scenario.weights
+    total = sum(weights)
+    return sum(
+        paced_offered_rps(users * w / total, p)
+        for w, p in zip(weights, pacings, strict=True)
+        if p is not None
+    )
+
+
+def _finish(job: Job, result: RunResult, aggregator: Aggregator) -> RunResult:
+    """Add what is judged after the run: the load delivered, generator health, thresholds."""
+    arrivals = aggregator.arrivals()
+    model = job.plan.model
+    started = None
+    if model is LoadModel.CLOSED:
+        started = arrivals.scheduled if job.scenario.endpoint is None else result.total.requests
+    load = summarize_load(model, _offered_rps(job, result), result.duration_s, arrivals, started)
+    generator = judge_generator(aggregator.health(), arrivals, result.total.schedule_lag)
+    result = dataclasses.replace(result, load=load, generator=generator)
+    return dataclasses.replace(result, thresholds=evaluate(job.thresholds, result))
+
+
 def execute(job: Job, console: Console, *, quiet: bool) -> tuple[RunResult, RunOutcome]:
-    """Run the job to its end (or to SIGINT/SIGTERM) and return its result."""
+    """Run the job to its end (or to SIGINT/SIGTERM, or a lost abort-on-fail threshold)."""
     recorder = Recorder()
     aggregator = Aggregator()
+    stops = _Stops()
+    watch = AbortWatch(job.thresholds)
     started_at = _now()
     with LiveView(console, quiet=quiet) as view:
 
@@ -96,10 +207,19 @@ def execute(job: Job, console: Console, *, quiet: bool) -> tuple[RunResult, RunO
                 label=job.name,
                 duration_s=job.plan.duration_s,
                 requests_per_user=job.plan.requests_per_user,
+                model=job.plan.model,
             )
+            if watch.armed and stops.reason is None:
+                lost = watch.check(aggregator.endpoints(), aggregator.total(), snap.end_s)
+                if lost is not None:
+                    stops.request(abort_reason(lost, snap.end_s))
 
-        load = _load(job, recorder)
-        outcome = run_blocking(lambda: drive(load, recorder, on_snapshot))
+        load = _load(job, recorder, stops)
+        cpu = ProcessCpuSampler().sample
+        outcome = run_blocking(
+            lambda: drive(load, recorder, on_snapshot, target_at=job.plan.target_at, cpu=cpu)
+        )
+    aborted = outcome.aborted or stops.reason is not None
     meta = RunMeta(
         name=job.name,
         surge_version=__version__,
@@ -109,7 +229,8 @@ def execute(job: Job, console: Console, *, quiet: bool) -> tuple[RunResult, RunO
         mode=job.mode,
         options=redact_options(job.options),
         insecure=bool(job.options["insecure"]),
-        aborted=outcome.aborted,
-        abort_reason=outcome.abort_reason,
+        aborted=aborted,
+        abort_reason=outcome.abort_reason or stops.reason,
     )
-    return aggregator.result(meta, round(outcome.duration_s, 3)), outcome
+    result = aggregator.result(meta, round(outcome.duration_s, 3))
+    return _finish(job, result, aggregator), outcome

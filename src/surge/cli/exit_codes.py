@@ -10,6 +10,7 @@ class ExitCode(enum.IntEnum):
     THRESHOLD_FAILED = 1
     USAGE = 2
     NO_SUCCESS = 3
+    GENERATOR_SATURATED = 4
     INTERRUPTED = 130
     TERMINATED = 143
 

@@ -6,6 +6,7 @@ Everything here happens before any request: a bad option or file raises InputErr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,9 +20,26 @@ from surge.scenario import (
     ScenarioError,
     endpoint_from_options,
     endpoint_scenario,
+    expectations_from_options,
     load_scenario,
 )
-from surge.schedule import LoadProfile, PlanError, compile_plan, parse_duration
+from surge.schedule import (
+    ArrivalProcess,
+    LoadProfile,
+    Plan,
+    PlanError,
+    compile_plan,
+    parse_duration,
+)
+from surge.thresholds import (
+    ThresholdError,
+    ThresholdSpec,
+    parse_thresholds,
+    specs_from_entries,
+    validate,
+)
+
+_URL_ONLY = ("expect_status", "expect_body", "expect_json")
 
 
 class InputError(Exception):
@@ -45,22 +63,40 @@ def _apply_overrides(
             raise InputError(f"{where}: unknown option {key!r}")
         if spec.type is not None and isinstance(spec.type, click.ParamType):
             try:
-                value = spec.type.convert(value, None, None)
+                if spec.multiple:
+                    items = value if isinstance(value, list | tuple) else [value]
+                    value = tuple(spec.type.convert(item, None, None) for item in items)
+                else:
+                    value = spec.type.convert(value, None, None)
             except click.BadParameter as exc:
                 raise InputError(f"{where}: {key}: {exc.format_message()}") from None
         merged[key] = value
     return merged
 
 
-def _plan(options: Mapping[str, Any], weights: Sequence[int], where: str) -> Any:
+def _plan(
+    options: Mapping[str, Any],
+    weights: Sequence[int],
+    where: str,
+    explicit: set[str],
+    shape: type | None = None,
+) -> Plan:
+    dynamic = options.get("rate") is not None or options.get("stages") or shape is not None
+    users = int(options["users"]) if "users" in explicit or not dynamic else 1
     try:
         return compile_plan(
             LoadProfile(
-                users=int(options["users"]),
+                users=users,
                 ramp_up_s=float(options["ramp_up"]),
                 duration_s=None if options["duration"] is None else float(options["duration"]),
                 requests_per_user=options["requests_per_user"],
                 think_time_s=float(options["think_time"]),
+                rate=None if options.get("rate") is None else float(options["rate"]),
+                arrivals=ArrivalProcess(options.get("arrivals") or "uniform"),
+                max_in_flight=options.get("max_in_flight"),
+                stages=options.get("stages") or None,
+                shape=shape,
+                seed=options.get("seed"),
             ),
             weights,
         )
@@ -77,7 +113,7 @@ def _check_host(host: str, where: str) -> str:
     return host.rstrip("/")
 
 
-def url_job(target: str, options: dict[str, Any]) -> Job:
+def url_job(target: str, options: dict[str, Any], explicit: set[str]) -> Job:
     try:
         endpoint = endpoint_from_options(
             target,
@@ -87,12 +123,31 @@ def url_job(target: str, options: dict[str, Any]) -> Job:
             json_body=options["json"],
             auth_token=options["auth_token"],
             name=None,
+            expect_status=tuple(options["expect_status"]),
+            expect_body=options["expect_body"],
+            expect_json=tuple(options["expect_json"]),
         )
     except (ValueError, ScenarioError) as exc:
         raise InputError(str(exc)) from None
     scenario = endpoint_scenario(endpoint)
     name = options["name"] or f"{endpoint.method} {endpoint.endpoint_name}"
-    return Job(scenario, options, _plan(options, (1,), ""), target, name, "url")
+    plan = _plan(options, (1,), "", explicit)
+    thresholds = _thresholds(options, scenario, {(endpoint.method.upper(), endpoint.endpoint_name)})
+    return Job(scenario, options, plan, target, name, "url", thresholds)
+
+
+def _thresholds(
+    options: Mapping[str, Any], scenario: Scenario, known: set[tuple[str, str]] | None
+) -> tuple[ThresholdSpec, ...]:
+    """`--threshold` expressions plus the scenario file's own, parsed and checked (exit 2)."""
+    abort, grace_s = bool(options["abort_on_fail"]), float(options["abort_grace"])
+    try:
+        specs = parse_thresholds(options["threshold"], abort_on_fail=abort, grace_s=grace_s)
+        specs += specs_from_entries(scenario.thresholds, abort_on_fail=abort, grace_s=grace_s)
+        validate(specs, known)
+    except ThresholdError as exc:
+        raise InputError(str(exc)) from None
+    return specs
 
 
 def file_jobs(path: Path, options: dict[str, Any], explicit: set[str]) -> list[Job]:
@@ -113,24 +168,40 @@ def _file_job(path: Path, scenario: Scenario, options: dict[str, Any], explicit:
         endpoint = scenario.endpoint
         if options["auth_token"] and "auth_token" in explicit:
             endpoint = _with_token(endpoint, options["auth_token"])
-        scenario = endpoint_scenario(endpoint, name=scenario.name, source=path)
-        plan = _plan(resolved, (1,), where)
+        try:
+            expect = expectations_from_options(
+                tuple(resolved["expect_status"]),
+                resolved["expect_body"],
+                tuple(resolved["expect_json"]),
+            )
+        except (ValueError, ScenarioError) as exc:
+            raise InputError(f"{where}: {exc}") from None
+        endpoint = replace(endpoint, expect=expect)
+        scenario = replace(scenario, endpoint=endpoint)
+        plan = _plan(resolved, (1,), where, explicit)
         name = options["name"] or scenario.name
-        return Job(scenario, resolved, plan, endpoint.url, name, "toml")
+        known = {(endpoint.method.upper(), endpoint.endpoint_name)}
+        thresholds = _thresholds(resolved, scenario, known)
+        return Job(scenario, resolved, plan, endpoint.url, name, "toml", thresholds)
+    given = [flag for flag in _URL_ONLY if flag in explicit]
+    if given:
+        raise InputError(
+            f"{path}: --{given[0].replace('_', '-')} applies to URL mode and TOML endpoints; "
+            "in a script use response checks (see docs/thresholds.md)"
+        )
     host = options["host"] or scenario.host
     if not host:
         raise InputError(
             f"{path}: no host to send requests to: pass --host http://HOST:PORT "
             "or set `host = ...` on a User class"
         )
-    plan = _plan(resolved, scenario.weights, where)
+    plan = _plan(resolved, scenario.weights, where, explicit, scenario.shape)
     name = options["name"] or scenario.name
-    return Job(scenario, resolved, plan, _check_host(host, str(path)), name, "script")
+    thresholds = _thresholds(resolved, scenario, None)
+    return Job(scenario, resolved, plan, _check_host(host, str(path)), name, "script", thresholds)
 
 
 def _with_token(endpoint: Any, token: str) -> Any:
-    from dataclasses import replace
-
     headers = tuple(h for h in endpoint.headers if h[0].lower() != "authorization")
     return replace(endpoint, headers=(*headers, ("Authorization", f"Bearer {token}")))
 
@@ -140,7 +211,7 @@ def build_jobs(target: str, options: dict[str, Any], explicit: set[str]) -> list
     if options.get("duration") is not None and not isinstance(options["duration"], float):
         options["duration"] = parse_duration(options["duration"])
     if is_url(target):
-        return [url_job(target, options)]
+        return [url_job(target, options, explicit)]
     path = Path(target)
     if path.suffix not in (".py", ".toml"):
         raise InputError(

@@ -102,6 +102,44 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         0.0,
         metavar="SECONDS",
     ),
+    OptionSpec(
+        "rate",
+        ("--rate",),
+        "Open model: start R requests (scripted: task iterations) per second, whether or "
+        "not earlier ones finished.",
+        click.FloatRange(min=0, min_open=True),
+        metavar="R",
+    ),
+    OptionSpec(
+        "arrivals",
+        ("--arrivals",),
+        "Open model: arrival spacing, evenly spaced or a Poisson process.",
+        click.Choice(["uniform", "poisson"]),
+        "uniform",
+    ),
+    OptionSpec(
+        "max_in_flight",
+        ("--max-in-flight",),
+        "Open model: most requests (iterations) in flight; arrivals beyond it are dropped "
+        "and counted. Default: 2 s worth of the peak rate, at least 100.",
+        click.IntRange(min=1),
+        metavar="N",
+    ),
+    OptionSpec(
+        "stages",
+        ("--stages",),
+        "Ramps, steps and spikes: 'DURATION:TARGET,…', targets in users ('30s:100') or "
+        "arrivals per second ('30s:50/s').",
+        str,
+        metavar="STAGES",
+    ),
+    OptionSpec(
+        "seed",
+        ("--seed",),
+        "Random seed (Poisson arrivals, task choice) for a reproducible schedule.",
+        int,
+        metavar="N",
+    ),
     OptionSpec("method", ("-X", "--method"), "HTTP method (URL mode).", str, "GET"),
     OptionSpec(
         "header",
@@ -121,6 +159,65 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         str,
         secret=True,
         metavar="TOKEN",
+    ),
+    OptionSpec(
+        "expect_status",
+        ("--expect-status",),
+        "Expected status code (repeatable; any of them passes). Others fail as 'check'.",
+        click.IntRange(min=100, max=999),
+        (),
+        multiple=True,
+        metavar="CODE",
+    ),
+    OptionSpec(
+        "expect_body",
+        ("--expect-body",),
+        "Fail a response (as 'check') whose body does not contain TEXT.",
+        str,
+        metavar="TEXT",
+    ),
+    OptionSpec(
+        "expect_json",
+        ("--expect-json",),
+        "Fail a response (as 'check') unless the JSON value at PATH equals VALUE "
+        "(e.g. items.0.id=3; repeatable).",
+        str,
+        (),
+        multiple=True,
+        metavar="PATH=VALUE",
+    ),
+    OptionSpec(
+        "threshold",
+        ("--threshold",),
+        "Pass/fail criterion, e.g. 'p95<200ms', 'error_rate<1%', 'GET /api: rps>100' "
+        "(repeatable). A failed threshold exits 1.",
+        str,
+        (),
+        multiple=True,
+        metavar="EXPR",
+    ),
+    OptionSpec(
+        "abort_on_fail",
+        ("--abort-on-fail",),
+        "Stop the run as soon as a threshold is lost (checked every second after the grace).",
+        bool,
+        False,
+        is_flag=True,
+    ),
+    OptionSpec(
+        "abort_grace",
+        ("--abort-grace",),
+        "How long into the run before --abort-on-fail may stop it.",
+        DURATION,
+        10.0,
+    ),
+    OptionSpec(
+        "allow_saturated",
+        ("--allow-saturated",),
+        "Exit normally even when the load generator was saturated (still reported).",
+        bool,
+        False,
+        is_flag=True,
     ),
     OptionSpec("host", ("--host",), "Base URL for scripted scenarios (overrides the class).", str),
     OptionSpec("name", ("--name",), "Run name (default: from the target or scenario).", str),
@@ -147,6 +244,21 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
     ),
     OptionSpec(
         "csv", ("--csv",), "Write PREFIX_stats.csv and PREFIX_history.csv.", str, metavar="PREFIX"
+    ),
+    OptionSpec(
+        "junit",
+        ("--junit",),
+        "Write a JUnit XML file: one test case per threshold and check.",
+        click.Path(),
+        metavar="FILE",
+    ),
+    OptionSpec(
+        "dry_run",
+        ("--dry-run",),
+        "Print the load plan (stages, per-second targets) and exit without sending anything.",
+        bool,
+        False,
+        is_flag=True,
     ),
     OptionSpec(
         "quiet",

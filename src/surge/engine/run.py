@@ -16,11 +16,44 @@ from dataclasses import dataclass
 
 import uvloop
 
+from surge.engine.probe import LoopLagProbe
 from surge.metrics.recorder import Recorder
-from surge.metrics.values import Snapshot
+from surge.metrics.values import HealthSample, Snapshot
 
 SnapshotSink = Callable[[Snapshot], None]
 LoadFactory = Callable[[asyncio.Event, Callable[[int], None]], Awaitable[None]]
+TargetAt = Callable[[float], float | None]
+_MIN_HEALTH_S = 0.5
+CpuSample = Callable[[], float]
+
+
+class _Probes:
+    """What each snapshot carries beside the counts: the schedule's target and the generator's
+    health (its CPU from `cpu`, and the event-loop lag from a probe timer)."""
+
+    def __init__(self, target_at: TargetAt | None, cpu: CpuSample | None) -> None:
+        self.target_at = target_at
+        self.cpu = cpu
+        self.lag = LoopLagProbe() if cpu is not None else None
+
+    def start(self) -> None:
+        if self.lag is not None:
+            self.lag.start()
+        if self.cpu is not None:
+            self.cpu()  # the first reading starts the CPU interval
+
+    def stop(self) -> None:
+        if self.lag is not None:
+            self.lag.stop()
+
+    def snapshot(self, recorder: Recorder, start_s: float, end_s: float, active: int) -> Snapshot:
+        health = None
+        if self.cpu is not None and self.lag is not None and end_s - start_s >= _MIN_HEALTH_S:
+            # A CPU reading over a sliver of a second (the run's last) is mostly the OS's
+            # accounting granularity: such a short interval carries no health sample.
+            health = HealthSample(cpu_pct=self.cpu(), loop_lag=self.lag.take())
+        target = self.target_at(end_s) if self.target_at is not None else None
+        return recorder.snapshot(start_s, end_s, active, health=health, target=target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +94,7 @@ class _Signals:
 
 async def _tick(
     recorder: Recorder,
+    probes: _Probes,
     on_snapshot: SnapshotSink,
     t0: float,
     active: list[int],
@@ -74,7 +108,7 @@ async def _tick(
         now = time.perf_counter() - t0
         await asyncio.sleep(max(0.0, k * interval_s - now))
         now = time.perf_counter() - t0
-        on_snapshot(recorder.snapshot(last[0], now, active[0]))
+        on_snapshot(probes.snapshot(recorder, last[0], now, active[0]))
         last[0] = now
         k = max(k + 1, int(now / interval_s) + 1)
 
@@ -87,8 +121,14 @@ async def drive(
     stop: asyncio.Event | None = None,
     handle_signals: bool = True,
     interval_s: float = 1.0,
+    target_at: TargetAt | None = None,
+    cpu: CpuSample | None = None,
 ) -> RunOutcome:
-    """Run `load(stop, on_active_change)` to completion with a snapshot every `interval_s`."""
+    """Run `load(stop, on_active_change)` to completion with a snapshot every `interval_s`.
+
+    Snapshots carry `target_at(elapsed_s)` when given, and generator health when `cpu` (a
+    sampler of this process's CPU% since its previous call) is given.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = _Signals(loop, stop)
@@ -100,8 +140,12 @@ async def drive(
     def on_active_change(n: int) -> None:
         active[0] = n
 
+    probes = _Probes(target_at, cpu)
+    probes.start()
     t0 = time.perf_counter()
-    ticker = asyncio.ensure_future(_tick(recorder, on_snapshot, t0, active, last, interval_s))
+    ticker = asyncio.ensure_future(
+        _tick(recorder, probes, on_snapshot, t0, active, last, interval_s)
+    )
     try:
         await load(stop, on_active_change)
     finally:
@@ -110,7 +154,8 @@ async def drive(
             await ticker
         signals.remove()
     end = time.perf_counter() - t0
-    on_snapshot(recorder.snapshot(last[0], end, active[0]))
+    on_snapshot(probes.snapshot(recorder, last[0], end, active[0]))
+    probes.stop()
     return RunOutcome(
         duration_s=end, aborted=signals.received is not None, abort_reason=signals.received
     )

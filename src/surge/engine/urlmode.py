@@ -18,6 +18,7 @@ With expectations on the spec (`--expect-status/-body/-json`) users are `_Judged
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import sys
 from collections.abc import Callable, Sequence
@@ -48,6 +49,7 @@ _TICK_MAX_S = 0.25
 _NO_LIMIT = sys.maxsize
 _CLOSE_WAIT_S = 1.0
 _CLOSE_POLL_S = 0.005
+_RESIZE_S = 0.1  # how often a staged run follows its target
 
 # How a connection ended, as seen by its user's coroutine.
 _FINISHED = 0  # the user has issued all it may: stop
@@ -61,6 +63,7 @@ class _Run:
 
     __slots__ = (
         "closing",
+        "config",
         "conn_class",
         "endpoint",
         "loop",
@@ -91,6 +94,7 @@ class _Run:
             client_ssl_context(config.insecure, config.ca_file) if origin.tls else None
         )
         self.timeout_s = config.connect_timeout_s
+        self.config = config
         self.think_time_s = think_time_s
         self.on_active_change = on_active_change
         self.started = 0
@@ -466,6 +470,65 @@ def _crew(run: _Run, spec: EndpointSpec, users: int, limit: int) -> list[_User]:
     return [_JudgedUser(run.endpoint, limit, judge) for _ in range(users)]
 
 
+async def _follow_target(
+    run: _Run,
+    spec: EndpointSpec,
+    crew: list[_User],
+    limit: int,
+    users_at: Callable[[float], int | None],
+    stop: asyncio.Event,
+) -> None:
+    """Stages and shapes: start and retire users to follow `users_at(elapsed_s)` until it
+    returns None or `stop` is set. A retired user finishes its request in flight first."""
+    loop = run.loop
+    t0 = loop.time()
+    active: list[_User] = []
+    while not stop.is_set():
+        target = users_at(loop.time() - t0)
+        if target is None:
+            return
+        if len(active) < target:
+            fresh = _crew(run, spec, target - len(active), limit)
+            for user in fresh:
+                user.task = loop.create_task(_user_main(run, user, 0.0))
+            crew.extend(fresh)
+            active.extend(fresh)
+        while len(active) > target:
+            _stop_issuing([active.pop()])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), _RESIZE_S)
+
+
+async def _run_staged(
+    run: _Run,
+    spec: EndpointSpec,
+    limit: int,
+    users_at: Callable[[float], int | None],
+    duration_s: float | None,
+    stop: asyncio.Event,
+    graceful_stop_s: float,
+) -> None:
+    crew: list[_User] = []
+    watchdog = run.loop.create_task(_watchdog(crew, run.config))
+    follower = run.loop.create_task(_follow_target(run, spec, crew, limit, users_at, stop))
+    try:
+        await asyncio.wait({follower}, timeout=duration_s)
+        follower.cancel()
+        _stop_issuing(crew)
+        tasks = [u.task for u in crew if u.task is not None and not u.task.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=graceful_stop_s)
+        _abandon([u for u in crew if u.task is not None and not u.task.done()], run.endpoint)
+    finally:
+        watchdog.cancel()
+        follower.cancel()
+        tasks = [u.task for u in crew if u.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(watchdog, follower, *tasks, return_exceptions=True)
+        await run.drain_closing()
+
+
 async def run_url_users(
     spec: EndpointSpec,
     *,
@@ -479,18 +542,24 @@ async def run_url_users(
     stop: asyncio.Event,
     graceful_stop_s: float = 5.0,
     on_active_change: Callable[[int], None] | None = None,
+    users_at: Callable[[float], int | None] | None = None,
 ) -> None:
     """Run `users` virtual users repeating `spec` until each is done; see the module docstring.
+    With `users_at` (stages, load shapes) the number of users follows `users_at(elapsed_s)`
+    instead, until it returns None, the duration ends or `stop` is set.
 
     Raises ValueError (before any traffic) for an invalid URL or inconsistent arguments.
     """
-    if len(start_offsets_s) < users:
+    if users_at is None and len(start_offsets_s) < users:
         raise ValueError(f"start_offsets_s has {len(start_offsets_s)} entries for {users} users")
     loop = asyncio.get_running_loop()
     origin, request = static_request(spec.method, spec.url, spec.headers, spec.body)
     endpoint = recorder.endpoint(spec.method.upper(), spec.endpoint_name)
     run = _Run(loop, origin, request, endpoint, config, think_time_s, on_active_change)
     limit = requests_per_user if requests_per_user is not None else _NO_LIMIT
+    if users_at is not None:
+        await _run_staged(run, spec, limit, users_at, duration_s, stop, graceful_stop_s)
+        return
     crew = _crew(run, spec, users, limit)
     for user, offset_s in zip(crew, start_offsets_s, strict=False):
         user.task = loop.create_task(_user_main(run, user, offset_s))

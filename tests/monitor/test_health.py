@@ -1,0 +1,250 @@
+"""Generator health: the CPU sampler on this very process, and the saturation rules on synthetic
+samples."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from surge.metrics.histogram import Histogram, merge_all
+from surge.metrics.values import Arrivals, HealthSample
+from surge.monitor import HealthPoint, HealthRules, ProcessCpuSampler, judge_generator
+
+NO_LAG = Histogram.from_values([500] * 50)  # 0.5 ms: a healthy loop
+
+
+def sample(cpu_pct: float, lag: Histogram = NO_LAG) -> HealthSample:
+    return HealthSample(cpu_pct=cpu_pct, loop_lag=lag)
+
+
+def seconds(cpus: list[float], worker: int = 0) -> list[HealthPoint]:
+    """One sample per second, ending at 1, 2, 3 … s."""
+    return [(worker, float(i + 1), sample(cpu)) for i, cpu in enumerate(cpus)]
+
+
+def judge(samples: list[HealthPoint], arrivals: Arrivals | None = None, **rules: float):
+    return judge_generator(
+        samples,
+        arrivals or Arrivals(),
+        Histogram.empty(),
+        HealthRules(**rules),  # type: ignore[arg-type]
+    )
+
+
+# --- ProcessCpuSampler -------------------------------------------------------------------------
+
+
+def test_sampler_sees_this_process_burning_cpu() -> None:
+    sampler = ProcessCpuSampler()
+    wall0, cpu0 = time.monotonic(), time.process_time()
+    n = 0
+    while time.process_time() - cpu0 < 0.4:
+        n += 1
+    pct = sampler.sample()
+    expected = (time.process_time() - cpu0) / (time.monotonic() - wall0) * 100.0
+    # about 100% on a free core; a loaded machine shares the core, so compare with what the
+    # interpreter itself counted (psutil's clock ticks are 10 ms: a few points of slack)
+    assert pct == pytest.approx(expected, rel=0.15, abs=3.0)
+    assert pct > 3.0
+
+
+def test_sampler_sees_a_sleeping_process_idle() -> None:
+    sampler = ProcessCpuSampler(os.getpid())
+    time.sleep(0.3)
+    assert sampler.sample() < 50.0
+
+
+def test_sampler_reads_another_process_by_pid() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        sampler = ProcessCpuSampler(child.pid)
+        time.sleep(0.3)
+        assert 0.0 <= sampler.sample() < 50.0
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_sampler_uses_the_injected_clock_for_wall_time() -> None:
+    ticks = iter([0.0, 0.0])
+    sampler = ProcessCpuSampler(clock=lambda: next(ticks))
+    assert sampler.sample() == 0.0  # no wall time passed: no division by zero
+
+
+def test_sampler_of_a_missing_process_says_so() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    with pytest.raises(ProcessLookupError, match=str(child.pid)):
+        ProcessCpuSampler(child.pid)
+
+
+# --- CPU rule ----------------------------------------------------------------------------------
+
+
+def test_sustained_cpu_saturates() -> None:
+    verdict = judge(seconds([40, 95, 99, 100, 97, 96, 92, 100, 50]))
+    assert verdict.saturated
+    assert verdict.reasons == ("generator CPU ≥ 90% for 7 s (peak 100%)",)
+    assert verdict.cpu_pct_max == 100
+    assert verdict.cpu_pct_mean == pytest.approx(sum([40, 95, 99, 100, 97, 96, 92, 100, 50]) / 9)
+
+
+def test_single_spike_does_not_saturate() -> None:
+    verdict = judge(seconds([100, 30, 100, 100, 20, 100, 40]))
+    assert not verdict.saturated
+    assert verdict.reasons == ()
+    assert verdict.cpu_pct_max == 100
+
+
+def test_first_sample_counts_towards_a_sustained_run() -> None:
+    verdict = judge(seconds([99, 99, 99, 10]))
+    assert verdict.reasons == ("generator CPU ≥ 90% for 3 s (peak 99%)",)
+
+
+def test_tick_jitter_does_not_hide_a_three_second_run() -> None:
+    samples = [(0, t, sample(c)) for t, c in [(1.004, 20), (2.001, 95), (3.0, 95), (4.0, 95)]]
+    assert judge(samples).saturated  # 4.0 - 1.004 = 2.996 s
+
+
+def test_short_final_interval_does_not_complete_a_run() -> None:
+    samples = [(0, t, sample(95)) for t in (1.0, 2.0, 2.4)]
+    assert not judge(samples).saturated
+
+
+def test_threshold_is_inclusive_and_configurable() -> None:
+    assert judge(seconds([90, 90, 90])).saturated
+    assert not judge(seconds([89.9, 89.9, 89.9])).saturated
+    assert judge(seconds([70, 70]), cpu_pct=60, cpu_sustained_s=2).reasons == (
+        "generator CPU ≥ 60% for 2 s (peak 70%)",
+    )
+
+
+def test_samples_are_judged_in_time_order() -> None:
+    shuffled = [seconds([95, 95, 20, 95])[i] for i in (3, 0, 2, 1)]
+    assert not judge(shuffled).saturated
+
+
+# --- several workers ----------------------------------------------------------------------------
+
+
+def test_workers_are_judged_separately_and_named() -> None:
+    # interleaved seconds of two workers: neither alone is hot for 3 s except worker 1
+    samples = seconds([95, 30, 95, 30], worker=0) + seconds([95, 96, 100, 91], worker=1)
+    verdict = judge(samples)
+    assert verdict.reasons == ("worker 1: generator CPU ≥ 90% for 4 s (peak 100%)",)
+
+
+def test_one_hot_worker_among_idle_ones_still_saturates() -> None:
+    samples = seconds([99] * 5, worker=2)
+    for worker in (0, 1, 3):
+        samples += seconds([5] * 5, worker=worker)
+    verdict = judge(samples)
+    assert verdict.saturated
+    assert verdict.reasons == ("worker 2: generator CPU ≥ 90% for 5 s (peak 99%)",)
+
+
+def test_loop_lag_is_judged_per_worker() -> None:
+    blocked = Histogram.from_values([400_000] * 5 + [1_000] * 45)
+    samples: list[HealthPoint] = [(0, float(t), sample(10)) for t in range(1, 11)]
+    samples += [(1, 1.0, sample(10, blocked))] + [(1, float(t), sample(10)) for t in (2, 3)]
+    verdict = judge(samples)
+    # worker 1 was late 5 times in 150 (3%); merged with worker 0 it would be 5 in 650 (< 1%)
+    assert merge_all(s.loop_lag for _, _, s in samples).value_at_percentile_us(99) < 2_000
+    assert verdict.reasons == ("worker 1: event-loop lag p99 400 ms > 50 ms",)
+    assert verdict.loop_lag_p99_ms == pytest.approx(400, rel=0.001)
+
+
+# --- loop lag rule -----------------------------------------------------------------------------
+
+
+def test_loop_lag_p99_over_the_limit_saturates() -> None:
+    lagged = Histogram.from_values([412_000] * 3 + [1_000] * 97)
+    verdict = judge([(0, 1.0, sample(20, lagged)), (0, 2.0, sample(20))])
+    assert verdict.saturated
+    assert verdict.reasons == ("event-loop lag p99 412 ms > 50 ms",)
+    assert verdict.loop_lag_max_ms == pytest.approx(412)
+
+
+def test_rare_loop_lag_below_one_percent_is_reported_not_judged() -> None:
+    rare = Histogram.from_values([300_000] + [1_000] * 199)
+    verdict = judge([(0, 1.0, sample(20, rare))])
+    assert not verdict.saturated
+    assert verdict.loop_lag_max_ms == pytest.approx(300)
+    assert verdict.loop_lag_p99_ms < 2
+
+
+def test_loop_lag_limit_is_configurable_and_small_values_keep_a_decimal() -> None:
+    lagged = Histogram.from_values([7_500] * 10)
+    verdict = judge([(0, 1.0, sample(20, lagged))], loop_lag_p99_ms=5)
+    assert verdict.reasons == ("event-loop lag p99 7.5 ms > 5 ms",)
+
+
+# --- drops -------------------------------------------------------------------------------------
+
+
+def test_drops_while_live_saturate_and_stopped_ones_are_excluded() -> None:
+    arrivals = Arrivals(scheduled=5000, dropped={"max_in_flight": 1234, "stopped": 34})
+    verdict = judge(seconds([20]), arrivals)
+    assert verdict.reasons == ("1,234 arrivals dropped (max_in_flight: 1,234)",)
+    assert verdict.dropped == 1234
+
+
+def test_only_stopped_drops_do_not_saturate() -> None:
+    verdict = judge(seconds([20]), Arrivals(scheduled=10, dropped={"stopped": 10}))
+    assert not verdict.saturated
+    assert verdict.dropped == 0
+
+
+def test_one_drop_is_enough_and_max_drops_allows_some() -> None:
+    one = Arrivals(scheduled=10, dropped={"max_in_flight": 1})
+    assert judge(seconds([20]), one).reasons == ("1 arrival dropped (max_in_flight: 1)",)
+    assert not judge(seconds([20]), one, max_drops=1).saturated
+    many = Arrivals(scheduled=10, dropped={"max_in_flight": 5})
+    assert judge(seconds([20]), many, max_drops=2).reasons == (
+        "5 arrivals dropped (max_in_flight: 5) > 2 allowed",
+    )
+
+
+# --- schedule lag and the whole verdict ----------------------------------------------------------
+
+
+def test_schedule_lag_is_reported_and_judged_only_when_asked() -> None:
+    lag = Histogram.from_values([80_000] * 100)
+    plain = judge_generator(seconds([20]), Arrivals(), lag)
+    assert not plain.saturated
+    assert plain.schedule_lag_p99_ms == pytest.approx(80, rel=0.001)
+    strict = judge_generator(seconds([20]), Arrivals(), lag, HealthRules(schedule_lag_p99_ms=50))
+    assert strict.reasons == ("schedule lag p99 80 ms > 50 ms",)
+
+
+def test_every_reason_is_listed_in_rule_order() -> None:
+    lagged = Histogram.from_values([200_000] * 50)
+    samples = [(0, float(t), sample(99, lagged)) for t in (1, 2, 3)]
+    verdict = judge(samples, Arrivals(scheduled=9, dropped={"max_in_flight": 2}))
+    assert [r.split()[0] for r in verdict.reasons] == ["generator", "event-loop", "2"]
+
+
+def test_no_samples_is_a_healthy_empty_verdict() -> None:
+    verdict = judge_generator((), Arrivals(), Histogram.empty())
+    assert not verdict.saturated
+    assert (verdict.cpu_pct_max, verdict.cpu_pct_mean, verdict.loop_lag_p99_ms) == (0, 0, 0)
+    assert (verdict.loop_lag_max_ms, verdict.schedule_lag_p99_ms, verdict.dropped) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("cpu_pct", 0),
+        ("cpu_sustained_s", -1),
+        ("loop_lag_p99_ms", 0),
+        ("max_drops", -1),
+        ("schedule_lag_p99_ms", 0),
+    ],
+)
+def test_rules_reject_nonsense(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        HealthRules(**{field: value})  # type: ignore[arg-type]
