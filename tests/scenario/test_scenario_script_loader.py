@@ -11,10 +11,12 @@ import pytest
 
 from surge.scenario.errors import ScenarioError
 from surge.scenario.loader import load_scenario
-from surge.scenario.model import ScenarioKind
+from surge.scenario.model import ScenarioKind, ThresholdEntry
 from surge.scenario.script_loader import load_script
+from surge.scenario.shape import LoadShape
 from surge.scenario.user import tasks_of
 from surge.scenario.wait import BetweenWait
+from surge.thresholds import Threshold, specs_from_entries
 
 HEADER = """\
 from surge.scenario.user import User, task
@@ -295,3 +297,203 @@ def test_load_scenario_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="not found") as caught:
         load_scenario(tmp_path / "absent.toml")
     assert caught.value.path == tmp_path / "absent.toml"
+
+
+# --- thresholds and load shapes --------------------------------------------------------------
+
+ONE_USER = """
+class Shopper(User):
+    @task
+    async def browse(self) -> None: ...
+"""
+
+
+def test_thresholds_list_is_kept_unparsed_with_each_items_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sla.py",
+        ONE_USER
+        + """
+from surge.thresholds import Threshold
+
+thresholds = [
+    "p95<200ms",
+    Threshold(max_p99_ms=800, endpoint="GET /items"),
+    "error_rate<1%",
+]
+""",
+    )
+    scenario = load_script(path)
+    first, second, third = scenario.thresholds
+    assert first == ThresholdEntry("p95<200ms", f"{path}:{line_of(path, 'p95<200ms')}")
+    assert second.where == f"{path}:{line_of(path, 'Threshold(max_p99_ms')}"
+    assert second.value == Threshold(max_p99_ms=800, endpoint="GET /items")
+    assert third == ThresholdEntry("error_rate<1%", f"{path}:{line_of(path, 'error_rate<1%')}")
+    assert (first.abort_on_fail, first.grace_s) == (False, None)
+    specs = specs_from_entries(scenario.thresholds)
+    assert [s.expression for s in specs] == ["p95<200ms", "GET /items: p99<=800ms", "error_rate<1%"]
+
+
+def test_a_computed_thresholds_list_points_at_its_assignment(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "computed.py",
+        ONE_USER + '\nLIMIT = 300\nthresholds = [f"p{n}<{LIMIT}ms" for n in (95, 99)]\n',
+    )
+    entries = load_script(path).thresholds
+    line = line_of(path, "thresholds = [f")
+    assert entries == (
+        ThresholdEntry("p95<300ms", f"{path}:{line}"),
+        ThresholdEntry("p99<300ms", f"{path}:{line}"),
+    )
+
+
+def test_no_thresholds_and_no_shape(tmp_path: Path) -> None:
+    scenario = load_script(write(tmp_path, "plain.py", ONE_USER))
+    assert scenario.thresholds == ()
+    assert scenario.shape is None
+
+
+def test_the_thresholds_package_imported_by_name_is_not_a_thresholds_list(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "imports.py", ONE_USER + "from surge import thresholds\n")
+    assert load_script(path).thresholds == ()
+
+
+@pytest.mark.parametrize(
+    ("assignment", "match", "needle"),
+    [
+        (
+            'thresholds = "p95<200ms"',
+            r"thresholds must be a list, got str 'p95<200ms'",
+            "thresholds =",
+        ),
+        ('thresholds = ("p95<1s",)', r"thresholds must be a list, got tuple", "thresholds ="),
+        ("thresholds = {'p95': 200}", r'write thresholds = \["p95<200ms"', "thresholds ="),
+        ('thresholds = [\n    "p95<1s",\n    200,\n]', r"thresholds item 2 is int 200", "    200,"),
+        ("thresholds = [None]", r"thresholds item 1 is NoneType None; use an expression", "None]"),
+    ],
+)
+def test_bad_thresholds_name_the_line(
+    tmp_path: Path, assignment: str, match: str, needle: str
+) -> None:
+    path = write(tmp_path, "bad_thresholds.py", ONE_USER + "\n" + assignment + "\n")
+    error = load_error(path)
+    assert error.path == path
+    assert re.search(match, error.message), error.message
+    assert error.line == line_of(path, needle)
+
+
+SHAPE_HEADER = "from surge.scenario.shape import LoadShape\n"
+
+
+def test_a_load_shape_is_found(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "shaped.py",
+        SHAPE_HEADER
+        + ONE_USER
+        + """
+class Base(LoadShape):
+    '''An unfinished base: no tick, so not a shape of its own.'''
+
+    kind = "rate"
+
+
+class Waves(Base):
+    def tick(self, elapsed_s: float) -> float | None:
+        return None if elapsed_s > 60 else 50.0
+""",
+    )
+    scenario = load_script(path)
+    assert scenario.shape is not None
+    assert scenario.shape.__name__ == "Waves"
+    assert issubclass(scenario.shape, LoadShape)
+    shape = scenario.shape()
+    assert shape.kind == "rate"
+    assert shape.tick(1.0) == 50.0
+
+
+def test_two_load_shapes_are_an_error_naming_both(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "two_shapes.py",
+        SHAPE_HEADER
+        + ONE_USER
+        + """
+class Ramp(LoadShape):
+    def tick(self, elapsed_s: float) -> float | None:
+        return elapsed_s
+
+
+class Spike(LoadShape):
+    def tick(self, elapsed_s: float) -> float | None:
+        return 100.0
+""",
+    )
+    error = load_error(path)
+    assert "two load shapes, Ramp and Spike" in error.message
+    assert error.line == line_of(path, "class Spike")
+
+
+def test_a_shape_without_tick_is_reported(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "no_tick.py",
+        SHAPE_HEADER
+        + ONE_USER
+        + """
+class Steps(LoadShape):
+    def tik(self, elapsed_s: float) -> float | None:
+        return 1.0
+""",
+    )
+    error = load_error(path)
+    assert "load shape Steps has no `tick` method" in error.message
+    assert error.line == line_of(path, "class Steps")
+
+
+@pytest.mark.parametrize(
+    ("body", "match", "needle"),
+    [
+        (
+            '    kind = "rps"\n\n    def tick(self, elapsed_s: float) -> float | None:\n'
+            "        return 1.0\n",
+            r'Bad.kind is \'rps\'; use "users"',
+            'kind = "rps"',
+        ),
+        (
+            "    async def tick(self, elapsed_s: float) -> float | None:\n        return 1.0\n",
+            r"Bad.tick must be a plain function",
+            "async def tick",
+        ),
+        (
+            "    def __init__(self, peak: int) -> None:\n        self.peak = peak\n\n"
+            "    def tick(self, elapsed_s: float) -> float | None:\n        return 1.0\n",
+            r"Bad must be creatable without arguments",
+            "class Bad",
+        ),
+    ],
+)
+def test_bad_load_shapes_name_their_line(
+    tmp_path: Path, body: str, match: str, needle: str
+) -> None:
+    path = write(
+        tmp_path, "bad_shape.py", SHAPE_HEADER + ONE_USER + "\nclass Bad(LoadShape):\n" + body
+    )
+    error = load_error(path)
+    assert error.path == path
+    assert re.search(match, error.message), error.message
+    assert error.line == line_of(path, needle)
+
+
+def test_a_shape_imported_from_a_sibling_module_is_used(tmp_path: Path) -> None:
+    (tmp_path / "surge_sibling_shapes.py").write_text(
+        SHAPE_HEADER
+        + "class Flat(LoadShape):\n    def tick(self, elapsed_s: float) -> float | None:\n"
+        "        return 5.0\n"
+    )
+    path = write(tmp_path, "uses_shape.py", "from surge_sibling_shapes import Flat\n" + ONE_USER)
+    shape = load_script(path).shape
+    assert shape is not None and shape.__name__ == "Flat"

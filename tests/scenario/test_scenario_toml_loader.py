@@ -10,10 +10,11 @@ import pytest
 
 from surge.scenario.errors import ScenarioError
 from surge.scenario.loader import load_scenario
-from surge.scenario.model import ScenarioKind
+from surge.scenario.model import ScenarioKind, ThresholdEntry
 from surge.scenario.spec import EndpointSpec
 from surge.scenario.toml_loader import load_toml
 from surge.scenario.toml_positions import TomlPositions
+from surge.thresholds import Metric, specs_from_entries
 
 EXAMPLE = """\
 # predefined scenarios
@@ -342,3 +343,319 @@ def test_positions_skip_multiline_strings_and_handle_dotted_keys() -> None:
     assert positions.line_of("scenarios", "c d", "url") == 8
     assert positions.line_of("scenarios", "c d", "missing") == 7
     assert positions.line_of("nothing") is None
+
+
+# --- thresholds and the open-model / expectation options ------------------------------------
+
+THRESHOLDS = """\
+[defaults]
+users = 2
+thresholds = ["error_rate<0.5%"]
+
+[scenarios.health]
+url = "http://127.0.0.1:8000/api/health"
+thresholds = [
+    "p95<100ms",   # health checks are cheap
+    { expr = "GET /api/health: p99<250ms", abort_on_fail = true, grace = "5s" },
+    { expr = "max<1s", grace = 2.5 },
+]
+
+[scenarios.login]
+url = "http://127.0.0.1:8000/api/login"
+method = "POST"
+thresholds = ["p95<500ms", { expr = "failures<1", abort_on_fail = true }]
+
+[scenarios.plain]
+url = "http://127.0.0.1:8000/api/products"
+"""
+
+
+def test_thresholds_keep_their_own_lines_and_defaults_apply_to_every_scenario(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, THRESHOLDS)
+    health, login, plain = load_toml(path)
+    default = ThresholdEntry("error_rate<0.5%", f"{path}:{line_of(path, 'error_rate<0.5%')}")
+    assert health.thresholds == (
+        default,
+        ThresholdEntry("p95<100ms", f"{path}:{line_of(path, 'p95<100ms')}"),
+        ThresholdEntry(
+            "GET /api/health: p99<250ms",
+            f"{path}:{line_of(path, 'p99<250ms')}",
+            abort_on_fail=True,
+            grace_s=5.0,
+        ),
+        ThresholdEntry("max<1s", f"{path}:{line_of(path, 'max<1s')}", grace_s=2.5),
+    )
+    login_line = line_of(path, '"p95<500ms"')
+    assert login.thresholds == (
+        default,
+        ThresholdEntry("p95<500ms", f"{path}:{login_line}"),
+        ThresholdEntry("failures<1", f"{path}:{login_line}", abort_on_fail=True),
+    )
+    assert plain.thresholds == (default,)
+    assert dict(health.overrides) == {"users": 2}
+
+
+def test_thresholds_as_an_array_of_tables(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [scenarios.a]
+        url = "http://a.test/"
+
+        [[scenarios.a.thresholds]]
+        expr = "p95<1s"
+
+        [[scenarios.a.thresholds]]
+        expr = "rps>10"
+        abort_on_fail = true
+        grace = "1m30s"
+        """,
+    )
+    (scenario,) = load_toml(path)
+    assert scenario.thresholds == (
+        ThresholdEntry("p95<1s", f"{path}:{line_of(path, '[[scenarios.a.thresholds]]')}"),
+        ThresholdEntry("rps>10", f"{path}:8", abort_on_fail=True, grace_s=90.0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "match", "item_line"),
+    [
+        ('"p95<1s"', "thresholds must be an array", False),
+        ('["p95<1s", 3]', "thresholds item 2 must be an expression like", True),
+        ('["p95<1s",\n  "  "]', "thresholds item 2 must be an expression like", True),
+        ('[{ expr = "p95<1s", abort = true }]', "has unknown key 'abort' (did you mean", True),
+        ("[{ abort_on_fail = true }]", "thresholds item 1 must be an expression like", True),
+        ('[{ expr = "p95<1s", abort_on_fail = "yes" }]', "abort_on_fail that is not true", True),
+        ('[{ expr = "p95<1s", grace = "soon" }]', 'grace that must be a duration like "10s"', True),
+        ('[{ expr = "p95<1s", grace = -1 }]', "has a grace that must be a duration", True),
+    ],
+)
+def test_bad_thresholds_name_the_line(
+    tmp_path: Path, value: str, match: str, item_line: bool
+) -> None:
+    text = f'[scenarios.a]\nurl = "http://a.test/"\nthresholds = {value}\n'
+    path = write(tmp_path, text)
+    error = load_error(path)
+    assert match in error.message, error.message
+    expected = len(text.splitlines()) if item_line else 3
+    assert error.line == expected
+
+
+def test_thresholds_in_defaults_are_checked_too(tmp_path: Path) -> None:
+    path = write(tmp_path, '[defaults]\nthresholds = [1]\n[scenarios.a]\nurl = "http://a/"\n')
+    error = load_error(path)
+    assert error.line == 2
+    assert "thresholds item 1 must be an expression" in error.message
+
+
+def test_open_model_and_expectation_options(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+        [scenarios.a]
+        url = "http://a.test/"
+        rate = 50
+        arrivals = "Poisson"
+        max_in_flight = 200
+        stages = " 30s:50/s,1m:200/s "
+        expect_status = 200
+        expect_body = "ok"
+        expect_json = "status=\\"ok\\""
+
+        [scenarios.b]
+        url = "http://a.test/"
+        rate = 12.5
+        arrivals = "uniform"
+        stages = [
+            { duration = "30s", users = 100 },
+            { duration = 60, users = 100 },
+            { duration = 0, users = 0 },
+        ]
+        expect_status = [200, 404]
+        expect_json = ["items.0.id=3", "ok=true"]
+
+        [scenarios.c]
+        url = "http://a.test/"
+        stages = [{ duration = "10s", rate = 50 }, { duration = "1m", rate = 2.5 }]
+        expect_json = { status = "ok", "items.0.id" = 3, data.count = 2, tags = ["a"], none = {} }
+        """,
+    )
+    a, b, c = load_toml(path)
+    assert dict(a.overrides) == {
+        "rate": 50.0,
+        "arrivals": "poisson",
+        "max_in_flight": 200,
+        "stages": "30s:50/s,1m:200/s",
+        "expect_status": (200,),
+        "expect_body": "ok",
+        "expect_json": ('status="ok"',),
+    }
+    assert dict(b.overrides) == {
+        "rate": 12.5,
+        "arrivals": "uniform",
+        "stages": "30s:100,60s:100,0s:0",
+        "expect_status": (200, 404),
+        "expect_json": ("items.0.id=3", "ok=true"),
+    }
+    assert dict(c.overrides) == {
+        "stages": "10s:50/s,1m:2.5/s",
+        "expect_json": (
+            'status="ok"',
+            "items.0.id=3",
+            "data.count=2",
+            'tags=["a"]',
+            "none={}",
+        ),
+    }
+
+
+def test_new_options_are_allowed_in_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[defaults]\nrate = 5\nexpect_status = [201]\n[scenarios.a]\nurl = "http://a/"\nrate = 7\n',
+    )
+    (scenario,) = load_toml(path)
+    assert dict(scenario.overrides) == {"rate": 7.0, "expect_status": (201,)}
+
+
+@pytest.mark.parametrize(
+    ("line", "match"),
+    [
+        ("rate = 0", "rate must be a number more than 0"),
+        ('rate = "50/s"', "rate must be a number more than 0"),
+        ("rate = true", "rate must be a number more than 0"),
+        ('arrivals = "random"', 'arrivals must be "uniform" (evenly spaced) or "poisson"'),
+        ("max_in_flight = 0", "max_in_flight must be a whole number of 1 or more"),
+        ('stages = ""', 'stages must be a string like "30s:100,1m:100"'),
+        ("stages = []", 'stages must be a string like "30s:100,1m:100"'),
+        ("stages = 5", "stages must be a string like"),
+        ("expect_status = 99", "expect_status must be an HTTP status code from 100 to 599"),
+        ('expect_status = "200"', "expect_status must be an HTTP status code"),
+        ("expect_status = []", "expect_status must list at least one status code"),
+        ('expect_body = ""', "expect_body must be a non-empty string"),
+        ("expect_body = 3", "expect_body must be a non-empty string"),
+        ('expect_json = "status"', 'expect_json must be a "PATH=VALUE" string'),
+        ('expect_json = "=3"', 'expect_json must be a "PATH=VALUE" string'),
+        ("expect_json = {}", 'expect_json must be a "PATH=VALUE" string, an array of them'),
+        ("expect_json = { when = 1979-05-27 }", "value for when that is not plain JSON"),
+    ],
+)
+def test_bad_new_options_name_the_line(tmp_path: Path, line: str, match: str) -> None:
+    path = write(tmp_path, f'[scenarios.a]\nurl = "http://a.test/"\n{line}\n# end\n')
+    error = load_error(path)
+    assert match in error.message, error.message
+    assert error.line == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ('{ duration = "30s" }', "must be a table with a duration and either users or rate"),
+        ('{ duration = "30s", users = 1, rate = 2 }', "either users or rate"),
+        ("{ users = 5 }", "either users or rate"),
+        ('{ duration = "30s", user = 5 }', "either users or rate"),
+        ('"30s:100"', "must be a table with a duration"),
+        ('{ duration = "", users = 5 }', "has a bad duration"),
+        ("{ duration = -1, users = 5 }", "has a bad duration"),
+        ('{ duration = "1s", users = 2.5 }', "has a bad users target: use a whole number"),
+        ('{ duration = "1s", users = -1 }', "has a bad users target"),
+        ('{ duration = "1s", rate = "fast" }', "has a bad rate target: use a number"),
+        ('{ duration = "1s", rate = 5 }', "sets rate but the first stage sets users"),
+    ],
+)
+def test_bad_stage_tables_name_the_stage_line(tmp_path: Path, value: str, match: str) -> None:
+    path = write(
+        tmp_path,
+        '[scenarios.a]\nurl = "http://a.test/"\nstages = [\n'
+        '  { duration = "10s", users = 10 },\n'
+        f"  {value},\n"
+        "]\n",
+    )
+    error = load_error(path)
+    assert match in error.message, error.message
+    assert error.message.startswith("stages item 2 ")
+    assert error.line == 5
+
+
+def test_bad_items_of_other_arrays_name_their_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[scenarios.a]\nurl = "http://a.test/"\nexpect_status = [\n  200,\n  "404",\n]\n',
+    )
+    error = load_error(path)
+    assert error.line == 5
+    assert error.message.startswith("expect_status item 2 must be an HTTP status code")
+
+    path = write(tmp_path, '[scenarios.a]\nurl = "http://a/"\nexpect_json = ["a=1",\n "b"]\n')
+    error = load_error(path)
+    assert error.line == 4
+    assert error.message.startswith('expect_json item 2 must be a "PATH=VALUE" string')
+
+
+def test_thresholds_is_a_known_key_for_suggestions(tmp_path: Path) -> None:
+    path = write(tmp_path, '[scenarios.a]\nurl = "http://a/"\nthreshold = ["p95<1s"]\n')
+    error = load_error(path)
+    assert "did you mean 'thresholds'?" in error.message
+
+
+def test_positions_of_array_items() -> None:
+    positions = TomlPositions(
+        textwrap.dedent(
+            '''\
+            [scenarios.a]
+            thresholds = [
+              "p95<200ms",  # a comment, with [brackets] and "quotes"
+              { expr = "x", nested = [1,
+                2] },
+              """multi
+            [not.a.header]
+            """, 'lit',
+            ]
+            users = 3
+            one_line = [{ a = 1 }, { b = 2 }]
+            empty = []
+            scalar = 5
+            [[scenarios.a.list]]
+            x = 1
+            [[scenarios.a.list]]
+            x = 2
+            '''
+        )
+    )
+    assert positions.item_lines("scenarios", "a", "thresholds") == (3, 4, 6, 8)
+    assert positions.line_of("scenarios", "a", "users") == 10
+    assert positions.line_of("not", "a", "header") is None
+    assert positions.item_lines("scenarios", "a", "one_line") == (11, 11)
+    assert positions.item_lines("scenarios", "a", "empty") == ()
+    assert positions.item_lines("scenarios", "a", "scalar") == ()
+    assert positions.item_lines("scenarios", "a", "list") == (14, 16)
+    assert positions.item_lines("scenarios", "a", "missing") == ()
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_the_sla_example_loads_and_all_its_thresholds_parse() -> None:
+    path = EXAMPLES / "sla.toml"
+    scenarios = load_toml(path)
+    assert {s.name for s in scenarios} >= {"health", "login", "products", "search", "report"}
+    for scenario in scenarios:
+        assert scenario.endpoint is not None
+        assert scenario.endpoint.url.startswith("http://127.0.0.1:8000/api/")
+        specs = specs_from_entries(scenario.thresholds)
+        metrics = {spec.metric for spec in specs}
+        assert {Metric.P95, Metric.ERROR_RATE} <= metrics, scenario.name
+        assert all(spec.where and spec.where.startswith(f"{path}:") for spec in specs)
+    by_name = {s.name: s for s in scenarios}
+    p95_ms = {
+        name: next(
+            spec.limit
+            for spec in specs_from_entries(by_name[name].thresholds)
+            if spec.metric is Metric.P95
+        )
+        for name in ("health", "login", "products", "report")
+    }
+    assert p95_ms == {"health": 100.0, "login": 500.0, "products": 1000.0, "report": 3000.0}

@@ -164,7 +164,7 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         "expect_status",
         ("--expect-status",),
         "Expected status code (repeatable; any of them passes). Others fail as 'check'.",
-        click.IntRange(min=100, max=999),
+        click.IntRange(min=100, max=599),
         (),
         multiple=True,
         metavar="CODE",

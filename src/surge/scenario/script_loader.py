@@ -1,12 +1,15 @@
 """Loading a Python scenario script into a validated Scenario of User classes.
 
 The script is imported by path under a unique module name, with its folder on `sys.path` only
-while it imports (so `import helpers` next to it works). Every problem becomes a ScenarioError
+while it imports (so `import helpers` next to it works). Besides User classes it may define a
+module-level `thresholds = [...]` list (kept unparsed, with the line of each item, for the
+thresholds stage) and one `surge.LoadShape` subclass. Every problem becomes a ScenarioError
 naming file:line before any traffic is sent.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import itertools
@@ -18,7 +21,8 @@ from types import ModuleType
 
 from surge.scenario.endpoint import check_url
 from surge.scenario.errors import ScenarioError
-from surge.scenario.model import Scenario, ScenarioKind
+from surge.scenario.model import Scenario, ScenarioKind, ThresholdEntry
+from surge.scenario.shape import LoadShape
 from surge.scenario.user import User, code_location, tasks_of
 from surge.scenario.wait import WaitTime
 
@@ -70,6 +74,8 @@ def load_script(path: str | Path) -> Scenario:
         user_classes=tuple(classes),
         weights=tuple(cls.weight for cls in classes),
         host=hosts[0] if hosts else None,
+        thresholds=_thresholds(module, script),
+        shape=_shape(module, script),
     )
 
 
@@ -196,3 +202,120 @@ def _validate_user_class(cls: type[User], script: _Script) -> None:
                 path or script.path,
                 line,
             )
+
+
+def _assignment_lines(script: _Script, name: str) -> tuple[int | None, tuple[int, ...]]:
+    """The line of the last module-level assignment to `name`, and of each item when its value
+    is a list literal (best effort: no lines when the source cannot be read or parsed)."""
+    try:
+        tree = ast.parse(script.resolved.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None, ()
+    line: int | None = None
+    items: tuple[int, ...] = ()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            value = getattr(node, "value", None)
+            line = node.lineno
+            items = tuple(e.lineno for e in value.elts) if isinstance(value, ast.List) else ()
+    return line, items
+
+
+def _thresholds(module: ModuleType, script: _Script) -> tuple[ThresholdEntry, ...]:
+    """The script's `thresholds` list as unparsed entries, each with its `file:line`.
+
+    Items are expression strings or `surge.Threshold` objects; the thresholds stage parses
+    them (this stage must not depend on it, so a Threshold is recognised by its `specs`).
+    """
+    value: object = vars(module).get("thresholds")
+    if value is None or isinstance(value, ModuleType):  # `from surge import thresholds`
+        return ()
+    line, item_lines = _assignment_lines(script, "thresholds")
+    if not isinstance(value, list):
+        raise script.error(
+            f"thresholds must be a list, got {type(value).__name__} {value!r}; write "
+            'thresholds = ["p95<200ms", "error_rate<1%"] (strings or surge.Threshold objects)',
+            script.path,
+            line,
+        )
+    if len(item_lines) != len(value):
+        item_lines = (line,) * len(value) if line is not None else ()
+    entries = []
+    for index, item in enumerate(value):
+        item_line = item_lines[index] if item_lines else None
+        if not isinstance(item, str) and not callable(getattr(item, "specs", None)):
+            raise script.error(
+                f"thresholds item {index + 1} is {type(item).__name__} {item!r}; use an "
+                "expression string like 'p95<200ms' or surge.Threshold(max_p95_ms=200)",
+                script.path,
+                item_line,
+            )
+        where = f"{script.path}:{item_line}" if item_line is not None else str(script.path)
+        entries.append(ThresholdEntry(item, where))
+    return tuple(entries)
+
+
+def _shape(module: ModuleType, script: _Script) -> type[LoadShape] | None:
+    """The one concrete LoadShape subclass defined in or imported into the script, if any."""
+    found: list[type[LoadShape]] = []
+    unfinished: list[type[LoadShape]] = []
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, LoadShape) and value is not LoadShape:
+            if inspect.isabstract(value):
+                unfinished.append(value)
+            elif value not in found:
+                found.append(value)
+    if len(found) > 1:
+        first, second = found[0].__name__, found[1].__name__
+        path, line = _class_location(found[1])
+        raise script.error(
+            f"two load shapes, {first} and {second}: a run follows one shape; remove one, "
+            "or make one a base class without `tick`",
+            path or script.path,
+            line,
+        )
+    if not found:
+        own = [cls for cls in unfinished if cls.__module__ == module.__name__]
+        if own:
+            path, line = _class_location(own[0])
+            raise script.error(
+                f"load shape {own[0].__name__} has no `tick` method: define "
+                "`def tick(self, elapsed_s: float) -> float | None:`",
+                path or script.path,
+                line,
+            )
+        return None
+    _validate_shape(found[0], script)
+    return found[0]
+
+
+def _validate_shape(cls: type[LoadShape], script: _Script) -> None:
+    def fail(message: str, attribute: str | None = None) -> ScenarioError:
+        path, line = _class_location(cls, attribute)
+        return script.error(message, path or script.path, line)
+
+    name = cls.__name__
+    kind: object = cls.kind
+    if kind not in ("users", "rate"):
+        raise fail(
+            f'{name}.kind is {kind!r}; use "users" (tick returns a number of users) or '
+            '"rate" (tick returns arrivals per second)',
+            "kind",
+        )
+    if inspect.iscoroutinefunction(cls.tick):
+        path, line = code_location(cls.tick)
+        raise script.error(
+            f"{name}.tick must be a plain function: write `def tick(self, elapsed_s: float) "
+            "-> float | None:` (not async)",
+            path or script.path,
+            line,
+        )
+    try:
+        inspect.signature(cls).bind()
+    except TypeError:
+        raise fail(
+            f"{name} must be creatable without arguments: surge calls {name}() before the run"
+        ) from None

@@ -9,7 +9,13 @@ url = "http://127.0.0.1:8000/items?page=1"
 method = "GET"
 headers = { Accept = "application/json" }
 users = 20
+expect_status = [200, 304]
+thresholds = ["p95<200ms", { expr = "error_rate<1%", abort_on_fail = true, grace = "10s" }]
 ```
+
+Option values are checked for type and normalised (stage tables to the `--stages` text, JSON
+expectations to `PATH=VALUE` strings); thresholds stay unparsed `ThresholdEntry`s with their
+`file:line` — the thresholds stage parses them, and this stage does not depend on it.
 
 Every mistake becomes a ScenarioError naming the file, the line of the offending key and what to
 do instead.
@@ -24,7 +30,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from surge.scenario.endpoint import (
     JSON_CONTENT_TYPE,
@@ -34,16 +40,29 @@ from surge.scenario.endpoint import (
     has_header,
 )
 from surge.scenario.errors import ScenarioError
-from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind
+from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind, ThresholdEntry
 from surge.scenario.spec import EndpointSpec
 from surge.scenario.toml_positions import TomlPositions, quote_key
 
 ENDPOINT_KEYS: tuple[str, ...] = ("url", "method", "headers", "json", "body", "name")
-SCENARIO_KEYS: tuple[str, ...] = tuple(sorted(ENDPOINT_KEYS + OVERRIDE_KEYS))
-DEFAULTS_KEYS: tuple[str, ...] = tuple(sorted((*OVERRIDE_KEYS, "headers")))
+SCENARIO_KEYS: tuple[str, ...] = tuple(sorted((*ENDPOINT_KEYS, *OVERRIDE_KEYS, "thresholds")))
+DEFAULTS_KEYS: tuple[str, ...] = tuple(sorted((*OVERRIDE_KEYS, "headers", "thresholds")))
+THRESHOLD_TABLE_KEYS: tuple[str, ...] = ("expr", "abort_on_fail", "grace")
 TOP_LEVEL_KEYS: tuple[str, ...] = ("defaults", "scenarios")
 
 _DECODE_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_SECONDS_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_T = TypeVar("_T")
+
+
+class _ItemError(ValueError):
+    """A bad item of an array value; `index` lets the error name the item's own line."""
+
+    def __init__(self, index: int, message: str, item: object) -> None:
+        super().__init__(message)
+        self.index = index
+        self.item = item
 
 
 def _number(value: object) -> float | None:
@@ -77,12 +96,166 @@ def _duration(value: object) -> str:
     raise ValueError('must be a duration string like "30s", "5m" or "1h"')
 
 
+def _plain(number: float) -> str:
+    """250 -> "250", 12.5 -> "12.5": numbers as the option parsers read them back."""
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _duration_s(value: object) -> float:
+    """Seconds in a duration string ("10s", "1m30s", "500ms") or a number, 0 or more."""
+    number = _number(value)
+    if number is not None and number >= 0:
+        return number
+    raw = value.strip().lower().replace(" ", "") if isinstance(value, str) else ""
+    if raw and re.fullmatch(rf"(?:{_SECONDS_PART.pattern})+", raw):
+        return sum(float(n) * _UNIT_S[unit] for n, unit in _SECONDS_PART.findall(raw))
+    raise ValueError('must be a duration like "10s", "1m" or "500ms", or a number of seconds')
+
+
+def _each(value: list[object], check: Callable[[object], _T]) -> list[_T]:
+    """`check` applied to every item; a failure names the item (and so its line)."""
+    checked: list[_T] = []
+    for index, item in enumerate(value):
+        try:
+            checked.append(check(item))
+        except ValueError as exc:
+            raise _ItemError(index, str(exc), item) from None
+    return checked
+
+
+def _positive(value: object, example: str) -> float:
+    number = _number(value)
+    if number is None or number <= 0:
+        raise ValueError(f"must be a number more than 0, e.g. {example}")
+    return number
+
+
+def _arrivals(value: object) -> str:
+    choice = value.strip().lower() if isinstance(value, str) else None
+    if choice not in ("uniform", "poisson"):
+        raise ValueError('must be "uniform" (evenly spaced) or "poisson" (random gaps)')
+    return choice
+
+
+_STAGE_HELP = (
+    'an array of tables like [{ duration = "30s", users = 100 }] or '
+    '[{ duration = "30s", rate = 50 }] (arrivals per second)'
+)
+
+
+def _stage(item: object) -> tuple[str, str]:
+    """One stage table as `30s:100` (users) or `30s:50/s` (rate), and which of the two it is."""
+    keys = set(item) if isinstance(item, dict) else set()
+    if not isinstance(item, dict) or keys not in ({"duration", "users"}, {"duration", "rate"}):
+        raise ValueError(
+            f"must be a table with a duration and either users or rate, as in {_STAGE_HELP}"
+        )
+    duration, seconds = item["duration"], _number(item["duration"])
+    if seconds is not None and seconds >= 0:
+        duration = f"{_plain(seconds)}s"
+    elif not isinstance(duration, str) or not duration.strip():
+        raise ValueError('has a bad duration: use a string like "30s" or a number of seconds')
+    kind = "users" if "users" in keys else "rate"
+    target = _number(item[kind])
+    if target is None or target < 0 or (kind == "users" and not isinstance(item[kind], int)):
+        raise ValueError(
+            f"has a bad {kind} target: use a {'whole ' if kind == 'users' else ''}number, 0 or more"
+        )
+    return f"{duration.strip()}:{_plain(target)}{'/s' if kind == 'rate' else ''}", kind
+
+
+def _stages(value: object) -> str:
+    """The `--stages` text (the schedule stage parses it) from a string or an array of tables."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if not isinstance(value, list) or not value:
+        raise ValueError(
+            'must be a string like "30s:100,1m:100" (users) or "30s:50/s,1m:200/s" (rate), '
+            f"or {_STAGE_HELP}"
+        )
+    stages = _each(value, _stage)
+    for index, (_, kind) in enumerate(stages):
+        if kind != stages[0][1]:
+            raise _ItemError(
+                index,
+                f"sets {kind} but the first stage sets {stages[0][1]}: "
+                "all stages of a run set users, or all set rate",
+                value[index],
+            )
+    return ",".join(part for part, _ in stages)
+
+
+def _status(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
+        raise ValueError("must be an HTTP status code from 100 to 599, e.g. 200")
+    return value
+
+
+def _statuses(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        return (_status(value),)
+    if not value:
+        raise ValueError("must list at least one status code, e.g. [200, 201]")
+    return tuple(_each(value, _status))
+
+
+def _json_expectation(value: object) -> str:
+    path, equals, _ = value.partition("=") if isinstance(value, str) else ("", "", "")
+    if not equals or not path.strip():
+        raise ValueError("must be a \"PATH=VALUE\" string, e.g. 'items.0.id=3' or 'status=\"ok\"'")
+    return str(value)
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """`{ data = { count = 3 } }` (or `data.count = 3`) -> ['data.count=3'], values as JSON."""
+    pairs: list[str] = []
+    for key, item in table.items():
+        if isinstance(item, dict) and item:
+            pairs.extend(_flatten(item, f"{prefix}{key}."))
+            continue
+        try:
+            encoded = json.dumps(item, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"has a value for {prefix}{key} that is not plain JSON (TOML dates and times "
+                "cannot be compared as JSON: quote them)"
+            ) from None
+        pairs.append(f"{prefix}{key}={encoded}")
+    return pairs
+
+
+def _json_expectations(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (_json_expectation(value),)
+    if isinstance(value, dict) and value:
+        return tuple(_flatten(value))
+    if isinstance(value, list) and value:
+        return tuple(_each(value, _json_expectation))
+    raise ValueError(
+        'must be a "PATH=VALUE" string, an array of them, or a table like '
+        '{ status = "ok", "items.0.id" = 3 }'
+    )
+
+
+def _text_option(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a non-empty string")
+    return value
+
+
 _OPTION_CHECKS: Mapping[str, Callable[[object], object]] = {
     "users": lambda v: _whole_number(v, "users = 10"),
     "requests_per_user": lambda v: _whole_number(v, "requests_per_user = 100"),
     "think_time": lambda v: _seconds(v, "think_time = 0.5"),
     "ramp_up": lambda v: _seconds(v, "ramp_up = 5"),
     "duration": _duration,
+    "rate": lambda v: _positive(v, "rate = 50"),
+    "arrivals": _arrivals,
+    "max_in_flight": lambda v: _whole_number(v, "max_in_flight = 1000"),
+    "stages": _stages,
+    "expect_status": _statuses,
+    "expect_body": _text_option,
+    "expect_json": _json_expectations,
 }
 
 
@@ -107,6 +280,18 @@ class _TomlFile:
                 message += f"; did you mean {close[0]!r}?"
             raise self.error(message, *where, key)
 
+    def item_line(self, index: int, *key_path: str) -> int | None:
+        """The line of item `index` of the array at `key_path` (else of the key itself)."""
+        lines = self.positions.item_lines(*key_path)
+        return lines[index] if index < len(lines) else self.positions.line_of(*key_path)
+
+    def location(self, line: int | None) -> str:
+        """`file:line` as ThresholdEntry.where and error messages show it."""
+        return f"{self.path}:{line}" if line is not None else str(self.path)
+
+    def item_error(self, message: str, index: int, *key_path: str) -> ScenarioError:
+        return ScenarioError(message, self.path, self.item_line(index, *key_path))
+
     def table(self, value: object, *where: str) -> Mapping[str, Any]:
         if not isinstance(value, dict):
             title = ".".join(quote_key(part) for part in where)
@@ -128,6 +313,7 @@ def load_toml(path: str | Path) -> tuple[Scenario, ...]:
     file.check_keys(defaults, DEFAULTS_KEYS, "defaults")
     default_overrides = _overrides(file, defaults, "defaults")
     default_headers = _headers(file, defaults.get("headers", {}), "defaults")
+    default_thresholds = _thresholds(file, defaults, "defaults")
     scenarios = file.table(data.get("scenarios", {}), "scenarios")
     if not scenarios:
         raise ScenarioError(
@@ -137,7 +323,10 @@ def load_toml(path: str | Path) -> tuple[Scenario, ...]:
         )
     return tuple(
         _scenario(
-            file, name, file.table(table, "scenarios", name), default_overrides, default_headers
+            file,
+            name,
+            file.table(table, "scenarios", name),
+            _Defaults(default_overrides, default_headers, default_thresholds),
         )
         for name, table in scenarios.items()
     )
@@ -177,9 +366,59 @@ def _overrides(file: _TomlFile, table: Mapping[str, Any], *where: str) -> dict[s
         if key in table:
             try:
                 values[key] = _OPTION_CHECKS[key](table[key])
+            except _ItemError as exc:
+                message = f"{key} item {exc.index + 1} {exc}, got {exc.item!r}"
+                raise file.item_error(message, exc.index, *where, key) from None
             except ValueError as exc:
                 raise file.error(f"{key} {exc}, got {table[key]!r}", *where, key) from None
     return values
+
+
+def _threshold(item: object) -> tuple[str, bool, float | None]:
+    """One `thresholds` item: an expression, or `{ expr = "...", abort_on_fail = true,
+    grace = "10s" }`; returns the expression, abort_on_fail and the grace in seconds."""
+    table = item if isinstance(item, dict) else {"expr": item}
+    for key in table:
+        if key not in THRESHOLD_TABLE_KEYS:
+            close = difflib.get_close_matches(key, THRESHOLD_TABLE_KEYS, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            names = ", ".join(THRESHOLD_TABLE_KEYS)
+            raise ValueError(f"has unknown key {key!r}{hint}; a table has {names}")
+    expr, abort = table.get("expr"), table.get("abort_on_fail", False)
+    if not isinstance(expr, str) or not expr.strip():
+        raise ValueError(
+            'must be an expression like "p95<200ms" or a table like '
+            '{ expr = "p95<200ms", abort_on_fail = true, grace = "10s" }'
+        )
+    if not isinstance(abort, bool):
+        raise ValueError("has an abort_on_fail that is not true or false")
+    try:
+        grace_s = _duration_s(table["grace"]) if "grace" in table else None
+    except ValueError as exc:
+        raise ValueError(f"has a grace that {exc}") from None
+    return expr, abort, grace_s
+
+
+def _thresholds(
+    file: _TomlFile, table: Mapping[str, Any], *where: str
+) -> tuple[ThresholdEntry, ...]:
+    """The table's thresholds, unparsed, each with the `file:line` of its own item."""
+    if "thresholds" not in table:
+        return ()
+    value, key = table["thresholds"], (*where, "thresholds")
+    if not isinstance(value, list):
+        raise file.error(
+            'thresholds must be an array, e.g. thresholds = ["p95<200ms", "error_rate<1%"]', *key
+        )
+    try:
+        items = _each(value, _threshold)
+    except _ItemError as exc:
+        message = f"thresholds item {exc.index + 1} {exc}, got {exc.item!r}"
+        raise file.item_error(message, exc.index, *key) from None
+    return tuple(
+        ThresholdEntry(expr, file.location(file.item_line(index, *key)), abort, grace_s)
+        for index, (expr, abort, grace_s) in enumerate(items)
+    )
 
 
 def _headers(file: _TomlFile, value: object, *where: str) -> list[tuple[str, str]]:
@@ -213,12 +452,16 @@ def _text(file: _TomlFile, table: Mapping[str, Any], key: str, where: tuple[str,
     return value
 
 
+class _Defaults(NamedTuple):
+    """What `[defaults]` gives every scenario: option values, headers and thresholds."""
+
+    overrides: Mapping[str, object]
+    headers: list[tuple[str, str]]
+    thresholds: tuple[ThresholdEntry, ...]
+
+
 def _scenario(
-    file: _TomlFile,
-    name: str,
-    table: Mapping[str, Any],
-    default_overrides: Mapping[str, object],
-    default_headers: list[tuple[str, str]],
+    file: _TomlFile, name: str, table: Mapping[str, Any], defaults: _Defaults
 ) -> Scenario:
     where = ("scenarios", name)
     title = f"[scenarios.{quote_key(name)}]"
@@ -236,7 +479,7 @@ def _scenario(
         except ValueError as exc:
             raise file.error(str(exc), *where, "method") from None
     own_headers = _headers(file, table.get("headers", {}), *where)
-    headers = [h for h in default_headers if not has_header(own_headers, h[0])] + own_headers
+    headers = [h for h in defaults.headers if not has_header(own_headers, h[0])] + own_headers
     body = _body(file, table, where, headers)
     endpoint = EndpointSpec(
         method=method,
@@ -250,7 +493,8 @@ def _scenario(
         kind=ScenarioKind.ENDPOINT,
         source=file.path,
         endpoint=endpoint,
-        overrides={**default_overrides, **_overrides(file, table, *where)},
+        overrides={**defaults.overrides, **_overrides(file, table, *where)},
+        thresholds=defaults.thresholds + _thresholds(file, table, *where),
     )
 
 

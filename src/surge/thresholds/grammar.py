@@ -1,0 +1,425 @@
+"""The threshold grammar: `[SELECTOR:] METRIC OP VALUE`, parsed into a frozen ThresholdSpec.
+
+    p95 < 200ms                      the run's p95 latency of successful requests
+    error_rate<1%                    failed / completed requests
+    GET /api/deals: p99<=1.5s        one endpoint (method + name)
+    /api/deals: rps>=50              every method of one endpoint name, merged
+
+The parser is driven by two tables — `METRIC_KINDS` (which metrics exist) and `_VALUE_PARSERS`
+(how a VALUE of each kind is written and converted to its canonical unit) — so new metrics, such
+as resource metrics (`cpu<80%`, `target.rss<1GB`), are new table rows, not a new parser. Every
+mistake raises a ThresholdError that shows the expression with a `^` under the offending text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+DEFAULT_ABORT_GRACE_S = 10.0
+"""How long a run may go before an abort-on-fail threshold can stop it (`--abort-grace`)."""
+
+
+class Metric(enum.Enum):
+    """What a threshold measures. Values are the names the grammar accepts."""
+
+    P50 = "p50"
+    P75 = "p75"
+    P90 = "p90"
+    P95 = "p95"
+    P99 = "p99"
+    P999 = "p999"
+    MEAN = "mean"
+    MAX = "max"
+    MIN = "min"
+    ERROR_RATE = "error_rate"
+    RPS = "rps"
+    FAILURES = "failures"
+    REQUESTS = "requests"
+    CHECKS = "checks"
+
+
+class Kind(enum.Enum):
+    """How a metric's VALUE is written; the enum value is the canonical unit of `limit`."""
+
+    LATENCY = "ms"  # written 500us, 200ms or 1.5s
+    PERCENT = "%"  # written 1% (or a bare fraction <= 1: 0.01)
+    RATE = "rps"  # written 100 or 100/s
+    COUNT = "count"  # written as a whole number
+
+
+METRIC_KINDS: Mapping[Metric, Kind] = {
+    Metric.P50: Kind.LATENCY,
+    Metric.P75: Kind.LATENCY,
+    Metric.P90: Kind.LATENCY,
+    Metric.P95: Kind.LATENCY,
+    Metric.P99: Kind.LATENCY,
+    Metric.P999: Kind.LATENCY,
+    Metric.MEAN: Kind.LATENCY,
+    Metric.MAX: Kind.LATENCY,
+    Metric.MIN: Kind.LATENCY,
+    Metric.ERROR_RATE: Kind.PERCENT,
+    Metric.RPS: Kind.RATE,
+    Metric.FAILURES: Kind.COUNT,
+    Metric.REQUESTS: Kind.COUNT,
+    Metric.CHECKS: Kind.PERCENT,
+}
+_BY_NAME: Mapping[str, Metric] = {metric.value: metric for metric in Metric}
+
+
+class Op(enum.Enum):
+    """The comparison a threshold asks for: `observed OP limit` must hold."""
+
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+    def holds(self, observed: float, limit: float) -> bool:
+        return _COMPARE[self](observed, limit)
+
+
+_COMPARE: Mapping[Op, Callable[[float, float], bool]] = {
+    Op.LT: operator.lt,
+    Op.LE: operator.le,
+    Op.GT: operator.gt,
+    Op.GE: operator.ge,
+}
+
+
+class ThresholdError(ValueError):
+    """A threshold that cannot be used; raised before any request is sent (exit code 2).
+
+    `str(error)` names the expression and, when `span` is known, repeats it on a second line with
+    `^` under the offending text, so the user sees exactly what to edit. `where` (a `file:line`
+    or an option name like `--threshold`) prefixes the message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        expression: str | None = None,
+        span: tuple[int, int] | None = None,
+        where: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expression = expression
+        self.span = span
+        self.where = where
+
+    def at(self, where: str | None) -> ThresholdError:
+        """The same error located at `where` (unless it already names a place)."""
+        if self.where is not None or where is None:
+            return self
+        return ThresholdError(self.message, self.expression, self.span, where)
+
+    def __reduce__(self) -> tuple[type[ThresholdError], tuple[object, ...]]:
+        return (ThresholdError, (self.message, self.expression, self.span, self.where))
+
+    def __str__(self) -> str:
+        head = f"{self.where}: " if self.where else ""
+        if self.expression is None:
+            return head + self.message
+        text = f"{head}invalid threshold {self.expression!r}: {self.message}"
+        if self.span is not None:
+            start, end = self.span
+            caret = "^" * max(1, end - start)
+            text += f"\n    {self.expression}\n    {' ' * start}{caret}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """The endpoint a threshold is about: method and name, or a name across all its methods."""
+
+    method: str | None
+    name: str
+
+    @property
+    def label(self) -> str:
+        """ "GET /api/deals" or "/api/deals": how verdicts and messages name the endpoint."""
+        return f"{self.method} {self.name}" if self.method else self.name
+
+    def matches(self, method: str, name: str) -> bool:
+        return name == self.name and (self.method is None or method == self.method)
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdSpec:
+    """One parsed threshold: `observed(metric on selector) op limit` must hold.
+
+    `limit` is in the metric's canonical unit (`unit`): ms for latencies, percent for error_rate
+    and checks, requests per second for rps, a count for failures and requests.
+    `abort_on_fail` stops the run as soon as the threshold is lost, but not before `grace_s`
+    seconds; `where` names the place the threshold came from for error messages.
+    """
+
+    expression: str
+    selector: Selector | None
+    metric: Metric
+    op: Op
+    limit: float
+    abort_on_fail: bool = False
+    grace_s: float = DEFAULT_ABORT_GRACE_S
+    where: str | None = None
+
+    @property
+    def kind(self) -> Kind:
+        return METRIC_KINDS[self.metric]
+
+    @property
+    def unit(self) -> str:
+        return self.kind.value
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_OP = re.compile(r"<=|>=|<|>")
+_TOKEN = re.compile(r"\S+")
+_BAD_OP = re.compile(r"==|=<|=>|!=|=|≤|≥|!")
+_METHOD = re.compile(r"([A-Z]+)\s+(\S.*)")
+_NUMBER_AND_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(.*)")
+_LATENCY_UNITS_MS: Mapping[str, float] = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def metric_names() -> tuple[str, ...]:
+    """Every metric name the grammar accepts, in table order (for help texts and docs)."""
+    return tuple(metric.value for metric in METRIC_KINDS)
+
+
+def parse_threshold(
+    text: str,
+    *,
+    abort_on_fail: bool = False,
+    grace_s: float = DEFAULT_ABORT_GRACE_S,
+    where: str | None = None,
+) -> ThresholdSpec:
+    """Parse one expression like `GET /api/deals: p95<500ms`; raises ThresholdError."""
+    if not isinstance(text, str):
+        raise ThresholdError(
+            f"a threshold must be an expression string like 'p95<200ms', got {text!r}",
+            where=where,
+        )
+    expression = text.strip()
+    try:
+        if not expression:
+            raise ThresholdError("the threshold is empty; write e.g. 'p95<200ms'", expression)
+        colon = selector_colon(expression)
+        selector = None if colon is None else _selector(expression, colon)
+        body_start = 0 if colon is None else colon + 1
+        metric, op, limit = _body(expression, body_start)
+    except ThresholdError as exc:
+        raise exc.at(where) from None
+    return ThresholdSpec(
+        expression=expression,
+        selector=selector,
+        metric=metric,
+        op=op,
+        limit=limit,
+        abort_on_fail=abort_on_fail,
+        grace_s=grace_s,
+        where=where,
+    )
+
+
+def selector_colon(expression: str) -> int | None:
+    """The index of the `:` ending the endpoint selector, None for a global threshold.
+
+    Endpoint names may hold colons (`/items/{id:int}`), so the selector ends at the LAST colon
+    followed by a known metric. Failing that, an expression that itself starts like
+    `metric op` has no selector, and otherwise the last colon followed by a word is taken (so
+    `GET /x: p96<1s` reports the unknown metric rather than a puzzling selector).
+    """
+    colons = [index for index, char in enumerate(expression) if char == ":"]
+    for index in reversed(colons):
+        word = _IDENT.match(expression, _skip_space(expression, index + 1))
+        if word and word.group() in _BY_NAME:
+            return index
+    word = _IDENT.match(expression)
+    if word and _OP.match(expression, _skip_space(expression, word.end())):
+        return None
+    for index in reversed(colons):
+        if _IDENT.match(expression, _skip_space(expression, index + 1)):
+            return index
+    return None
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position].isspace():
+        position += 1
+    return position
+
+
+def _selector(expression: str, colon: int) -> Selector:
+    raw = expression[:colon].strip()
+    if not raw:
+        raise ThresholdError(
+            "the endpoint before ':' is empty; write e.g. 'GET /api/deals: p95<500ms', "
+            "or leave out the ':' for the whole run",
+            expression,
+            (colon, colon + 1),
+        )
+    method = _METHOD.fullmatch(raw)
+    if method:
+        return Selector(method.group(1), method.group(2).strip())
+    return Selector(None, raw)
+
+
+def _body(expression: str, start: int) -> tuple[Metric, Op, float]:
+    """METRIC OP VALUE from `start` to the end of `expression`."""
+    position = _skip_space(expression, start)
+    word = _IDENT.match(expression, position)
+    if word is None:
+        raise ThresholdError(
+            f"expected a metric here; use one of: {', '.join(metric_names())}",
+            expression,
+            (position, max(position + 1, len(expression))),
+        )
+    metric = _metric(expression, word)
+    position = _skip_space(expression, word.end())
+    op = _op(expression, position, word.group())
+    position = _skip_space(expression, position + len(op.value))
+    if position >= len(expression):
+        raise ThresholdError(
+            f"expected a value after '{op.value}', e.g. {_example(metric)}",
+            expression,
+            (len(expression), len(expression) + 1),
+        )
+    return metric, op, _VALUE_PARSERS[METRIC_KINDS[metric]](expression, position, metric)
+
+
+def _metric(expression: str, word: re.Match[str]) -> Metric:
+    metric = _BY_NAME.get(word.group())
+    if metric is not None:
+        return metric
+    message = f"unknown metric {word.group()!r}"
+    close = difflib.get_close_matches(word.group(), list(_BY_NAME), n=1)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    message += f" (use one of: {', '.join(metric_names())})"
+    raise ThresholdError(message, expression, word.span())
+
+
+def _op(expression: str, position: int, metric: str) -> Op:
+    found = _OP.match(expression, position)
+    if found:
+        return Op(found.group())
+    bad = _BAD_OP.match(expression, position)
+    ops = ", ".join(op.value for op in Op)
+    if bad:
+        raise ThresholdError(
+            f"unknown operator {bad.group()!r}; use one of {ops}", expression, bad.span()
+        )
+    token = _TOKEN.match(expression, position)
+    raise ThresholdError(
+        f"expected an operator ({ops}) after {metric!r}",
+        expression,
+        (position, token.end() if token else position + 1),
+    )
+
+
+def _example(metric: Metric) -> str:
+    return {
+        Kind.LATENCY: "200ms",
+        Kind.PERCENT: "1%",
+        Kind.RATE: "100",
+        Kind.COUNT: "10",
+    }[METRIC_KINDS[metric]]
+
+
+def _number(expression: str, position: int, metric: Metric) -> tuple[float, str, int]:
+    """The number at `position`, the unit text after it, and where that unit starts."""
+    found = _NUMBER_AND_UNIT.fullmatch(expression, position)
+    if found is None:
+        raise ThresholdError(
+            f"{metric.value} needs a number here, e.g. {_example(metric)}",
+            expression,
+            (position, len(expression)),
+        )
+    return float(found.group(1)), found.group(2), found.start(2)
+
+
+def _latency_ms(expression: str, position: int, metric: Metric) -> float:
+    number, unit, unit_at = _number(expression, position, metric)
+    units = ", ".join(u for u in _LATENCY_UNITS_MS if u != "µs")
+    if not unit:
+        raise ThresholdError(
+            f"{metric.value} is a latency: add a unit ({units}), e.g. 200ms or 1.5s",
+            expression,
+            (position, len(expression)),
+        )
+    scale = _LATENCY_UNITS_MS.get(unit)
+    if scale is None:
+        raise ThresholdError(
+            f"unknown unit {unit!r} for {metric.value}; use {units} (e.g. 200ms, 1.5s)",
+            expression,
+            (unit_at, len(expression)),
+        )
+    return number * scale
+
+
+def _percent(expression: str, position: int, metric: Metric) -> float:
+    number, unit, unit_at = _number(expression, position, metric)
+    if unit == "%":
+        percent = number
+    elif unit:
+        raise ThresholdError(
+            f"{metric.value} is a percentage: write e.g. 1% (or a fraction like 0.01)",
+            expression,
+            (unit_at, len(expression)),
+        )
+    elif number <= 1:
+        percent = number * 100
+    else:
+        raise ThresholdError(
+            f"{number:g} is more than 1: write a percentage with '%', e.g. {number:g}%",
+            expression,
+            (position, len(expression)),
+        )
+    if percent > 100:
+        raise ThresholdError(
+            f"a percentage is at most 100%, got {percent:g}%",
+            expression,
+            (position, len(expression)),
+        )
+    return percent
+
+
+def _rate(expression: str, position: int, metric: Metric) -> float:
+    number, unit, unit_at = _number(expression, position, metric)
+    if unit not in ("", "/s"):
+        raise ThresholdError(
+            f"{metric.value} is requests per second: write a number, e.g. 100 or 100/s",
+            expression,
+            (unit_at, len(expression)),
+        )
+    return number
+
+
+def _count(expression: str, position: int, metric: Metric) -> float:
+    number, unit, unit_at = _number(expression, position, metric)
+    if unit:
+        raise ThresholdError(
+            f"{metric.value} is a count: write a whole number without a unit, e.g. 10",
+            expression,
+            (unit_at, len(expression)),
+        )
+    if not number.is_integer():
+        raise ThresholdError(
+            f"{metric.value} is a count: write a whole number, e.g. 10",
+            expression,
+            (position, len(expression)),
+        )
+    return number
+
+
+_VALUE_PARSERS: Mapping[Kind, Callable[[str, int, Metric], float]] = {
+    Kind.LATENCY: _latency_ms,
+    Kind.PERCENT: _percent,
+    Kind.RATE: _rate,
+    Kind.COUNT: _count,
+}
