@@ -64,3 +64,29 @@ def test_pyproject_example_is_valid(test_server: HttpTestServer, workdir: Path) 
     proc = run_surge("run", f"{test_server.url}/ok", "-u", "2", cwd=workdir)
     assert proc.returncode == 0, proc.stderr
     assert read_json(workdir / "result.json")["meta"]["options"]["users"] == 2
+
+
+def test_open_model_page_shape_runs(test_server: HttpTestServer, workdir: Path) -> None:
+    (script,) = blocks("open-model.md", "python")
+    (workdir / "waves.py").write_text(script)
+    proc = run_surge(
+        "run", "waves.py", "--host", test_server.url, "--out", "r.json", "-q", cwd=workdir
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    load = read_json(workdir / "r.json")["summary"]["load"]
+    assert load["model"] == "open"
+    assert 70 <= load["scheduled"] <= 85  # tick(0) + tick(1) + tick(2) = 20 + 28.4 + 29.1
+    assert load["scheduled"] == load["completed"] == test_server.requests_total
+
+
+def test_open_model_page_stage_examples_plan(test_server: HttpTestServer, workdir: Path) -> None:
+    (commands,) = [b for b in blocks("open-model.md", "bash") if "--stages" in b]
+    for stages in re.findall(r"--stages '([^']+)'", commands):
+        proc = run_surge("run", test_server.url, "--stages", stages, "--dry-run", cwd=workdir)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    (toml,) = blocks("open-model.md", "toml")
+    (workdir / "spike.toml").write_text(toml.replace("http://127.0.0.1:8000", test_server.url))
+    proc = run_surge("run", "spike.toml", "--dry-run", cwd=workdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "20/s → 100/s" in proc.stdout
+    assert test_server.requests_total == 0

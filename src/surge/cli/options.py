@@ -243,12 +243,16 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         "out", ("--out",), "Write the JSON result document to FILE.", click.Path(), metavar="FILE"
     ),
     OptionSpec(
-        "csv", ("--csv",), "Write PREFIX_stats.csv and PREFIX_history.csv.", str, metavar="PREFIX"
+        "csv",
+        ("--csv",),
+        "Write PREFIX_stats.csv, PREFIX_history.csv and PREFIX_checks.csv.",
+        str,
+        metavar="PREFIX",
     ),
     OptionSpec(
         "junit",
         ("--junit",),
-        "Write a JUnit XML file: one test case per threshold and check.",
+        "Write a JUnit XML file: one test case per threshold and check, plus generator health and run completion.",
         click.Path(),
         metavar="FILE",
     ),
