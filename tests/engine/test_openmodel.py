@@ -153,3 +153,30 @@ def test_stop_ends_the_schedule_early(test_server: HttpTestServer) -> None:
     assert 30 <= arrivals.scheduled <= 80
     assert stats.requests == arrivals.completed
     assert _identity_holds(arrivals)
+
+
+def test_expectations_judge_gzip_bodies_in_the_open_model(test_server: HttpTestServer) -> None:
+    from servers import GZIP_BODY
+    from surge.scenario import expectations_from_options
+
+    word = GZIP_BODY.decode()[:12]
+    for needle, fails in ((word, 0), ("not in the body", 20)):
+        expect = expectations_from_options((200,), needle, ())
+        recorder = Recorder()
+
+        async def main(expect: object = expect, recorder: Recorder = recorder) -> None:
+            await run_open_url(
+                EndpointSpec("GET", test_server.url + "/gzip", expect=expect),  # type: ignore[arg-type]
+                pace=constant_rate(100, 0.2),
+                max_in_flight=100,
+                recorder=recorder,
+                config=ClientConfig(),
+                stop=asyncio.Event(),
+            )
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(main())
+        (stats,) = recorder.snapshot(0.0, 1.0, 0).endpoints
+        assert stats.requests == 20 and stats.failures == fails
+        body_checks = [c for name, c in stats.checks.items() if "body" in name]
+        assert body_checks and body_checks[0].fails == fails

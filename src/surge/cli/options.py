@@ -252,7 +252,8 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "junit",
         ("--junit",),
-        "Write a JUnit XML file: one test case per threshold and check, plus generator health and run completion.",
+        "Write a JUnit XML file: one test case per threshold and check, plus generator "
+        "health and run completion.",
         click.Path(),
         metavar="FILE",
     ),

@@ -104,7 +104,6 @@ class _Conn(asyncio.Protocol):
     """One keep-alive connection; carries at most one request at a time."""
 
     __slots__ = (
-        "body",
         "dead",
         "intended_ns",
         "parser",
@@ -126,7 +125,6 @@ class _Conn(asyncio.Protocol):
         self.rx = 0
         self.reused = False
         self.dead = False
-        self.body: list[bytes] | None = [] if pool.judge and pool.judge.needs_body else None
         self.tick_ns = 0
         self.tick_rx = 0
 
@@ -195,10 +193,6 @@ class _Conn(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             self.fail(exc)
 
-    def on_body(self, body: bytes) -> None:
-        if self.body is not None:
-            self.body.append(body)
-
     def on_message_complete(self) -> None:
         now_ns = perf_counter_ns()
         pool = self.pool
@@ -228,15 +222,12 @@ class _Conn(asyncio.Protocol):
         judge = self.pool.judge
         if judge is None:
             return None if status < 400 else (ErrorKind.HTTP_STATUS, f"HTTP {status}")
-        body = b""
-        if self.body is not None:
-            body = b"".join(self.body)
-            self.body.clear()
-        encoding = self.parser_header("content-encoding")
+        body, encoding = self.take_body()
         return judge.judge(status, body, encoding, self.pool.endpoint)
 
-    def parser_header(self, name: str) -> str:
-        return ""
+    def take_body(self) -> tuple[bytes, str]:
+        """The response body and its Content-Encoding (collected by `_BodyConn` only)."""
+        return b"", ""
 
     def connection_lost(self, exc: Exception | None) -> None:
         pool = self.pool
@@ -261,9 +252,37 @@ class _Conn(asyncio.Protocol):
         )
 
 
+class _BodyConn(_Conn):
+    """A connection that keeps each response's body and Content-Encoding, for expectations on
+    the body (the plain `_Conn` has no body or header callbacks: httptools skips them)."""
+
+    __slots__ = ("body", "encoding")
+
+    def __init__(self, pool: _Pool) -> None:
+        super().__init__(pool)
+        self.body: list[bytes] = []
+        self.encoding = ""
+
+    def on_message_begin(self) -> None:
+        self.body.clear()
+        self.encoding = ""
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() == b"content-encoding":
+            self.encoding = value.decode("latin-1")
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def take_body(self) -> tuple[bytes, str]:
+        body = b"".join(self.body)
+        self.body.clear()
+        return body, self.encoding
+
+
 def _open(pool: _Pool, intended_ns: int, sent_ns: int) -> None:
     """Carry an arrival on a new connection (its connect time counts as service time)."""
-    conn = _Conn(pool)
+    conn = (_BodyConn if pool.judge is not None and pool.judge.needs_body else _Conn)(pool)
     conn.start(intended_ns, sent_ns)
     pool.busy.add(conn)
     pool.in_flight_changed()
