@@ -18,12 +18,14 @@ def test_precedence_flag_env_file_default(test_server: HttpTestServer, workdir: 
         '[tool.surge]\nusers = 3\nrequests-per-user = 2\nout = "r.json"\nquiet = true\n'
     )
     url = f"{test_server.url}/ok"
-    assert run_surge("run", url, cwd=workdir).returncode == 0
+    proc = run_surge("run", url, cwd=workdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert _requests(workdir) == 6  # file
-    assert run_surge("run", url, cwd=workdir, env={"SURGE_USERS": "2"}).returncode == 0
+    proc = run_surge("run", url, cwd=workdir, env={"SURGE_USERS": "2"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert _requests(workdir) == 4  # env beats file
     proc = run_surge("run", url, "-u", "1", cwd=workdir, env={"SURGE_USERS": "2"})
-    assert proc.returncode == 0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert _requests(workdir) == 2  # flag beats env
     doc = read_json(workdir / "r.json")
     assert doc["meta"]["options"]["users"] == 1

@@ -77,7 +77,7 @@ def test_a_task_blocking_the_loop_marks_the_run_saturated(
 ) -> None:
     (workdir / "blocker.py").write_text(BLOCKING_SCENARIO)
     proc = run_surge(
-        "run", "blocker.py", "--host", test_server.url, "-u", "2", "-d", "2s",
+        "run", "blocker.py", "--host", test_server.url, "-u", "2", "-d", "3s",
         "--out", "r.json", "-q",
         cwd=workdir,
     )  # fmt: skip

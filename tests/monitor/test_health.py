@@ -179,8 +179,15 @@ def test_rare_loop_lag_below_one_percent_is_reported_not_judged() -> None:
 
 def test_loop_lag_limit_is_configurable_and_small_values_keep_a_decimal() -> None:
     lagged = Histogram.from_values([7_500] * 10)
-    verdict = judge([(0, 1.0, sample(20, lagged))], loop_lag_p99_ms=5)
+    verdict = judge([(0, 1.0, sample(20, lagged))], loop_lag_p99_ms=5, loop_lag_min_samples=10)
     assert verdict.reasons == ("event-loop lag p99 7.5 ms > 5 ms",)
+
+
+def test_loop_lag_of_a_short_run_is_reported_not_judged() -> None:
+    hiccup = Histogram.from_values([1_000] * 40 + [120_000])  # one 120 ms hiccup in 41 samples
+    verdict = judge([(0, 1.0, sample(20, hiccup))])
+    assert verdict.saturated is False
+    assert verdict.loop_lag_max_ms == pytest.approx(120, rel=0.01)
 
 
 # --- drops -------------------------------------------------------------------------------------
