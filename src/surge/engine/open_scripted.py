@@ -20,14 +20,12 @@ from collections.abc import Callable, Sequence
 from time import perf_counter_ns
 
 from surge.engine.http import ClientConfig, Session
-from surge.engine.openmodel import Pace, drop_due
+from surge.engine.openmodel import Pace, follow_schedule
 from surge.engine.scripted import SCRIPT_METHOD, Crew, call_hook, choose_task
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import ArrivalRecorder, Recorder
 from surge.metrics.values import DropReason
 from surge.scenario.user import TaskSpec, User, tasks_of
-
-_MAX_SLEEP_S = 0.05
 
 
 class _VirtualUser:
@@ -141,27 +139,6 @@ def _issue(
     task.add_done_callback(done)
 
 
-async def _schedule(
-    oc: _OpenCrew, pace: Pace, class_of: Callable[[int], int], cap: int, stop: asyncio.Event
-) -> None:
-    """Issue each arrival at its due time; on stop, drop the ones already due (see openmodel)."""
-    t0_ns = perf_counter_ns()
-    k = 0
-    while True:
-        now_ns = perf_counter_ns()
-        wait_s = pace((now_ns - t0_ns) / 1e9, k)
-        if wait_s is None:
-            return
-        if stop.is_set():
-            drop_due(oc.arrivals, pace, t0_ns, k)
-            return
-        if wait_s > 0:
-            await asyncio.sleep(min(wait_s, _MAX_SLEEP_S))
-            continue
-        _issue(oc, k, now_ns + int(wait_s * 1e9), class_of, cap)
-        k += 1
-
-
 async def _finish(oc: _OpenCrew, graceful_stop_s: float) -> None:
     """Give running iterations the grace period, cancel the rest, then stop every user."""
     loop = asyncio.get_running_loop()
@@ -205,7 +182,12 @@ async def run_open_script_users(
     crew = Crew(stop, on_active_change)
     oc = _OpenCrew(classes, base_url, recorder, config, crew, seed)
     try:
-        await _schedule(oc, pace, class_of, max_in_flight, stop)
+        await follow_schedule(
+            pace,
+            lambda k, intended_ns: _issue(oc, k, intended_ns, class_of, max_in_flight),
+            oc.arrivals,
+            stop,
+        )
         await _finish(oc, graceful_stop_s)
     finally:
         for task in list(oc.running):

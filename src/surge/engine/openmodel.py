@@ -328,11 +328,13 @@ def _issue(pool: _Pool, intended_ns: int, max_in_flight: int) -> None:
     _open(pool, intended_ns, now_ns)
 
 
-async def _schedule(
-    pool: _Pool, pace: Pace, t0_ns: int, max_in_flight: int, stop: asyncio.Event
+async def follow_schedule(
+    pace: Pace, issue: Callable[[int, int], None], arrivals: ArrivalRecorder, stop: asyncio.Event
 ) -> None:
-    """Issue every arrival at its due time until the schedule ends or `stop` is set. On stop,
-    arrivals already due but not yet issued (the generator was behind) are dropped as stopped."""
+    """Call `issue(k, intended_ns)` for every arrival k when it falls due, until the schedule
+    ends or `stop` is set. On stop, arrivals already due but not yet issued (the generator was
+    behind) are dropped as stopped. Shared by URL mode and scripted users."""
+    t0_ns = perf_counter_ns()
     k = 0
     while True:
         now_ns = perf_counter_ns()
@@ -340,12 +342,12 @@ async def _schedule(
         if wait_s is None:
             return
         if stop.is_set():
-            drop_due(pool.arrivals, pace, t0_ns, k)
+            drop_due(arrivals, pace, t0_ns, k)
             return
         if wait_s > 0:
             await asyncio.sleep(min(wait_s, _MAX_SLEEP_S))
             continue
-        _issue(pool, now_ns + int(wait_s * 1e9), max_in_flight)
+        issue(k, now_ns + int(wait_s * 1e9))
         k += 1
 
 
@@ -432,7 +434,12 @@ async def run_open_url(
     pool = _Pool(loop, spec, recorder, config, on_active_change)
     watchdog = loop.create_task(_watchdog(pool))
     try:
-        await _schedule(pool, pace, perf_counter_ns(), max_in_flight, stop)
+        await follow_schedule(
+            pace,
+            lambda _k, intended_ns: _issue(pool, intended_ns, max_in_flight),
+            pool.arrivals,
+            stop,
+        )
         pool.accepting = False
         for conn in list(pool.idle):
             conn.close()
