@@ -23,6 +23,7 @@ from typing import cast
 import httptools
 
 from surge.engine.expect import ResponseJudge
+from surge.engine.fastconn import connect, watch_timeouts
 from surge.engine.http.classify import (
     ConnectionClosedError,
     RequestTimeoutError,
@@ -30,7 +31,7 @@ from surge.engine.http.classify import (
     describe_error,
 )
 from surge.engine.http.config import ClientConfig
-from surge.engine.http.request import Origin, static_request
+from surge.engine.http.request import static_request
 from surge.engine.http.tls import client_ssl_context
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import ArrivalRecorder, Recorder
@@ -42,9 +43,6 @@ Pace = Callable[[float, int], float | None]
 None: no more arrivals). A positive wait may only mean "ask again then" (load shapes)."""
 
 _MAX_SLEEP_S = 0.05  # the scheduler re-checks the stop flag at least this often
-_TICKS_PER_TIMEOUT = 20
-_TICK_MIN_S = 0.005
-_TICK_MAX_S = 0.25
 _CLOSE_WAIT_S = 1.0
 _CLOSE_POLL_S = 0.005
 
@@ -290,19 +288,9 @@ def _open(pool: _Pool, intended_ns: int, sent_ns: int) -> None:
 
 
 async def _connect(pool: _Pool, conn: _Conn) -> None:
-    origin: Origin = pool.origin
     timeout_s = pool.config.connect_timeout_s
     try:
-        async with asyncio.timeout(timeout_s):
-            await pool.loop.create_connection(
-                lambda: conn,
-                origin.host,
-                origin.port,
-                ssl=pool.ssl_ctx,
-                server_hostname=origin.host if pool.ssl_ctx is not None else None,
-            )
-    except TimeoutError:
-        conn.fail(RequestTimeoutError(f"connect timeout after {timeout_s:.3g} s"))
+        await connect(pool.loop, conn, pool.origin, pool.ssl_ctx, timeout_s)
     except Exception as exc:  # every connect failure is recorded, never raised
         conn.fail(exc)
 
@@ -376,14 +364,9 @@ def _watch_step(pool: _Pool, read_ns: int, total_ns: int) -> None:
 
 
 async def _watchdog(pool: _Pool) -> None:
-    config = pool.config
-    shortest_s = min(config.read_timeout_s, config.total_timeout_s)
-    tick_s = min(max(shortest_s / _TICKS_PER_TIMEOUT, _TICK_MIN_S), _TICK_MAX_S)
-    read_ns = int(config.read_timeout_s * 1e9)
-    total_ns = int(config.total_timeout_s * 1e9)
-    while True:
-        await asyncio.sleep(tick_s)
-        _watch_step(pool, read_ns, total_ns)
+    await watch_timeouts(
+        pool.config, lambda read_ns, total_ns: _watch_step(pool, read_ns, total_ns)
+    )
 
 
 async def _drain(pool: _Pool, graceful_stop_s: float) -> None:

@@ -28,6 +28,7 @@ from typing import Any, cast
 import httptools
 
 from surge.engine.expect import ResponseJudge
+from surge.engine.fastconn import connect, watch_timeouts
 from surge.engine.http.classify import (
     ConnectionClosedError,
     RequestTimeoutError,
@@ -43,9 +44,6 @@ from surge.scenario.spec import EndpointSpec
 
 _BACKOFF_MIN_S = 0.01
 _BACKOFF_MAX_S = 0.1
-_TICKS_PER_TIMEOUT = 20
-_TICK_MIN_S = 0.005
-_TICK_MAX_S = 0.25
 _NO_LIMIT = sys.maxsize
 _CLOSE_WAIT_S = 1.0
 _CLOSE_POLL_S = 0.005
@@ -358,21 +356,6 @@ class _BodyConn(_Conn):
         self.user.body.append(body)
 
 
-async def _connect(run: _Run, user: _User, conn: _Conn) -> None:
-    origin = run.origin
-    try:
-        async with asyncio.timeout(run.timeout_s):
-            await run.loop.create_connection(
-                lambda: conn,
-                origin.host,
-                origin.port,
-                ssl=run.ssl_ctx,
-                server_hostname=origin.host if run.ssl_ctx is not None else None,
-            )
-    except TimeoutError as exc:
-        raise RequestTimeoutError(f"connect timeout after {run.timeout_s:.3g} s") from exc
-
-
 async def _user_main(run: _Run, user: _User, start_offset_s: float) -> None:
     """Start (after the ramp-up offset), connect, and reconnect after errors until done."""
     if start_offset_s > 0:
@@ -390,7 +373,7 @@ async def _user_main(run: _Run, user: _User, start_offset_s: float) -> None:
                 user.t0 = perf_counter_ns()
             conn = user.conn = run.conn_class(run, user)
             try:
-                await _connect(run, user, conn)
+                await connect(run.loop, conn, run.origin, run.ssl_ctx, run.timeout_s)
             except Exception as exc:  # every connect failure is recorded, never raised
                 user.record_error(exc, perf_counter_ns())
                 how = _ERROR
@@ -433,13 +416,7 @@ def _watch_step(users: Sequence[_User], read_ns: int, total_ns: int) -> None:
 
 
 async def _watchdog(users: Sequence[_User], config: ClientConfig) -> None:
-    shortest_s = min(config.read_timeout_s, config.total_timeout_s)
-    tick_s = min(max(shortest_s / _TICKS_PER_TIMEOUT, _TICK_MIN_S), _TICK_MAX_S)
-    read_ns = int(config.read_timeout_s * 1e9)
-    total_ns = int(config.total_timeout_s * 1e9)
-    while True:
-        await asyncio.sleep(tick_s)
-        _watch_step(users, read_ns, total_ns)
+    await watch_timeouts(config, lambda read_ns, total_ns: _watch_step(users, read_ns, total_ns))
 
 
 def _stop_issuing(users: Sequence[_User]) -> None:
