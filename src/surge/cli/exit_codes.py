@@ -11,6 +11,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     NO_SUCCESS = 3
     GENERATOR_SATURATED = 4
+    COMPARE_INCONCLUSIVE = 5  # surge compare --strict: a comparison could not decide
+    WORKER_LOST = 6  # --fail-on-worker-loss: a worker died mid-run
     INTERRUPTED = 130
     TERMINATED = 143
 

@@ -4,6 +4,13 @@ from surge.metrics.aggregate import Aggregator, LiveStatus, merge_stats
 from surge.metrics.errors import ErrorKind
 from surge.metrics.histogram import Histogram, merge_all
 from surge.metrics.recorder import ArrivalRecorder, EndpointRecorder, Recorder
+from surge.metrics.resources import (
+    HostSample,
+    MonitoredProcess,
+    ProcessSample,
+    Resources,
+    ResourceSample,
+)
 from surge.metrics.values import (
     TOTAL_NAME,
     Arrivals,
@@ -12,6 +19,7 @@ from surge.metrics.values import (
     EndpointStats,
     GeneratorVerdict,
     HealthSample,
+    Interval,
     LoadModel,
     LoadSummary,
     RunMeta,
@@ -34,10 +42,16 @@ __all__ = [
     "GeneratorVerdict",
     "HealthSample",
     "Histogram",
+    "HostSample",
+    "Interval",
     "LiveStatus",
     "LoadModel",
     "LoadSummary",
+    "MonitoredProcess",
+    "ProcessSample",
     "Recorder",
+    "ResourceSample",
+    "Resources",
     "RunMeta",
     "RunResult",
     "Snapshot",

@@ -18,6 +18,7 @@ from surge.metrics.values import (
     CheckCount,
     EndpointStats,
     HealthSample,
+    Interval,
     RunMeta,
     RunResult,
     Snapshot,
@@ -110,6 +111,23 @@ class Aggregator:
     def timeline(self) -> tuple[TimelinePoint, ...]:
         return tuple(self._point(snaps) for _, snaps in sorted(self._seconds.items()))
 
+    def intervals(self) -> tuple[Interval, ...]:
+        """Each interval's per-endpoint stats, the workers' snapshots of that second merged."""
+        return tuple(self._interval(seq, snaps) for seq, snaps in sorted(self._seconds.items()))
+
+    @staticmethod
+    def _interval(seq: int, snaps: list[Snapshot]) -> Interval:
+        by_key: dict[tuple[str, str], list[EndpointStats]] = {}
+        for snap in snaps:
+            for part in snap.endpoints:
+                by_key.setdefault(part.key, []).append(part)
+        return Interval(
+            seq=seq,
+            start_s=round(min(s.start_s for s in snaps), 3),
+            end_s=round(max(s.end_s for s in snaps), 3),
+            endpoints=tuple(merge_stats(k[0], k[1], by_key[k]) for k in sorted(by_key)),
+        )
+
     @staticmethod
     def _point(snaps: list[Snapshot]) -> TimelinePoint:
         merged = merge_stats("", TOTAL_NAME, (e for s in snaps for e in s.endpoints))
@@ -157,6 +175,7 @@ class Aggregator:
             endpoints=self.endpoints(),
             total=self.total(),
             timeline=self.timeline(),
+            intervals=self.intervals(),
         )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from surge.metrics.histogram import Histogram
+from surge.metrics.resources import Resources
 
 TOTAL_NAME = "Total"
 
@@ -225,6 +226,20 @@ class ThresholdVerdict:
 
 
 @dataclass(frozen=True, slots=True)
+class Interval:
+    """One interval (about a second) of the run, per endpoint, all workers merged.
+
+    The unit a single-run comparison bootstraps over (blocks of consecutive intervals), and what
+    the store keeps beside the whole-run histograms. `seq` numbers intervals from 0.
+    """
+
+    seq: int
+    start_s: float
+    end_s: float
+    endpoints: tuple[EndpointStats, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RunMeta:
     """Who ran what, when and how."""
 
@@ -252,6 +267,8 @@ class RunResult:
     load: LoadSummary | None = None
     generator: GeneratorVerdict | None = None
     thresholds: tuple[ThresholdVerdict, ...] = ()
+    intervals: tuple[Interval, ...] = ()
+    resources: Resources | None = None
 
     @property
     def rps(self) -> float:
