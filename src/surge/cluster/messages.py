@@ -1,0 +1,48 @@
+"""What workers tell the coordinator, and what the coordinator tells workers.
+
+Every message is a small frozen value that pickles (through a local pipe or Ray's object
+store). A worker sends READY once it has built its job, one SNAPSHOT per second of load (deltas
+numbered by `Snapshot.seq`, in order), then DONE with how its load ended; FAILED when it raised.
+The coordinator (or a backend on its behalf) adds LOST when a worker died without a DONE.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from surge.engine.run import RunOutcome
+from surge.metrics.values import Snapshot
+
+
+class MessageKind(enum.Enum):
+    READY = "ready"  # job built, waiting for the start time
+    SNAPSHOT = "snapshot"  # one interval of recording
+    DONE = "done"  # the load ended; the last snapshot was sent before this
+    FAILED = "failed"  # the worker raised (while preparing or running)
+    LOST = "lost"  # noticed by the backend: the worker died without saying DONE
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerMessage:
+    """One message from (or about) worker `worker`.
+
+    READY carries `host` and `pid`; SNAPSHOT its `snapshot`; DONE its `outcome` and, when its
+    own load stopped it early (a load-shape error), `stop_reason`; FAILED and LOST a `reason`.
+    """
+
+    kind: MessageKind
+    worker: int
+    snapshot: Snapshot | None = None
+    outcome: RunOutcome | None = None
+    stop_reason: str | None = None
+    reason: str | None = None
+    host: str = ""
+    pid: int = 0
+
+
+class Command(enum.Enum):
+    """What the coordinator sends a (local) worker."""
+
+    START = "start"  # with a wall-clock start time
+    STOP = "stop"  # finish now: stop the load, send the last snapshot and DONE
