@@ -1,0 +1,173 @@
+"""The store's tables and its versioned upgrade.
+
+`schema_version` holds one row: the version of the tables. Opening a store creates the latest
+tables in an empty database, upgrades an older one step by step (each step in its own
+transaction, bumping the version), and refuses a database newer than this code with a clear
+message rather than reading it wrong.
+
+History:
+  1. runs (identity, fingerprint, the encoded RunResult document).
+  2. listing columns on runs (summary numbers, verdicts, filled from the stored documents) and
+     the baselines tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from surge.metrics import RunResult
+from surge.store.codec import decode_result, unpack
+from surge.store.model import StoreError
+
+SCHEMA_VERSION = 2
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(255), nullable=False, index=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("surge_version", sa.String(64), nullable=False),
+    sa.Column("git_commit", sa.String(64), nullable=True),
+    sa.Column("git_dirty", sa.Boolean, nullable=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("encoding", sa.String(16), nullable=False),
+    sa.Column("document", sa.LargeBinary, nullable=False),
+    # version 2: the listing columns
+    sa.Column("duration_s", sa.Float, nullable=False, server_default="0"),
+    sa.Column("requests", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("failures", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("rps", sa.Float, nullable=False, server_default="0"),
+    sa.Column("error_rate", sa.Float, nullable=False, server_default="0"),
+    sa.Column("p50_ms", sa.Float, nullable=False, server_default="0"),
+    sa.Column("p95_ms", sa.Float, nullable=False, server_default="0"),
+    sa.Column("p99_ms", sa.Float, nullable=False, server_default="0"),
+    sa.Column("mean_ms", sa.Float, nullable=False, server_default="0"),
+    sa.Column("thresholds_failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("saturated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("aborted", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+baselines = sa.Table(
+    "baselines",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("version", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+baseline_runs = sa.Table(
+    "baseline_runs",
+    metadata,
+    sa.Column(
+        "baseline_name",
+        sa.String(255),
+        sa.ForeignKey("baselines.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, index=True),
+)
+
+_LISTING_V2 = (
+    ("duration_s", "FLOAT"),
+    ("requests", "BIGINT"),
+    ("failures", "BIGINT"),
+    ("rps", "FLOAT"),
+    ("error_rate", "FLOAT"),
+    ("p50_ms", "FLOAT"),
+    ("p95_ms", "FLOAT"),
+    ("p99_ms", "FLOAT"),
+    ("mean_ms", "FLOAT"),
+    ("thresholds_failed", "INTEGER"),
+    ("saturated", "BOOLEAN"),
+    ("aborted", "BOOLEAN"),
+)
+
+
+def listing(result: RunResult) -> dict[str, Any]:
+    """The listing columns of a run (version 2), computed from its result."""
+    latency = result.total.latency
+    generator = result.generator
+    return {
+        "duration_s": result.duration_s,
+        "requests": result.total.requests,
+        "failures": result.total.failures,
+        "rps": result.rps,
+        "error_rate": result.total.error_rate,
+        "p50_ms": latency.value_at_percentile_us(50.0) / 1000.0,
+        "p95_ms": latency.value_at_percentile_us(95.0) / 1000.0,
+        "p99_ms": latency.value_at_percentile_us(99.0) / 1000.0,
+        "mean_ms": latency.mean_us / 1000.0,
+        "thresholds_failed": sum(1 for v in result.thresholds if not v.passed),
+        "saturated": bool(generator is not None and generator.saturated),
+        "aborted": result.meta.aborted,
+    }
+
+
+def _upgrade_1_to_2(conn: sa.Connection) -> None:
+    false = "0" if conn.dialect.name == "sqlite" else "false"
+    for column, sql_type in _LISTING_V2:
+        default = false if sql_type == "BOOLEAN" else "0"
+        conn.execute(
+            sa.text(f"ALTER TABLE runs ADD COLUMN {column} {sql_type} NOT NULL DEFAULT {default}")
+        )
+    stored = conn.execute(sa.select(runs.c.id, runs.c.encoding, runs.c.document)).all()
+    for run_id, encoding, document in stored:
+        result = decode_result(unpack(encoding, bytes(document)))
+        conn.execute(runs.update().where(runs.c.id == run_id).values(**listing(result)))
+    metadata.create_all(conn, tables=[baselines, baseline_runs])
+
+
+UPGRADES: dict[int, Callable[[sa.Connection], None]] = {1: _upgrade_1_to_2}
+
+
+def _stored_version(conn: sa.Connection) -> int | None:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table("schema_version"):
+        if inspector.has_table("runs"):
+            raise StoreError(
+                "the database has a 'runs' table but no schema_version: not a surge store"
+            )
+        return None
+    version = conn.execute(sa.select(schema_version.c.version)).scalar()
+    if version is None:
+        raise StoreError("the store's schema_version table is empty: not a surge store")
+    return int(version)
+
+
+def ensure_schema(engine: sa.Engine, where: str) -> int:
+    """Create or upgrade the tables to SCHEMA_VERSION; returns the version found (0 if new).
+
+    Each upgrade step re-reads the version in its own transaction, so two processes opening an
+    old store at once do not run a step twice."""
+    with engine.begin() as conn:
+        found = _stored_version(conn)
+        if found is None:
+            metadata.create_all(conn)
+            conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
+            return 0
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"{where} has store schema version {found}, newer than this surge understands "
+            f"({SCHEMA_VERSION}): upgrade surge to use it"
+        )
+    while True:
+        with engine.begin() as conn:
+            current = _stored_version(conn) or 0
+            if current >= SCHEMA_VERSION:
+                return found
+            UPGRADES[current](conn)
+            conn.execute(schema_version.update().values(version=current + 1))
