@@ -1,46 +1,120 @@
-"""Secrets out of every output: the options a run records are shown with secrets as `***`."""
+"""Secrets out of every output: the run's redactor, built from the secrets the run actually used.
+
+Every secret a run is given — `--auth-token`, the values of Authorization, Cookie and the other
+secret headers (from `-H`, a TOML endpoint, the environment or pyproject.toml), URL credentials,
+and the values of headers and query parameters named by `--redact` — goes into one
+`surge.redaction.Redactor`. The CLI scrubs each RunResult with it before anything prints, writes
+or stores the result, so every output (terminal, JSON, CSV, JUnit, text, HTML, store) is clean.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from surge.cli.options import BY_NAME
+from surge.redaction import (
+    MASK,
+    SECRET_HEADERS,
+    SECRET_NAME,
+    Redactor,
+    redact_header,
+    redact_url,
+)
 
-MASK = "***"
-SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
+__all__ = [
+    "MASK",
+    "SECRET_HEADERS",
+    "redact_header",
+    "redact_options",
+    "redact_url",
+    "redactor_for",
+]
 
-
-def redact_url(url: str) -> str:
-    """Drop the password of `user:password@host` URLs."""
-    parts = urlsplit(url)
-    if parts.password is None and parts.username is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"{MASK}@{host}", parts.path, parts.query, parts.fragment))
-
-
-def redact_header(line: str) -> str:
-    name = line.partition(":")[0]
-    if name.strip().lower() in SECRET_HEADERS:
-        return f"{name}: {MASK}"
-    return line
+_SCHEMES = ("bearer ", "basic ", "token ", "digest ")
 
 
-def redact_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of the resolved options fit for results, logs and the store."""
+def _header_secrets(name: str, value: str, names: frozenset[str]) -> list[str]:
+    """The secret parts of one header: the whole value, the credential after `Bearer `, and
+    each cookie value."""
+    key = name.strip().lower()
+    if key not in SECRET_HEADERS and key not in names and not SECRET_NAME.search(key):
+        return []
+    value = value.strip()
+    found = [value]
+    lowered = value.lower()
+    for scheme in _SCHEMES:
+        if lowered.startswith(scheme):
+            found.append(value[len(scheme) :].strip())
+    if key == "cookie":
+        for pair in value.split(";"):
+            found.append(pair.partition("=")[2].strip())
+    return found
+
+
+def _url_secrets(url: str, names: frozenset[str]) -> list[str]:
+    """Credentials of `user:password@` and the values of secret or named query parameters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found: list[str] = []
+    if parts.password:
+        found += [parts.password, unquote(parts.password)]
+    if parts.username and parts.password is not None:
+        found.append(f"{parts.username}:{parts.password}")
+    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+        if key.lower() in names or SECRET_NAME.search(key):
+            found.append(value)
+    return found
+
+
+def _header_pairs(lines: Iterable[Any]) -> list[tuple[str, str]]:
+    pairs = []
+    for line in lines:
+        name, sep, value = str(line).partition(":")
+        if sep:
+            pairs.append((name, value))
+    return pairs
+
+
+def redactor_for(
+    options: Mapping[str, Any],
+    urls: Iterable[str] = (),
+    headers: Iterable[tuple[str, str]] = (),
+) -> Redactor:
+    """The run's redactor: secret values from the options (`--auth-token`, `-H`, secret-flagged
+    options), from `urls` (targets, endpoint URLs) and `headers` (endpoint headers), plus the
+    header and query names of `--redact`."""
+    names = frozenset(str(n).strip().lower() for n in options.get("redact") or () if str(n).strip())
+    values: list[str] = []
+    for key, value in options.items():
+        spec = BY_NAME.get(key)
+        if spec is not None and spec.secret and isinstance(value, str) and value:
+            values.append(value)
+    pairs = _header_pairs(options.get("header") or ()) + list(headers)
+    for name, value in pairs:
+        values += _header_secrets(name, value, names)
+    for url in [*urls, *(v for v in options.values() if isinstance(v, str) and "://" in v)]:
+        values += _url_secrets(url, names)
+    return Redactor.build(values=values, names=names | SECRET_HEADERS)
+
+
+def redact_options(options: Mapping[str, Any], redactor: Redactor | None = None) -> dict[str, Any]:
+    """A copy of the resolved options fit for results, logs and the store: secret options as
+    `***`, secret header values masked, URL credentials dropped, other text through `redactor`."""
+    names = redactor.names if redactor is not None else frozenset()
     out: dict[str, Any] = {}
     for key, value in options.items():
         spec = BY_NAME.get(key)
         if key == "header":
-            out[key] = [redact_header(str(h)) for h in value]
+            out[key] = [redact_header(str(h), names) for h in value]
         elif spec is not None and spec.secret and value is not None:
             out[key] = MASK
-        elif isinstance(value, str) and "://" in value:
-            out[key] = redact_url(value)
+        elif isinstance(value, str):
+            text = redact_url(value) if "://" in value else value
+            out[key] = redactor.text(text) if redactor is not None else text
         elif isinstance(value, tuple):
             out[key] = list(value)
         else:

@@ -8,11 +8,15 @@ from surge.thresholds.evaluate import (
     evaluate_stats,
     judge,
     observe,
+    observe_resource,
     select,
 )
 from surge.thresholds.grammar import (
     DEFAULT_ABORT_GRACE_S,
+    KIND_UNITS,
     METRIC_KINDS,
+    RESOURCE_METRICS,
+    TARGET_METRICS,
     Kind,
     Metric,
     Op,
@@ -29,12 +33,16 @@ from surge.thresholds.specs import (
     parse_thresholds,
     specs_from_entries,
     validate,
+    validate_resources,
     with_abort,
 )
 
 __all__ = [
     "DEFAULT_ABORT_GRACE_S",
+    "KIND_UNITS",
     "METRIC_KINDS",
+    "RESOURCE_METRICS",
+    "TARGET_METRICS",
     "THRESHOLD_OPTION",
     "AbortWatch",
     "EntryLike",
@@ -51,10 +59,12 @@ __all__ = [
     "judge",
     "metric_names",
     "observe",
+    "observe_resource",
     "parse_threshold",
     "parse_thresholds",
     "select",
     "specs_from_entries",
     "validate",
+    "validate_resources",
     "with_abort",
 ]

@@ -1,7 +1,9 @@
 """Judging thresholds: on the final RunResult, and on running totals while the run goes on.
 
 Both read the same values (EndpointStats and an elapsed time), so a threshold that would abort a
-run mid-way is judged by exactly the arithmetic that judges it at the end.
+run mid-way is judged by exactly the arithmetic that judges it at the end. Resource thresholds
+(`cpu<80%`, `target.rss<1GB`) read `RunResult.resources` through the shared peak/mean functions
+of `surge.metrics.resource_stats`, and are judged at the end of the run only.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import assert_never
 
 from surge.metrics.aggregate import merge_stats
+from surge.metrics.resource_stats import Source, resource_value
+from surge.metrics.resources import Resources
 from surge.metrics.values import EndpointStats, RunResult, ThresholdVerdict
-from surge.thresholds.grammar import Metric, Op, Selector, ThresholdSpec
+from surge.thresholds.grammar import RESOURCE_METRICS, Metric, Op, Selector, ThresholdSpec
 
 _PERCENTILES: Mapping[Metric, float] = {
     Metric.P50: 50.0,
@@ -21,6 +25,32 @@ _PERCENTILES: Mapping[Metric, float] = {
     Metric.P99: 99.0,
     Metric.P999: 99.9,
 }
+
+
+RESOURCE_SERIES: Mapping[Metric, tuple[Source, str]] = {
+    Metric.CPU: (Source.HOST, "cpu_pct"),
+    Metric.MEMORY: (Source.HOST, "memory_used_bytes"),
+    Metric.DISK_READ: (Source.HOST, "disk_read_bps"),
+    Metric.DISK_WRITE: (Source.HOST, "disk_write_bps"),
+    Metric.NET_SENT: (Source.HOST, "net_sent_bps"),
+    Metric.NET_RECV: (Source.HOST, "net_recv_bps"),
+    Metric.GENERATOR_CPU: (Source.GENERATOR, "cpu_pct"),
+    Metric.GENERATOR_RSS: (Source.GENERATOR, "rss_bytes"),
+    Metric.TARGET_CPU: (Source.TARGETS, "cpu_pct"),
+    Metric.TARGET_RSS: (Source.TARGETS, "rss_bytes"),
+    Metric.TARGET_THREADS: (Source.TARGETS, "threads"),
+    Metric.TARGET_OPEN_FILES: (Source.TARGETS, "open_files"),
+    Metric.TARGET_CONNECTIONS: (Source.TARGETS, "connections"),
+    Metric.TARGET_READ: (Source.TARGETS, "read_bps"),
+    Metric.TARGET_WRITE: (Source.TARGETS, "write_bps"),
+}
+"""Which series each resource metric reads: (source, field of HostSample / ProcessSample)."""
+
+
+def observe_resource(spec: ThresholdSpec, resources: Resources | None) -> float | None:
+    """The peak (or mean) of a resource metric's series; None when nothing was sampled."""
+    source, name = RESOURCE_SERIES[spec.metric]
+    return resource_value(resources, source, name, spec.aggregate)
 
 
 def _latency_ms(metric: Metric, stats: EndpointStats) -> float | None:
@@ -68,6 +98,24 @@ def observe(metric: Metric, stats: EndpointStats, elapsed_s: float) -> float | N
             return float(stats.requests)
         case Metric.CHECKS:
             return _checks_pct(stats)
+        case (
+            Metric.CPU
+            | Metric.MEMORY
+            | Metric.DISK_READ
+            | Metric.DISK_WRITE
+            | Metric.NET_SENT
+            | Metric.NET_RECV
+            | Metric.GENERATOR_CPU
+            | Metric.GENERATOR_RSS
+            | Metric.TARGET_CPU
+            | Metric.TARGET_RSS
+            | Metric.TARGET_THREADS
+            | Metric.TARGET_OPEN_FILES
+            | Metric.TARGET_CONNECTIONS
+            | Metric.TARGET_READ
+            | Metric.TARGET_WRITE
+        ):
+            return None  # a resource, not a figure of requests: see observe_resource
         case _:
             assert_never(metric)
 
@@ -87,15 +135,20 @@ def judge(
     endpoints: Sequence[EndpointStats],
     total: EndpointStats,
     elapsed_s: float,
+    resources: Resources | None = None,
 ) -> ThresholdVerdict:
-    """One threshold against the given counts. Nothing to measure (an endpoint that never ran,
-    a percentile without a success, a pass rate without a check) fails it."""
-    stats = total if spec.selector is None else select(spec.selector, endpoints)
-    observed = None if stats is None else observe(spec.metric, stats, elapsed_s)
+    """One threshold against the given counts (and resources). Nothing to measure (an endpoint
+    that never ran, a percentile without a success, a pass rate without a check, a resource
+    never sampled) fails it."""
+    if spec.metric in RESOURCE_METRICS:
+        observed = observe_resource(spec, resources)
+    else:
+        stats = total if spec.selector is None else select(spec.selector, endpoints)
+        observed = None if stats is None else observe(spec.metric, stats, elapsed_s)
     return ThresholdVerdict(
         expression=spec.expression,
         endpoint=None if spec.selector is None else spec.selector.label,
-        metric=spec.metric.value,
+        metric=spec.metric_label,
         op=spec.op.value,
         limit=spec.limit,
         unit=spec.unit,
@@ -110,19 +163,25 @@ def evaluate_stats(
     endpoints: Sequence[EndpointStats],
     total: EndpointStats,
     elapsed_s: float,
+    resources: Resources | None = None,
 ) -> tuple[ThresholdVerdict, ...]:
     """Every threshold against running (or final) totals; `rps` is requests / `elapsed_s`."""
-    return tuple(judge(spec, endpoints, total, elapsed_s) for spec in specs)
+    return tuple(judge(spec, endpoints, total, elapsed_s, resources) for spec in specs)
 
 
 def evaluate(specs: Sequence[ThresholdSpec], result: RunResult) -> tuple[ThresholdVerdict, ...]:
     """Every threshold against a finished run, in the order given (for `RunResult.thresholds`)."""
-    return evaluate_stats(specs, result.endpoints, result.total, result.duration_s)
+    return evaluate_stats(
+        specs, result.endpoints, result.total, result.duration_s, result.resources
+    )
 
 
 def _decided_only_at_the_end(spec: ThresholdSpec) -> bool:
     """A lower bound on a count that only grows (`requests>1000`) is lost at every moment
-    before it is won, so it must never abort a run."""
+    before it is won, so it must never abort a run. Resource thresholds are judged on the whole
+    series once the run is over."""
+    if spec.metric in RESOURCE_METRICS:
+        return True
     return spec.metric in (Metric.REQUESTS, Metric.FAILURES) and spec.op in (Op.GT, Op.GE)
 
 
@@ -162,6 +221,8 @@ class AbortWatch:
 
 def _shown(value: float, unit: str) -> str:
     """95.039 ms -> "95 ms", 1.9607% -> "1.96%": enough digits to read, not to distract."""
+    if unit in ("bytes", "B/s"):
+        return f"{value:,.0f} {unit}"
     digits = {"count": 0, "%": 2}.get(unit, 1)
     text = f"{value:.{digits}f}"
     if "." in text:

@@ -4,6 +4,7 @@
     error_rate<1%                    failed / completed requests
     GET /api/deals: p99<=1.5s        one endpoint (method + name)
     /api/deals: rps>=50              every method of one endpoint name, merged
+    cpu<80%   target.rss<1GB         resources: peak by default, `cpu.mean<60%` for the mean
 
 The parser is driven by two tables — `METRIC_KINDS` (which metrics exist) and `_VALUE_PARSERS`
 (how a VALUE of each kind is written and converted to its canonical unit) — so new metrics, such
@@ -19,6 +20,8 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from surge.metrics.resource_stats import Aggregate
 
 DEFAULT_ABORT_GRACE_S = 10.0
 """How long a run may go before an abort-on-fail threshold can stop it (`--abort-grace`)."""
@@ -41,6 +44,22 @@ class Metric(enum.Enum):
     FAILURES = "failures"
     REQUESTS = "requests"
     CHECKS = "checks"
+    # Resources (judged on RunResult.resources at the end of the run; see docs/resources.md).
+    CPU = "cpu"  # host CPU busy, % of the whole machine
+    MEMORY = "memory"  # host memory in use
+    DISK_READ = "disk_read"
+    DISK_WRITE = "disk_write"
+    NET_SENT = "net_sent"
+    NET_RECV = "net_recv"
+    GENERATOR_CPU = "generator.cpu"  # surge and its worker processes, % of one core
+    GENERATOR_RSS = "generator.rss"
+    TARGET_CPU = "target.cpu"  # the monitored targets added together, % of one core
+    TARGET_RSS = "target.rss"
+    TARGET_THREADS = "target.threads"
+    TARGET_OPEN_FILES = "target.open_files"
+    TARGET_CONNECTIONS = "target.connections"
+    TARGET_READ = "target.read"
+    TARGET_WRITE = "target.write"
 
 
 class Kind(enum.Enum):
@@ -50,6 +69,13 @@ class Kind(enum.Enum):
     PERCENT = "%"  # written 1% (or a bare fraction <= 1: 0.01)
     RATE = "rps"  # written 100 or 100/s
     COUNT = "count"  # written as a whole number
+    CPU = "cpu%"  # written 80% (a process may exceed 100%: 150% is one and a half cores)
+    BYTES = "bytes"  # written 512MB, 2GB, 1.5GiB
+    BYTE_RATE = "B/s"  # written 10MB/s (or 10MB)
+
+
+KIND_UNITS: Mapping[Kind, str] = {kind: kind.value for kind in Kind} | {Kind.CPU: "%"}
+"""The unit a verdict of each kind is reported in (`ThresholdVerdict.unit`)."""
 
 
 METRIC_KINDS: Mapping[Metric, Kind] = {
@@ -67,7 +93,29 @@ METRIC_KINDS: Mapping[Metric, Kind] = {
     Metric.FAILURES: Kind.COUNT,
     Metric.REQUESTS: Kind.COUNT,
     Metric.CHECKS: Kind.PERCENT,
+    Metric.CPU: Kind.CPU,
+    Metric.MEMORY: Kind.BYTES,
+    Metric.DISK_READ: Kind.BYTE_RATE,
+    Metric.DISK_WRITE: Kind.BYTE_RATE,
+    Metric.NET_SENT: Kind.BYTE_RATE,
+    Metric.NET_RECV: Kind.BYTE_RATE,
+    Metric.GENERATOR_CPU: Kind.CPU,
+    Metric.GENERATOR_RSS: Kind.BYTES,
+    Metric.TARGET_CPU: Kind.CPU,
+    Metric.TARGET_RSS: Kind.BYTES,
+    Metric.TARGET_THREADS: Kind.COUNT,
+    Metric.TARGET_OPEN_FILES: Kind.COUNT,
+    Metric.TARGET_CONNECTIONS: Kind.COUNT,
+    Metric.TARGET_READ: Kind.BYTE_RATE,
+    Metric.TARGET_WRITE: Kind.BYTE_RATE,
 }
+RESOURCE_METRICS: frozenset[Metric] = frozenset(
+    metric for metric in Metric if METRIC_KINDS[metric] in (Kind.CPU, Kind.BYTES, Kind.BYTE_RATE)
+) | {Metric.TARGET_THREADS, Metric.TARGET_OPEN_FILES, Metric.TARGET_CONNECTIONS}
+"""Metrics of the run's resources rather than of its requests: no endpoint selector, and an
+optional `.mean` / `.peak` suffix (peak when none is written)."""
+TARGET_METRICS: frozenset[Metric] = frozenset(m for m in Metric if m.value.startswith("target."))
+"""Resource metrics that need a monitored target (`--monitor-pid` / `--monitor-process`)."""
 _BY_NAME: Mapping[str, Metric] = {metric.value: metric for metric in Metric}
 
 
@@ -157,6 +205,8 @@ class ThresholdSpec:
     and checks, requests per second for rps, a count for failures and requests.
     `abort_on_fail` stops the run as soon as the threshold is lost, but not before `grace_s`
     seconds; `where` names the place the threshold came from for error messages.
+    Resource metrics compare the `aggregate` (peak or mean) of their series; their limit is in
+    percent (CPU), bytes (memory, RSS), bytes per second (I/O rates) or a count.
     """
 
     expression: str
@@ -167,6 +217,7 @@ class ThresholdSpec:
     abort_on_fail: bool = False
     grace_s: float = DEFAULT_ABORT_GRACE_S
     where: str | None = None
+    aggregate: Aggregate = Aggregate.PEAK
 
     @property
     def kind(self) -> Kind:
@@ -174,7 +225,18 @@ class ThresholdSpec:
 
     @property
     def unit(self) -> str:
-        return self.kind.value
+        return KIND_UNITS[self.kind]
+
+    @property
+    def is_resource(self) -> bool:
+        return self.metric in RESOURCE_METRICS
+
+    @property
+    def metric_label(self) -> str:
+        """The metric as verdicts name it: `p95`, `cpu` (a peak), `cpu.mean`."""
+        if self.is_resource and self.aggregate is Aggregate.MEAN:
+            return f"{self.metric.value}.{self.aggregate.value}"
+        return self.metric.value
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
@@ -184,11 +246,31 @@ _BAD_OP = re.compile(r"==|=<|=>|!=|=|≤|≥|!")
 _METHOD = re.compile(r"([A-Z]+)\s+(\S.*)")
 _NUMBER_AND_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(.*)")
 _LATENCY_UNITS_MS: Mapping[str, float] = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0}
+_BYTE_UNITS: Mapping[str, float] = {
+    "b": 1.0,
+    "kb": 1e3,
+    "mb": 1e6,
+    "gb": 1e9,
+    "tb": 1e12,
+    "kib": 1024.0,
+    "mib": 1024.0**2,
+    "gib": 1024.0**3,
+    "tib": 1024.0**4,
+}
+_BYTE_UNIT_NAMES = "B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)"
+_AGGREGATES: Mapping[str, Aggregate] = {a.value: a for a in Aggregate}
 
 
 def metric_names() -> tuple[str, ...]:
     """Every metric name the grammar accepts, in table order (for help texts and docs)."""
     return tuple(metric.value for metric in METRIC_KINDS)
+
+
+def _choices() -> str:
+    """The metrics an error message offers: the request metrics, then a pointer to the
+    resource metrics (listing all of them would bury the message)."""
+    requests = ", ".join(m.value for m in METRIC_KINDS if m not in RESOURCE_METRICS)
+    return f"{requests}; or a resource metric: cpu, memory, target.rss, … (docs/resources.md)"
 
 
 def parse_threshold(
@@ -211,7 +293,14 @@ def parse_threshold(
         colon = selector_colon(expression)
         selector = None if colon is None else _selector(expression, colon)
         body_start = 0 if colon is None else colon + 1
-        metric, op, limit = _body(expression, body_start)
+        (metric, aggregate), op, limit = _body(expression, body_start)
+        if selector is not None and metric in RESOURCE_METRICS:
+            raise ThresholdError(
+                f"{metric.value} is a resource of the whole run (host, generator or target), "
+                "not of an endpoint: leave out the endpoint and the ':'",
+                expression,
+                (0, colon + 1 if colon is not None else 1),
+            )
     except ThresholdError as exc:
         raise exc.at(where) from None
     return ThresholdSpec(
@@ -223,6 +312,7 @@ def parse_threshold(
         abort_on_fail=abort_on_fail,
         grace_s=grace_s,
         where=where,
+        aggregate=aggregate,
     )
 
 
@@ -237,7 +327,7 @@ def selector_colon(expression: str) -> int | None:
     colons = [index for index, char in enumerate(expression) if char == ":"]
     for index in reversed(colons):
         word = _IDENT.match(expression, _skip_space(expression, index + 1))
-        if word and word.group() in _BY_NAME:
+        if word and _known_metric_word(word.group()):
             return index
     word = _IDENT.match(expression)
     if word and _OP.match(expression, _skip_space(expression, word.end())):
@@ -246,6 +336,14 @@ def selector_colon(expression: str) -> int | None:
         if _IDENT.match(expression, _skip_space(expression, index + 1)):
             return index
     return None
+
+
+def _known_metric_word(word: str) -> bool:
+    """A metric name, or a resource metric with an aggregate suffix (`cpu.mean`)."""
+    if word in _BY_NAME:
+        return True
+    base, _, suffix = word.rpartition(".")
+    return suffix in _AGGREGATES and _BY_NAME.get(base) in RESOURCE_METRICS
 
 
 def _skip_space(text: str, position: int) -> int:
@@ -269,13 +367,13 @@ def _selector(expression: str, colon: int) -> Selector:
     return Selector(None, raw)
 
 
-def _body(expression: str, start: int) -> tuple[Metric, Op, float]:
+def _body(expression: str, start: int) -> tuple[tuple[Metric, Aggregate], Op, float]:
     """METRIC OP VALUE from `start` to the end of `expression`."""
     position = _skip_space(expression, start)
     word = _IDENT.match(expression, position)
     if word is None:
         raise ThresholdError(
-            f"expected a metric here; use one of: {', '.join(metric_names())}",
+            f"expected a metric here; use one of: {_choices()}",
             expression,
             (position, max(position + 1, len(expression))),
         )
@@ -285,22 +383,33 @@ def _body(expression: str, start: int) -> tuple[Metric, Op, float]:
     position = _skip_space(expression, position + len(op.value))
     if position >= len(expression):
         raise ThresholdError(
-            f"expected a value after '{op.value}', e.g. {_example(metric)}",
+            f"expected a value after '{op.value}', e.g. {_example(metric[0])}",
             expression,
             (len(expression), len(expression) + 1),
         )
-    return metric, op, _VALUE_PARSERS[METRIC_KINDS[metric]](expression, position, metric)
+    value = _VALUE_PARSERS[METRIC_KINDS[metric[0]]](expression, position, metric[0])
+    return metric, op, value
 
 
-def _metric(expression: str, word: re.Match[str]) -> Metric:
+def _metric(expression: str, word: re.Match[str]) -> tuple[Metric, Aggregate]:
     metric = _BY_NAME.get(word.group())
     if metric is not None:
-        return metric
+        return metric, Aggregate.PEAK
+    base, _, suffix = word.group().rpartition(".")
+    if suffix in _AGGREGATES and base in _BY_NAME:
+        if _BY_NAME[base] in RESOURCE_METRICS:
+            return _BY_NAME[base], _AGGREGATES[suffix]
+        raise ThresholdError(
+            f"'.{suffix}' applies to resource metrics (cpu.mean, target.rss.peak); "
+            f"{base!r} is a request metric: write e.g. '{base}<...' without it",
+            expression,
+            (word.start() + len(base), word.end()),
+        )
     message = f"unknown metric {word.group()!r}"
     close = difflib.get_close_matches(word.group(), list(_BY_NAME), n=1)
     if close:
         message += f"; did you mean {close[0]!r}?"
-    message += f" (use one of: {', '.join(metric_names())})"
+    message += f" (use one of: {_choices()})"
     raise ThresholdError(message, expression, word.span())
 
 
@@ -328,6 +437,9 @@ def _example(metric: Metric) -> str:
         Kind.PERCENT: "1%",
         Kind.RATE: "100",
         Kind.COUNT: "10",
+        Kind.CPU: "80%",
+        Kind.BYTES: "1GB",
+        Kind.BYTE_RATE: "10MB/s",
     }[METRIC_KINDS[metric]]
 
 
@@ -417,9 +529,49 @@ def _count(expression: str, position: int, metric: Metric) -> float:
     return number
 
 
+def _cpu_percent(expression: str, position: int, metric: Metric) -> float:
+    number, unit, unit_at = _number(expression, position, metric)
+    if unit != "%":
+        raise ThresholdError(
+            f"{metric.value} is a CPU percentage: write e.g. 80% "
+            "(a process may exceed 100%: 150% is one and a half cores)",
+            expression,
+            (unit_at if unit else position, len(expression)),
+        )
+    if metric is Metric.CPU and number > 100:
+        raise ThresholdError(
+            f"cpu is the whole machine's CPU, at most 100%, got {number:g}% "
+            "(generator.cpu and target.cpu count per core and may exceed 100%)",
+            expression,
+            (position, len(expression)),
+        )
+    return number
+
+
+def _bytes(expression: str, position: int, metric: Metric) -> float:
+    number, unit, unit_at = _number(expression, position, metric)
+    rate = METRIC_KINDS[metric] is Kind.BYTE_RATE
+    if rate and unit.endswith("/s"):
+        unit = unit[:-2].rstrip()
+    scale = _BYTE_UNITS.get(unit.lower())
+    if scale is None:
+        example = "10MB/s" if rate else "512MB or 2GB"
+        raise ThresholdError(
+            f"{metric.value} needs a size unit: {_BYTE_UNIT_NAMES}, e.g. {example}"
+            if not unit
+            else f"unknown unit {unit!r} for {metric.value}; use {_BYTE_UNIT_NAMES}",
+            expression,
+            (unit_at if unit else position, len(expression)),
+        )
+    return number * scale
+
+
 _VALUE_PARSERS: Mapping[Kind, Callable[[str, int, Metric], float]] = {
     Kind.LATENCY: _latency_ms,
     Kind.PERCENT: _percent,
     Kind.RATE: _rate,
     Kind.COUNT: _count,
+    Kind.CPU: _cpu_percent,
+    Kind.BYTES: _bytes,
+    Kind.BYTE_RATE: _bytes,
 }

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from surge.thresholds.grammar import (
     DEFAULT_ABORT_GRACE_S,
+    TARGET_METRICS,
     ThresholdError,
     ThresholdSpec,
     parse_threshold,
@@ -125,3 +126,21 @@ def validate(specs: Sequence[ThresholdSpec], known_endpoints: set[tuple[str, str
         colon = selector_colon(spec.expression)
         span = (0, colon) if colon else None
         raise ThresholdError(message, spec.expression, span, spec.where)
+
+
+def validate_resources(specs: Sequence[ThresholdSpec], *, targets_monitored: bool) -> None:
+    """Reject a `target.*` threshold when no target process is monitored: it could only fail."""
+    if targets_monitored:
+        return
+    for spec in specs:
+        if spec.metric not in TARGET_METRICS:
+            continue
+        start = spec.expression.find(spec.metric.value)
+        span = (start, start + len(spec.metric_label)) if start >= 0 else None
+        raise ThresholdError(
+            f"{spec.metric.value} judges the monitored target processes, but none is "
+            "monitored: add --monitor-pid PID or --monitor-process NAME",
+            spec.expression,
+            span,
+            spec.where,
+        )

@@ -1,0 +1,74 @@
+"""Nothing secret in any output: a run whose token is in a header, the URL's credentials and the
+query string leaves no trace of it in the terminal, JSON, CSV, JUnit, text report, HTML report
+or the store's database file (raw bytes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_helpers import read_json, run_surge
+
+from servers import HttpTestServer
+from surge.store import Store
+
+TOKEN = "Sup3rS3cretT0ken"
+TENANT = "TenantSecretXYZ"
+
+
+def _leaks(workdir: Path, *texts: str) -> list[str]:
+    found = [f"output #{i}" for i, text in enumerate(texts) if TOKEN in text or TENANT in text]
+    for path in sorted(workdir.rglob("*")):
+        if path.is_file() and path.name != "pyproject.toml":
+            data = path.read_bytes()
+            if TOKEN.encode() in data or TENANT.encode() in data:
+                found.append(str(path.relative_to(workdir)))
+    return found
+
+
+def test_a_token_in_headers_url_and_query_leaves_no_trace(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    host = test_server.url.removeprefix("http://")
+    url = f"http://alice:{TOKEN}@{host}/ok?api_key={TOKEN}&tenant={TENANT}&page=2"
+    proc = run_surge(
+        "run", url, "-u", "1", "-n", "5",
+        "--auth-token", TOKEN,
+        "-H", f"Cookie: sid={TOKEN}; theme=dark",
+        "-H", f"X-Tenant-Key: {TENANT}",
+        "--redact", "tenant", "--redact", "X-Tenant-Key",
+        "--threshold", "/ok: p95<5s",
+        "--out", "r.json", "--csv", "r", "--junit", "j.xml", "--report-text", "r.txt",
+        "--html", "r.html", "--store", f"sqlite:///{workdir / 'runs.db'}",
+        "--allow-saturated",
+        cwd=workdir,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert test_server.requests_total == 5  # the secrets were really sent
+    written = {p.name for p in workdir.iterdir()}
+    assert {"r.json", "r_stats.csv", "r_resources.csv", "j.xml", "r.txt", "r.html"} <= written
+    assert "runs.db" in written
+    assert _leaks(workdir, proc.stdout, proc.stderr) == []
+    meta = read_json(workdir / "r.json")["meta"]
+    assert meta["target"].startswith("http://***@")
+    assert "api_key=***" in meta["target"] and "tenant=***" in meta["target"]
+    assert "page=2" in meta["target"]  # only secrets are masked
+    assert meta["options"]["auth_token"] == "***"
+    assert meta["options"]["header"] == ["Cookie: ***", "X-Tenant-Key: ***"]
+    assert "***" in proc.stdout
+    # the store compresses large documents: read it back too, not only its raw bytes
+    with Store.open(f"sqlite:///{workdir / 'runs.db'}", create=False) as store:
+        (stored,) = store.runs()
+    assert TOKEN not in repr(stored) and TENANT not in repr(stored)
+    assert stored.result.meta.target == meta["target"]
+
+
+def test_dry_run_shows_no_secret(test_server: HttpTestServer, workdir: Path) -> None:
+    host = test_server.url.removeprefix("http://")
+    proc = run_surge(
+        "run", f"http://bob:{TOKEN}@{host}/ok?token={TOKEN}", "--dry-run",
+        "--threshold", "/ok: p95<1s",
+        cwd=workdir,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert TOKEN not in proc.stdout + proc.stderr
+    assert test_server.requests_total == 0
