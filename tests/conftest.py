@@ -22,6 +22,19 @@ if _TESTS_DIR not in sys.path:
 
 from servers import HttpTestServer, TlsTestServer  # noqa: E402
 
+# `postgres_server` / `postgres_url`: a throwaway PostgreSQL server (tests/pg.py).
+pytest_plugins = ("pg",)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs stored by in-process code go to a throwaway SQLite file, never the repo's .surge/
+    (`run_surge` subprocesses drop SURGE_* and run in a tmp working directory)."""
+    path = tmp_path_factory.mktemp("store") / "surge.db"
+    monkeypatch.setenv("SURGE_STORE", f"sqlite:///{path}")
+
 
 @pytest.fixture(scope="session")
 def _session_test_server() -> Iterator[HttpTestServer]:

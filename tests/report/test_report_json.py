@@ -37,6 +37,8 @@ TOP_KEYS = {
     "timeline",
     "thresholds",
     "thresholds_passed",
+    "resources",
+    "workers",
 }
 META_KEYS = {
     "surge_version",
@@ -67,6 +69,7 @@ SUMMARY_KEYS = {
     "schedule_lag_ms",
     "load",
     "generator",
+    "degraded",
 }
 ENDPOINT_KEYS = {
     "method",
@@ -400,7 +403,8 @@ def test_user_text_in_verdicts_and_checks_is_redacted(sample: RunResult) -> None
     text = _text(result)
     assert "s3cr3t" not in text and "0th3r" not in text
     doc = _strict_loads(text)
-    assert doc["thresholds"][0]["expression"] == "GET /a?token=*** p95<1s"  # value up to a blank
+    # the value ends before the selector's ':' (which stays), not at the next blank
+    assert doc["thresholds"][0]["expression"] == "GET /a?token=***: p95<1s"
     assert doc["thresholds"][0]["endpoint"] == "GET /a?token=***"
     # both names redact to the same text: their counts merge
     assert doc["endpoints"][0]["checks"] == {

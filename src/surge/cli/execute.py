@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 
+from surge.cli.recipe import JobRecipe, wants_cluster
 from surge.cli.redact import redact_options, redact_url
 from surge.engine.http import ClientConfig
 from surge.engine.open_scripted import run_open_script_users
@@ -18,7 +19,16 @@ from surge.engine.openmodel import run_open_url
 from surge.engine.run import RunOutcome, drive, run_blocking
 from surge.engine.scripted import run_script_users
 from surge.engine.urlmode import run_url_users
-from surge.metrics import Aggregator, LoadModel, Recorder, RunMeta, RunResult, Snapshot
+from surge.metrics import (
+    Aggregator,
+    LoadModel,
+    Recorder,
+    RunMeta,
+    RunResult,
+    Snapshot,
+    WorkerReport,
+)
+from surge.metrics.resources import MonitoredProcess
 from surge.monitor import (
     ProcessCpuSampler,
     judge_generator,
@@ -26,6 +36,8 @@ from surge.monitor import (
     paced_offered_rps,
     summarize_load,
 )
+from surge.monitor.resources import ResourceSampler
+from surge.redaction import NO_REDACTION, Redactor
 from surge.report import LiveView
 from surge.scenario import Scenario, pacing_s_of
 from surge.schedule import Plan, PlanSource, ShapeError
@@ -46,6 +58,9 @@ class Job:
     name: str
     mode: str
     thresholds: tuple[ThresholdSpec, ...] = ()
+    recipe: JobRecipe | None = None  # how a worker process rebuilds this job (--workers)
+    monitored: tuple[MonitoredProcess, ...] = ()  # --monitor-pid/--monitor-process targets
+    redactor: Redactor = NO_REDACTION  # the run's secrets, masked in every output
 
 
 class _Stops:
@@ -198,10 +213,10 @@ def execute(job: Job, console: Console, *, quiet: bool) -> tuple[RunResult, RunO
     stops = _Stops()
     watch = AbortWatch(job.thresholds)
     started_at = _now()
-    with LiveView(console, quiet=quiet) as view:
+    with ResourceSampler(job.monitored) as sampler, LiveView(console, quiet=quiet) as view:
 
-        def on_snapshot(snap: Snapshot) -> None:
-            aggregator.add(snap)
+        def refresh(end_s: float) -> None:
+            """The live view and abort-on-fail thresholds, on the running totals."""
             view.update(
                 aggregator.live(),
                 label=job.name,
@@ -210,15 +225,30 @@ def execute(job: Job, console: Console, *, quiet: bool) -> tuple[RunResult, RunO
                 model=job.plan.model,
             )
             if watch.armed and stops.reason is None:
-                lost = watch.check(aggregator.endpoints(), aggregator.total(), snap.end_s)
+                lost = watch.check(aggregator.endpoints(), aggregator.total(), end_s)
                 if lost is not None:
-                    stops.request(abort_reason(lost, snap.end_s))
+                    stops.request(abort_reason(lost, end_s))
 
-        load = _load(job, recorder, stops)
-        cpu = ProcessCpuSampler().sample
-        outcome = run_blocking(
-            lambda: drive(load, recorder, on_snapshot, target_at=job.plan.target_at, cpu=cpu)
-        )
+        def on_snapshot(snap: Snapshot) -> None:
+            aggregator.add(snap)
+            refresh(snap.end_s)
+
+        workers: tuple[WorkerReport, ...] = ()
+        if wants_cluster(job.options):  # --workers N / --engine ray: the coordinator runs here
+            from surge.cli.cluster_run import run_cluster  # imports the worker side
+
+            # every worker's snapshot merged; the view refreshed once per second of the run
+            outcome, why, workers = run_cluster(
+                job, aggregator.add, refresh, lambda: stops.reason is not None, console
+            )
+            if why is not None:
+                stops.request(why)
+        else:
+            load = _load(job, recorder, stops)
+            cpu = ProcessCpuSampler().sample
+            outcome = run_blocking(
+                lambda: drive(load, recorder, on_snapshot, target_at=job.plan.target_at, cpu=cpu)
+            )
     aborted = outcome.aborted or stops.reason is not None
     meta = RunMeta(
         name=job.name,
@@ -227,10 +257,13 @@ def execute(job: Job, console: Console, *, quiet: bool) -> tuple[RunResult, RunO
         finished_at=_now(),
         target=redact_url(job.target),
         mode=job.mode,
-        options=redact_options(job.options),
+        options=redact_options(job.options, job.redactor),
         insecure=bool(job.options["insecure"]),
         aborted=aborted,
         abort_reason=outcome.abort_reason or stops.reason,
     )
     result = aggregator.result(meta, round(outcome.duration_s, 3))
-    return _finish(job, result, aggregator), outcome
+    result = dataclasses.replace(result, resources=sampler.resources)
+    if workers:
+        result = dataclasses.replace(result, workers=workers)
+    return job.redactor.scrub(_finish(job, result, aggregator)), outcome

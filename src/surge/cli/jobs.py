@@ -15,6 +15,7 @@ import click
 
 from surge.cli.execute import Job
 from surge.cli.options import BY_NAME
+from surge.cli.recipe import ClusterOptionError, JobRecipe, check_cluster_options
 from surge.scenario import (
     Scenario,
     ScenarioError,
@@ -37,6 +38,7 @@ from surge.thresholds import (
     parse_thresholds,
     specs_from_entries,
     validate,
+    validate_resources,
 )
 
 _URL_ONLY = ("expect_status", "expect_body", "expect_json")
@@ -145,6 +147,8 @@ def _thresholds(
         specs = parse_thresholds(options["threshold"], abort_on_fail=abort, grace_s=grace_s)
         specs += specs_from_entries(scenario.thresholds, abort_on_fail=abort, grace_s=grace_s)
         validate(specs, known)
+        monitored = bool(options.get("monitor_pid") or options.get("monitor_process"))
+        validate_resources(specs, targets_monitored=monitored)
     except ThresholdError as exc:
         raise InputError(str(exc)) from None
     return specs
@@ -210,8 +214,13 @@ def build_jobs(target: str, options: dict[str, Any], explicit: set[str]) -> list
     """Validate the target and options into jobs, or raise InputError (nothing is sent)."""
     if options.get("duration") is not None and not isinstance(options["duration"], float):
         options["duration"] = parse_duration(options["duration"])
+    try:
+        check_cluster_options(options)
+    except ClusterOptionError as exc:
+        raise InputError(str(exc)) from None
+    recipe = JobRecipe(target, dict(options), frozenset(explicit))
     if is_url(target):
-        return [url_job(target, options, explicit)]
+        return [replace(url_job(target, options, explicit), recipe=recipe)]
     path = Path(target)
     if path.suffix not in (".py", ".toml"):
         raise InputError(
@@ -220,4 +229,5 @@ def build_jobs(target: str, options: dict[str, Any], explicit: set[str]) -> list
         )
     if not path.is_file():
         raise InputError(f"{target}: no such file")
-    return file_jobs(path, options, explicit)
+    jobs = file_jobs(path, options, explicit)
+    return [replace(job, recipe=replace(recipe, index=i)) for i, job in enumerate(jobs)]

@@ -10,11 +10,15 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
+from surge.cli.calibrate_command import calibrate_cmd
+from surge.cli.compare_commands import compare_cmd
 from surge.cli.config import ConfigError, load_config
 from surge.cli.exit_codes import ExitCode
 from surge.cli.jobs import InputError, build_jobs
 from surge.cli.options import RUN_OPTIONS, click_options
 from surge.cli.outputs import run_jobs
+from surge.cli.report_commands import report_cmd
+from surge.cli.store_commands import baseline_group, export_cmd, history_cmd, show_cmd
 from surge.version import __version__
 
 
@@ -37,7 +41,7 @@ class _Group(click.Group):
         except ConfigError as exc:
             _error(str(exc))
             sys.exit(ExitCode.USAGE)
-        extra.setdefault("default_map", {"run": values} if values else {})
+        extra.setdefault("default_map", {"run": values, "calibrate": values} if values else {})
         return super().make_context(info_name, args, parent, **extra)
 
 
@@ -88,6 +92,15 @@ def demo_cmd(serve: bool, port: int, users: int, duration: str, out: str, quiet:
     from surge.cli.demo import run_demo
 
     sys.exit(run_demo(serve=serve, port=port, users=users, duration=duration, out=out, quiet=quiet))
+
+
+cli.add_command(report_cmd)
+cli.add_command(history_cmd)
+cli.add_command(show_cmd)
+cli.add_command(export_cmd)
+cli.add_command(baseline_group)
+cli.add_command(compare_cmd)
+cli.add_command(calibrate_cmd)
 
 
 def main() -> None:

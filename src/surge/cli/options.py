@@ -44,8 +44,25 @@ class HeaderType(click.ParamType[str]):
         return text
 
 
+class WorkersType(click.ParamType[Any]):
+    """`--workers N` (N >= 1) or `auto` (one per CPU: of this machine, or of the Ray cluster)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit() and int(text) >= 1:
+            return int(text)
+        self.fail(f"{value!r} is not a worker count: give a number >= 1 or 'auto'", param, ctx)
+
+
 DURATION = DurationType()
 HEADER = HeaderType()
+WORKERS = WorkersType()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +178,16 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         metavar="TOKEN",
     ),
     OptionSpec(
+        "redact",
+        ("--redact",),
+        "Also mask the value of this header or query parameter as *** in every output "
+        "(repeatable; Authorization, Cookie, URL passwords and --auth-token always are).",
+        str,
+        (),
+        multiple=True,
+        metavar="NAME",
+    ),
+    OptionSpec(
         "expect_status",
         ("--expect-status",),
         "Expected status code (repeatable; any of them passes). Others fail as 'check'.",
@@ -219,8 +246,90 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         False,
         is_flag=True,
     ),
+    OptionSpec(
+        "workers",
+        ("--workers",),
+        "Worker processes sharing the load, merged exactly; 'auto' = one per CPU (with "
+        "--engine ray: per CPU of the Ray cluster). Default 1 (in-process); Ray: auto.",
+        WORKERS,
+        metavar="N|auto",
+    ),
+    OptionSpec(
+        "engine",
+        ("--engine",),
+        "Where workers run: local processes, or Ray actors on a Ray cluster (surge[ray]).",
+        click.Choice(["local", "ray"]),
+        "local",
+    ),
+    OptionSpec(
+        "address",
+        ("--address",),
+        "With --engine ray: the Ray cluster to join (HOST:PORT of the head's GCS); default "
+        "RAY_ADDRESS, else a local Ray started for this run.",
+        str,
+        metavar="HOST:PORT",
+    ),
+    OptionSpec(
+        "fail_on_worker_loss",
+        ("--fail-on-worker-loss",),
+        "Stop the run and exit 6 when a worker dies mid-run (default: carry on, degraded).",
+        bool,
+        False,
+        is_flag=True,
+    ),
     OptionSpec("host", ("--host",), "Base URL for scripted scenarios (overrides the class).", str),
     OptionSpec("name", ("--name",), "Run name (default: from the target or scenario).", str),
+    OptionSpec(
+        "store",
+        ("--store",),
+        "Where runs are stored: a SQLAlchemy URL (sqlite:///PATH, postgresql://…) or a SQLite "
+        "file path. Default: .surge/surge.db in the working directory.",
+        str,
+        metavar="URL",
+    ),
+    OptionSpec(
+        "no_store",
+        ("--no-store",),
+        "Do not store this run.",
+        bool,
+        False,
+        is_flag=True,
+    ),
+    OptionSpec(
+        "repeat",
+        ("--repeat",),
+        "Run the same load N times back to back, each run stored on its own (for baselines "
+        "and comparisons).",
+        click.IntRange(min=1),
+        1,
+        metavar="N",
+    ),
+    OptionSpec(
+        "compare_to",
+        ("--compare-to",),
+        "After the run(s), compare them with the baseline of NAME (docs/compare.md); a "
+        "regression exits 1.",
+        str,
+        metavar="NAME",
+    ),
+    OptionSpec(
+        "tolerance",
+        ("--tolerance",),
+        "Accepted change before a regression: '20%' for every latency and rate metric, or "
+        "'p95=15%', 'error_rate=1%' (percentage points), 'floor=2ms' (repeatable).",
+        str,
+        (),
+        multiple=True,
+        metavar="[METRIC=]PERCENT",
+    ),
+    OptionSpec(
+        "strict",
+        ("--strict",),
+        "With a comparison: an inconclusive verdict exits 5 instead of 0.",
+        bool,
+        False,
+        is_flag=True,
+    ),
     OptionSpec(
         "timeout", ("--timeout",), "Connect, read and total timeout per request.", DURATION, 30.0
     ),
@@ -256,6 +365,39 @@ RUN_OPTIONS: tuple[OptionSpec, ...] = (
         "health and run completion.",
         click.Path(),
         metavar="FILE",
+    ),
+    OptionSpec(
+        "html",
+        ("--html",),
+        "Write a self-contained HTML report (charts, tables; opens offline) to FILE.",
+        click.Path(),
+        metavar="FILE",
+    ),
+    OptionSpec(
+        "report_text",
+        ("--report-text",),
+        "Write the end-of-run summary as plain text (no colour) to FILE.",
+        click.Path(),
+        metavar="FILE",
+    ),
+    OptionSpec(
+        "monitor_pid",
+        ("--monitor-pid",),
+        "Sample CPU, memory, threads, files, connections and I/O of this target process "
+        "during the run (repeatable).",
+        click.IntRange(min=1),
+        (),
+        multiple=True,
+        metavar="PID",
+    ),
+    OptionSpec(
+        "monitor_process",
+        ("--monitor-process",),
+        "Monitor every process whose name is NAME or whose command line contains it (repeatable).",
+        str,
+        (),
+        multiple=True,
+        metavar="NAME",
     ),
     OptionSpec(
         "dry_run",

@@ -4,6 +4,16 @@ from surge.metrics.aggregate import Aggregator, LiveStatus, merge_stats
 from surge.metrics.errors import ErrorKind
 from surge.metrics.histogram import Histogram, merge_all
 from surge.metrics.recorder import ArrivalRecorder, EndpointRecorder, Recorder
+from surge.metrics.resource_stats import (
+    Aggregate,
+    HostSummary,
+    ProcessSummary,
+    ResourceSummary,
+    Source,
+    Stat,
+    resource_value,
+    summarize_resources,
+)
 from surge.metrics.resources import (
     HostSample,
     MonitoredProcess,
@@ -28,9 +38,11 @@ from surge.metrics.values import (
     ThresholdVerdict,
     TimelinePoint,
 )
+from surge.metrics.workers import WorkerReport, WorkerState
 
 __all__ = [
     "TOTAL_NAME",
+    "Aggregate",
     "Aggregator",
     "ArrivalRecorder",
     "Arrivals",
@@ -43,20 +55,29 @@ __all__ = [
     "HealthSample",
     "Histogram",
     "HostSample",
+    "HostSummary",
     "Interval",
     "LiveStatus",
     "LoadModel",
     "LoadSummary",
     "MonitoredProcess",
     "ProcessSample",
+    "ProcessSummary",
     "Recorder",
     "ResourceSample",
+    "ResourceSummary",
     "Resources",
     "RunMeta",
     "RunResult",
     "Snapshot",
+    "Source",
+    "Stat",
     "ThresholdVerdict",
     "TimelinePoint",
+    "WorkerReport",
+    "WorkerState",
     "merge_all",
     "merge_stats",
+    "resource_value",
+    "summarize_resources",
 ]

@@ -11,6 +11,7 @@ value is a sparse copy (non-zero buckets only) that merges by adding counts.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,6 +63,14 @@ def highest_equivalent(index: int) -> int:
     """The largest value that maps to `index` (HDR reports percentiles at this value)."""
     bucket = max((index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1, 0)
     return lowest_equivalent(index) + (1 << bucket) - 1
+
+
+@functools.cache
+def _bucket_midpoints() -> npt.NDArray[np.float64]:
+    """The midpoint of every bucket, by counts index (for the standard deviation); built once."""
+    lows = np.array([lowest_equivalent(i) for i in range(COUNTS_LEN)], dtype=np.float64)
+    highs = np.array([highest_equivalent(i) for i in range(COUNTS_LEN)], dtype=np.float64)
+    return (lows + highs) / 2.0
 
 
 def new_counts() -> list[int]:
@@ -150,9 +159,7 @@ class Histogram:
         """Standard deviation from bucket midpoints (error bounded by the bucket width)."""
         if self.total == 0:
             return 0.0
-        lows = np.array([lowest_equivalent(int(i)) for i in self.indices], dtype=np.float64)
-        highs = np.array([highest_equivalent(int(i)) for i in self.indices], dtype=np.float64)
-        mids = (lows + highs) / 2.0
+        mids = _bucket_midpoints()[self.indices]
         weights = self.counts.astype(np.float64)
         mean = self.mean_us
         return float(math.sqrt(float(np.sum(weights * (mids - mean) ** 2)) / self.total))

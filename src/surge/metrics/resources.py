@@ -58,12 +58,17 @@ class ResourceSample:
 
 @dataclass(frozen=True, slots=True)
 class MonitoredProcess:
-    """A target process named by `--monitor-pid` or `--monitor-process`."""
+    """A target process named by `--monitor-pid` or `--monitor-process`.
+
+    `exited_at_s` (seconds since the run started) is set when the process ended during the run:
+    it is then absent from the samples after that moment.
+    """
 
     label: str
     pid: int
     name: str
     cmdline: str
+    exited_at_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from surge.metrics.histogram import Histogram
 from surge.metrics.resources import Resources
+from surge.metrics.workers import WorkerReport
 
 TOTAL_NAME = "Total"
 
@@ -269,6 +270,12 @@ class RunResult:
     thresholds: tuple[ThresholdVerdict, ...] = ()
     intervals: tuple[Interval, ...] = ()
     resources: Resources | None = None
+    workers: tuple[WorkerReport, ...] = ()
+
+    @property
+    def degraded(self) -> bool:
+        """A worker was lost (or failed) mid-run: less load was offered than planned."""
+        return any(w.lost for w in self.workers)
 
     @property
     def rps(self) -> float:

@@ -7,6 +7,7 @@ from surge.report.csv_report import (
     write_history_csv,
     write_stats_csv,
 )
+from surge.report.html import render_html, write_html
 from surge.report.json_report import (
     SCHEMA_VERSION,
     result_to_dict,
@@ -23,11 +24,13 @@ __all__ = [
     "LiveView",
     "junit_element",
     "print_summary",
+    "render_html",
     "result_to_dict",
     "results_to_dict",
     "write_checks_csv",
     "write_csv",
     "write_history_csv",
+    "write_html",
     "write_json",
     "write_junit",
     "write_results_json",

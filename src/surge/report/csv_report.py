@@ -1,5 +1,6 @@
 """CSV reports in Locust's file convention: `PREFIX_stats.csv`, `PREFIX_history.csv`, and
-`PREFIX_checks.csv` (one row per check per endpoint).
+`PREFIX_checks.csv` (one row per check per endpoint), and `PREFIX_resources.csv` (one row per
+resource sample per source: host, generator, each monitored target).
 
 Headers are stable (columns are only ever appended). Latencies are milliseconds with 3 decimals,
 the error and pass rates are ratios (0.0125 means 1.25 %), lines end with "\\n". A cell with no
@@ -21,6 +22,7 @@ from surge.report.json_report import (
     number,
     redact_text,
 )
+from surge.report.resources_export import write_resources_csv
 
 STATS_HEADER: tuple[str, ...] = (
     "Method",
@@ -144,15 +146,18 @@ def write_checks_csv(result: RunResult, fp: TextIO) -> None:
 
 
 def write_csv(result: RunResult, prefix: str) -> list[Path]:
-    """Write `PREFIX_stats.csv`, `PREFIX_history.csv` and `PREFIX_checks.csv`; return their paths.
+    """Write `PREFIX_stats.csv`, `PREFIX_history.csv`, `PREFIX_checks.csv` and
+    `PREFIX_resources.csv`; return their paths.
 
-    The checks file is written even without checks, so a CI step can rely on the set of files.
+    The checks and resources files are written even when empty (header only), so a CI step can
+    rely on the set of files.
     """
     written: list[Path] = []
     for suffix, writer in (
         ("stats", write_stats_csv),
         ("history", write_history_csv),
         ("checks", write_checks_csv),
+        ("resources", write_resources_csv),
     ):
         path = Path(f"{prefix}_{suffix}.csv")
         with path.open("w", newline="", encoding="utf-8") as fp:

@@ -83,5 +83,17 @@ def fmt_threshold_value(value: float, unit: str) -> str:
     Thresholds speak the grammar's canonical units (ms, percent, rps, count); an unknown unit is
     written after the number as it is.
     """
+    if unit in ("bytes", "B/s"):  # resource thresholds: sizes as written, in powers of 1000
+        return fmt_size(value) + ("/s" if unit == "B/s" else "")
     suffix = _UNIT_SUFFIX.get(unit, f" {unit}" if unit else "")
     return f"{fmt_plain(value)}{suffix}"
+
+
+def fmt_size(count: float) -> str:
+    """A byte size in the units resource thresholds are written in: `512 B`, `65.921 MB`, `2 GB`."""
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(size) < 1000:
+            return f"{fmt_plain(size if unit != 'B' else round(size))} {unit}"
+        size /= 1000
+    return f"{fmt_plain(size)} TB"

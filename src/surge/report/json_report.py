@@ -2,8 +2,9 @@
 
 Changes are additive only: new keys may appear, existing keys keep their name, type and unit.
 Numbers are rounded (milliseconds to 3 decimals, rates to 3, ratios to 6) and are never NaN or
-infinite. Nothing secret from the options, the target or error messages is written (see
-`redact_text`).
+infinite. Nothing secret from the options, the target or error messages is written: the CLI
+scrubs the RunResult with the run's `surge.redaction.Redactor` first, and `redact_text` (the
+pattern rules of `surge.redaction`) is applied here again as a second line of defence.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import enum
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, TextIO
@@ -25,35 +25,19 @@ from surge.metrics import (
     RunResult,
     ThresholdVerdict,
     TimelinePoint,
+    WorkerReport,
 )
+from surge.redaction import MASK, SECRET_NAME
+from surge.redaction import redact_text as redact_text  # re-exported: one set of rules
+from surge.report.resources_export import resources_to_dict
 
 SCHEMA_VERSION = 1
 MS_DIGITS = 3
 RATE_DIGITS = 3
 RATIO_DIGITS = 6
 SECONDS_DIGITS = 3
-REDACTED = "***"
-
-_SECRET_NAME = re.compile(
-    r"authori[sz]ation|cookie|token|secret|passw(?:or)?d|api[-_]?key|credential|session|bearer",
-    re.IGNORECASE,
-)
-_URL_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@?#]+@")
-_SECRET_QUERY = re.compile(
-    r"([?&;][^=&#\s]*(?:token|secret|passw(?:or)?d|api[-_]?key|signature|sig|auth)[^=&#\s]*=)"
-    r"[^&#\s]*",
-    re.IGNORECASE,
-)
-_HEADER_LINE = re.compile(r"^(\s*[A-Za-z0-9-]+\s*:\s*)(.+)$", re.DOTALL)
-
-
-def redact_text(text: str) -> str:
-    """`text` without URL credentials, secret-looking query values or secret header values."""
-    header = _HEADER_LINE.match(text)
-    if header and "://" not in header.group(1) and _SECRET_NAME.search(header.group(1)):
-        return header.group(1) + REDACTED
-    text = _URL_USERINFO.sub(rf"\1{REDACTED}@", text)
-    return _SECRET_QUERY.sub(rf"\1{REDACTED}", text)
+REDACTED = MASK
+_SECRET_NAME = SECRET_NAME
 
 
 def number(value: float, digits: int) -> float:
@@ -121,8 +105,10 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
         "summary": _summary(result),
         "endpoints": [_endpoint(stats, result.duration_s) for stats in result.endpoints],
         "timeline": [_point(point) for point in result.timeline],
+        "resources": resources_to_dict(result.resources),
         "thresholds": [threshold(verdict) for verdict in result.thresholds],
         "thresholds_passed": result.thresholds_passed,
+        "workers": [_worker(report) for report in result.workers],
     }
 
 
@@ -189,6 +175,7 @@ def _summary(result: RunResult) -> dict[str, Any]:
         "schedule_lag_ms": optional_latency_ms(total.schedule_lag),
         "load": _load(result.load),
         "generator": _generator(result.generator),
+        "degraded": result.degraded,
     }
 
 
@@ -230,7 +217,14 @@ def _point(point: TimelinePoint) -> dict[str, Any]:
 
 # Decimals of a threshold figure by unit: milliseconds and rates as elsewhere in the document,
 # percentages with 4 (a ratio with 6), counts whole.
-_THRESHOLD_DIGITS = {"ms": MS_DIGITS, "rps": RATE_DIGITS, "%": RATIO_DIGITS - 2, "count": 0}
+_THRESHOLD_DIGITS = {
+    "ms": MS_DIGITS,
+    "rps": RATE_DIGITS,
+    "%": RATIO_DIGITS - 2,
+    "count": 0,
+    "bytes": 0,
+    "B/s": RATE_DIGITS,
+}
 
 
 def threshold(verdict: ThresholdVerdict) -> dict[str, Any]:
@@ -280,6 +274,30 @@ def _generator(verdict: GeneratorVerdict | None) -> dict[str, Any] | None:
         "loop_lag_max_ms": number(verdict.loop_lag_max_ms, MS_DIGITS),
         "schedule_lag_p99_ms": number(verdict.schedule_lag_p99_ms, MS_DIGITS),
         "dropped": verdict.dropped,
+    }
+
+
+def _worker(report: WorkerReport) -> dict[str, Any]:
+    """One worker of a run on several workers: where it ran, its health, how it ended."""
+    return {
+        "worker": report.worker,
+        "host": report.host,
+        "pid": report.pid,
+        "state": report.state.value,
+        "requests": report.requests,
+        "snapshots": report.snapshots,
+        "last_seq": report.last_seq,
+        "last_snapshot_end_s": None
+        if report.last_snapshot_end_s is None
+        else number(report.last_snapshot_end_s, SECONDS_DIGITS),
+        "cpu_pct_max": number(report.cpu_pct_max, RATE_DIGITS),
+        "cpu_pct_mean": number(report.cpu_pct_mean, RATE_DIGITS),
+        "loop_lag_p99_ms": number(report.loop_lag_p99_ms, MS_DIGITS),
+        "dropped": report.dropped,
+        "saturated": report.saturated,
+        "health_reasons": [redact_text(reason) for reason in report.health_reasons],
+        "lost_at_s": None if report.lost_at_s is None else number(report.lost_at_s, SECONDS_DIGITS),
+        "reason": None if report.reason is None else redact_text(report.reason),
     }
 
 

@@ -24,12 +24,15 @@ from surge.report.humanize import (
     fmt_rate,
 )
 from surge.report.json_report import redact_text
+from surge.report.terminal_resources import resources_section
 from surge.report.terminal_sections import (
     checks_table,
+    degraded_banner,
     generator_line,
     load_section,
     saturation_banner,
     thresholds_section,
+    workers_table,
 )
 
 TOP_ERROR_MESSAGES = 10
@@ -65,6 +68,8 @@ def print_summary(result: RunResult, console: Console) -> None:
         console.print(_aborted_banner(result.meta))
     if result.generator is not None and result.generator.saturated:
         console.print(saturation_banner(result.generator))
+    if result.degraded:
+        console.print(degraded_banner(result.workers))
     if result.meta.insecure:
         console.print(
             Text(
@@ -81,6 +86,11 @@ def print_summary(result: RunResult, console: Console) -> None:
             console.print(part)
     if result.generator is not None and not result.generator.saturated:
         console.print(generator_line(result.generator))
+    if result.workers:
+        console.print(workers_table(result.workers))
+    if result.resources is not None and result.resources.samples:
+        for part in resources_section(result.resources):
+            console.print(part)
     if result.total.failures:
         console.print(_errors_table(result))
     if result.total.status_codes:

@@ -22,6 +22,7 @@ from surge.metrics import (
     LoadModel,
     LoadSummary,
     ThresholdVerdict,
+    WorkerReport,
 )
 from surge.report.humanize import (
     NO_VALUE,
@@ -211,4 +212,50 @@ def _timings_table(endpoints: Sequence[EndpointStats], *, narrow: bool) -> Table
                 fmt_ms(summary[key]) if histogram.total else NO_VALUE for _, key in columns
             )
         table.add_row(*cells)
+    return table
+
+
+def _worker_end(report: WorkerReport) -> str:
+    if not report.lost:
+        return "finished"
+    at = "" if report.lost_at_s is None else f" at {report.lost_at_s:.1f} s"
+    return f"{report.state.value.upper()}{at}: {redact_text(report.reason or '')}"
+
+
+def degraded_banner(workers: Sequence[WorkerReport]) -> Panel:
+    """A lost worker: from the moment of the loss the run offered less load than planned."""
+    text = Text("A worker was lost mid-run: the run offered less load than planned.", "bold")
+    for report in workers:
+        if not report.lost:
+            continue
+        kept = (
+            "no data"
+            if report.last_snapshot_end_s is None
+            else f"its data up to {report.last_snapshot_end_s:.1f} s is kept"
+        )
+        text.append(f"\n  • worker {report.worker} ({report.host} pid {report.pid}) ")
+        text.append(f"{_worker_end(report)}; {kept}")
+    return Panel(text, border_style="bold yellow", title="DEGRADED", title_align="left")
+
+
+def workers_table(workers: Sequence[WorkerReport]) -> Table:
+    """One row per worker: its requests, its own health, how it ended."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Workers", title_justify="left")
+    for column in ("#", "host", "pid", "requests", "CPU peak", "CPU mean", "loop lag p99"):
+        table.add_column(column, justify="left" if column == "host" else "right")
+    table.add_column("state")
+    for report in workers:
+        state = Text(_worker_end(report), style="yellow" if report.lost else "")
+        if report.saturated:
+            state.append(" · SATURATED", style="bold red")
+        table.add_row(
+            str(report.worker),
+            Text(report.host),
+            str(report.pid),
+            fmt_count(report.requests),
+            f"{report.cpu_pct_max:.0f}%",
+            f"{report.cpu_pct_mean:.0f}%",
+            fmt_ms(report.loop_lag_p99_ms),
+            state,
+        )
     return table
