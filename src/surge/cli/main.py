@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,15 +11,11 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
-from surge.cli.calibrate_command import calibrate_cmd
-from surge.cli.compare_commands import compare_cmd
 from surge.cli.config import ConfigError, load_config
 from surge.cli.exit_codes import ExitCode
 from surge.cli.jobs import InputError, build_jobs
 from surge.cli.options import RUN_OPTIONS, click_options
 from surge.cli.outputs import run_jobs
-from surge.cli.report_commands import report_cmd
-from surge.cli.store_commands import baseline_group, export_cmd, history_cmd, show_cmd
 from surge.version import __version__
 
 
@@ -26,8 +23,34 @@ def _error(message: str) -> None:
     Console(stderr=True, highlight=False).print(f"[bold red]surge: error:[/] {message}")
 
 
+# Commands imported when used, so that `surge run` does not load the store browser, the
+# statistics or the HTML report code at start-up: name -> (module, attribute).
+_LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "baseline": ("surge.cli.store_commands", "baseline_group"),
+    "calibrate": ("surge.cli.calibrate_command", "calibrate_cmd"),
+    "compare": ("surge.cli.compare_commands", "compare_cmd"),
+    "export": ("surge.cli.store_commands", "export_cmd"),
+    "history": ("surge.cli.store_commands", "history_cmd"),
+    "report": ("surge.cli.report_commands", "report_cmd"),
+    "show": ("surge.cli.store_commands", "show_cmd"),
+}
+
+
 class _Group(click.Group):
-    """Loads `[tool.surge]` from pyproject.toml into the commands' defaults before parsing."""
+    """Loads `[tool.surge]` from pyproject.toml into the commands' defaults before parsing, and
+    imports the commands in `_LAZY_COMMANDS` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        lazy = _LAZY_COMMANDS.get(cmd_name)
+        if lazy is None:
+            return super().get_command(ctx, cmd_name)
+        module, attribute = lazy
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
 
     def make_context(
         self,
@@ -92,15 +115,6 @@ def demo_cmd(serve: bool, port: int, users: int, duration: str, out: str, quiet:
     from surge.cli.demo import run_demo
 
     sys.exit(run_demo(serve=serve, port=port, users=users, duration=duration, out=out, quiet=quiet))
-
-
-cli.add_command(report_cmd)
-cli.add_command(history_cmd)
-cli.add_command(show_cmd)
-cli.add_command(export_cmd)
-cli.add_command(baseline_group)
-cli.add_command(compare_cmd)
-cli.add_command(calibrate_cmd)
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from surge.cli.cluster_run import worker_split_lines
-from surge.cli.compare_commands import CompareInputError, finish_compare_to, prepare_compare_to
 from surge.cli.execute import Job, execute
 from surge.cli.exit_codes import ExitCode, for_signal
 from surge.cli.prepare import PrepareError, prepare_jobs
@@ -191,6 +190,13 @@ def run_jobs(jobs: Sequence[Job], options: dict[str, Any], console: Console) -> 
             f"[bold red]surge: error:[/] {escape(str(exc))} (or pass --no-store)"
         )
         return int(ExitCode.USAGE)
+    # The statistics (numpy, scipy) load only for --compare-to: every plain run starts faster.
+    from surge.cli.compare_commands import (
+        CompareInputError,
+        finish_compare_to,
+        prepare_compare_to,
+    )
+
     try:
         compare_step = prepare_compare_to(store, options)
     except CompareInputError as exc:
