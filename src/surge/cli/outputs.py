@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -42,32 +42,26 @@ def csv_prefixes(results: Sequence[RunResult], prefix: str) -> list[str]:
     return out
 
 
+# Whole-run report files: option name, writer, what the console says was written.
+_REPORT_FILES: tuple[tuple[str, Callable[[Sequence[RunResult], TextIO], None], str], ...] = (
+    ("out", write_results_json, "JSON result"),
+    ("junit", write_junit, "JUnit XML"),
+    ("report_text", write_text_report, "Text report"),
+    ("html", write_html, "HTML report"),
+)
+
+
 def write_outputs(results: Sequence[RunResult], options: dict[str, Any], console: Console) -> None:
-    """--out JSON and --csv files; a write error is reported, never swallowed."""
-    if options.get("out"):
-        path = Path(options["out"])
+    """--out JSON, --junit, --report-text, --html and --csv files; a write error is reported,
+    never swallowed."""
+    for option, writer, label in _REPORT_FILES:
+        if not options.get(option):
+            continue
+        path = Path(options[option])
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8") as fp:
-            write_results_json(results, fp)
-        console.print(f"JSON result written to {path}")
-    if options.get("junit"):
-        path = Path(options["junit"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as fp:
-            write_junit(results, fp)
-        console.print(f"JUnit XML written to {path}")
-    if options.get("report_text"):
-        path = Path(options["report_text"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as fp:
-            write_text_report(results, fp)
-        console.print(f"Text report written to {path}")
-    if options.get("html"):
-        path = Path(options["html"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as fp:
-            write_html(results, fp)
-        console.print(f"HTML report written to {path}")
+            writer(results, fp)
+        console.print(f"{label} written to {path}")
     if options.get("csv"):
         prefix = str(options["csv"])
         for result, scenario_prefix in zip(results, csv_prefixes(results, prefix), strict=True):
