@@ -4,6 +4,8 @@ or the store's database file (raw bytes)."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 from cli_helpers import read_json, run_surge
@@ -72,3 +74,22 @@ def test_dry_run_shows_no_secret(test_server: HttpTestServer, workdir: Path) -> 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert TOKEN not in proc.stdout + proc.stderr
     assert test_server.requests_total == 0
+
+
+def test_the_redaction_page_example_masks_what_it_says(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "redaction.md").read_text()
+    (block,) = re.findall(r"```bash\n(surge run .*?)```", page, flags=re.S)
+    args = shlex.split(block.replace("\\\n", " "))[1:]
+    args = [a.replace("http://127.0.0.1:8000", test_server.url) for a in args]
+    # the page's load, shortened: a few requests instead of 10 users for 30 s
+    args[args.index("-u") + 1], args[args.index("-d") + 1] = "1", "1s"
+    # the test server has no /api/items: its 404 counts as the expected answer
+    extra = ("--expect-status", "404", "--no-store", "--allow-saturated")
+    proc = run_surge(*args, *extra, cwd=workdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    meta = read_json(workdir / "result.json")["meta"]
+    assert meta["target"] == f"{test_server.url}/api/items?tenant=***&page=2"
+    assert meta["options"]["header"] == ["X-Tenant-Key: ***"]
+    assert "acme-prod-7f3a" not in proc.stdout and "9b1c2d3e4f" not in proc.stdout
