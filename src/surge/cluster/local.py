@@ -37,6 +37,7 @@ from surge.cluster.worker import describe_error, run_from
 from surge.metrics.values import Snapshot
 
 # After a worker process exits, how long its pipe may still deliver what it sent last.
+_REAP_S = 0.5
 _DRAIN_S = 0.5
 
 
@@ -207,6 +208,9 @@ class LocalBackend:
         if worker not in self._final:
             self._final.add(worker)
             proc = self._procs[worker]
+            # Its pipe closes while the kernel is still ending the process: wait a moment for
+            # the exit status, so the reason says how it died ("killed by SIGKILL").
+            proc.join(_REAP_S)
             out.append(
                 WorkerMessage(
                     MessageKind.LOST, worker, reason=exit_reason(proc.exitcode), pid=proc.pid or 0
