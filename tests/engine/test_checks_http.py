@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 import uvloop
 
+from engine import loads
 from engine.engine_server import TestServer, closed_port, run
 from surge.engine.expect import ResponseJudge
-from surge.engine.http import ClientConfig, Session
-from surge.engine.urlmode import _BodyConn, _Conn, _crew, _JudgedUser, _Run, _User, run_url_users
+from surge.engine.http import Session
+from surge.engine.url import _BodySlotConn, _BodyUserConn, _SlotConn, _UserConn
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder
 from surge.metrics.values import CheckCount, EndpointStats
@@ -159,17 +160,7 @@ def run_on(request: pytest.FixtureRequest) -> Runner:
 
 
 def _url_run(spec: EndpointSpec, recorder: Recorder, users: int = 2, n: int = 3) -> Any:
-    return run_url_users(
-        spec,
-        users=users,
-        start_offsets_s=[0.0] * users,
-        duration_s=None,
-        requests_per_user=n,
-        think_time_s=0.0,
-        recorder=recorder,
-        config=ClientConfig(),
-        stop=asyncio.Event(),
-    )
+    return loads.closed(loads.url(spec), recorder, users=users, requests_per_user=n)
 
 
 def test_expected_status_makes_a_404_a_success(fresh: TestServer, run_on: Runner) -> None:
@@ -266,25 +257,20 @@ def test_transport_errors_are_not_judged(run_on: Runner) -> None:
 
 
 def test_plain_runs_keep_the_plain_classes(fresh: TestServer) -> None:
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        from surge.engine.http.request import static_request
+    def classes_of(spec: EndpointSpec) -> tuple[bool, type, type]:
+        work = loads.url(spec)
+        return work.judge is not None, work.user_conn, work.slot_conn
 
-        def crew_of(spec: EndpointSpec) -> tuple[list[_User], type[_Conn]]:
-            origin, wire = static_request(spec.method, spec.url, spec.headers, spec.body)
-            endpoint = recorder.endpoint(spec.method, spec.endpoint_name)
-            state = _Run(loop, origin, wire, endpoint, ClientConfig(), 0.0, None)
-            return _crew(state, spec, 2, 1), state.conn_class
-
-        plain, plain_conn = crew_of(EndpointSpec("GET", fresh.url("/fixed")))
-        assert [type(u) for u in plain] == [_User, _User] and plain_conn is _Conn
-        status_only, conn = crew_of(endpoint_from_options(fresh.url("/x"), expect_status=[200]))
-        assert all(type(u) is _JudgedUser for u in status_only) and conn is _Conn
-        body, conn = crew_of(endpoint_from_options(fresh.url("/x"), expect_body="x"))
-        assert all(type(u) is _JudgedUser for u in body) and conn is _BodyConn
-
-    recorder = Recorder()
-    asyncio.run(main())
+    plain = classes_of(EndpointSpec("GET", fresh.url("/fixed")))
+    assert plain == (False, _UserConn, _SlotConn)
+    status_only = classes_of(endpoint_from_options(fresh.url("/x"), expect_status=[200]))
+    assert status_only == (True, _UserConn, _SlotConn)
+    body = classes_of(endpoint_from_options(fresh.url("/x"), expect_body="x"))
+    assert body == (True, _BodyUserConn, _BodySlotConn)
+    # httptools calls only the callbacks a protocol defines: plain connections define none
+    # for headers and bodies
+    assert not hasattr(_UserConn, "on_body") and not hasattr(_UserConn, "on_header")
+    assert hasattr(_BodyUserConn, "on_body") and hasattr(_BodySlotConn, "on_header")
 
 
 # -- the judge on its own ---------------------------------------------------------------------

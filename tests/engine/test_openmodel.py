@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import uvloop
 
+from engine import loads
 from servers import HttpTestServer
 from surge.engine.http import ClientConfig
-from surge.engine.openmodel import run_open_url
 from surge.metrics.histogram import Histogram
 from surge.metrics.recorder import Recorder
 from surge.metrics.values import Arrivals, EndpointStats
@@ -43,12 +43,11 @@ def _run(
         stop = asyncio.Event()
         if stop_after_s is not None:
             asyncio.get_running_loop().call_later(stop_after_s, stop.set)
-        await run_open_url(
-            EndpointSpec("GET", url),
+        await loads.open_model(
+            loads.url(EndpointSpec("GET", url), config),
+            recorder,
             pace=pace,
             max_in_flight=max_in_flight,
-            recorder=recorder,
-            config=config or ClientConfig(),
             stop=stop,
             graceful_stop_s=graceful_stop_s,
         )
@@ -165,13 +164,11 @@ def test_expectations_judge_gzip_bodies_in_the_open_model(test_server: HttpTestS
         recorder = Recorder()
 
         async def main(expect: object = expect, recorder: Recorder = recorder) -> None:
-            await run_open_url(
-                EndpointSpec("GET", test_server.url + "/gzip", expect=expect),  # type: ignore[arg-type]
+            await loads.open_model(
+                loads.url(EndpointSpec("GET", test_server.url + "/gzip", expect=expect)),  # type: ignore[arg-type]
+                recorder,
                 pace=constant_rate(100, 0.2),
                 max_in_flight=100,
-                recorder=recorder,
-                config=ClientConfig(),
-                stop=asyncio.Event(),
             )
 
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:

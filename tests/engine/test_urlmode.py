@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import uvloop
 
+from engine import loads
 from engine.engine_server import TestServer, closed_port, totals
 from surge.engine.http import ClientConfig
-from surge.engine.urlmode import run_url_users
 from surge.metrics.recorder import Recorder
 from surge.scenario.spec import EndpointSpec, Expectations
 
@@ -49,16 +49,14 @@ async def _drive(
     active: list[int] | None = None,
     expect: Expectations | None = None,
 ) -> None:
-    await run_url_users(
-        EndpointSpec(method, url, expect=expect),
+    await loads.closed(
+        loads.url(EndpointSpec(method, url, expect=expect), config, think_time_s),
+        recorder,
         users=users,
-        start_offsets_s=offsets if offsets is not None else [0.0] * users,
+        offsets=offsets,
         duration_s=duration_s,
         requests_per_user=requests_per_user,
-        think_time_s=think_time_s,
-        recorder=recorder,
-        config=config or ClientConfig(),
-        stop=stop or asyncio.Event(),
+        stop=stop,
         graceful_stop_s=graceful_stop_s,
         on_active_change=active.append if active is not None else None,
     )

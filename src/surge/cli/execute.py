@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
-from collections.abc import Callable
+import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -13,12 +14,13 @@ from rich.console import Console
 
 from surge.cli.recipe import JobRecipe, wants_cluster
 from surge.cli.redact import redact_options, redact_url
+from surge.engine.closed import ClosedDriver
 from surge.engine.http import ClientConfig
-from surge.engine.open_scripted import run_open_script_users
-from surge.engine.openmodel import run_open_url
-from surge.engine.run import RunOutcome, drive, run_blocking
-from surge.engine.scripted import run_script_users
-from surge.engine.urlmode import run_url_users
+from surge.engine.open import OpenDriver
+from surge.engine.run import LoadRun, RunOutcome, run_blocking
+from surge.engine.scripted import ScriptWorkload
+from surge.engine.url import UrlWorkload
+from surge.engine.workload import RunContext, Workload
 from surge.metrics import (
     Aggregator,
     LoadModel,
@@ -103,60 +105,68 @@ def _config(options: dict[str, Any]) -> ClientConfig:
     )
 
 
-def _load(
-    job: Job, recorder: Recorder, stops: _Stops
-) -> Callable[[asyncio.Event, Callable[[int], None]], Any]:
-    plan, options, config = job.plan, job.options, _config(job.options)
-    graceful_s = float(options["graceful_stop"])
-    endpoint = job.scenario.endpoint
-    seed = options.get("seed")
+def _load(job: Job, recorder: Recorder, stops: _Stops) -> Callable[[RunContext], Awaitable[None]]:
+    """The job's load: its driver (closed or open model) running its workload (URL or
+    scripted users). `recorder` is the run's (the engine records into it through `ctx`)."""
+    plan, config = job.plan, _config(job.options)
 
-    def load(stop: asyncio.Event, on_active: Callable[[int], None]) -> Any:
-        stops.stop = stop
-        common: dict[str, Any] = {
-            "recorder": recorder,
-            "config": config,
-            "stop": stop,
-            "graceful_stop_s": graceful_s,
-            "on_active_change": on_active,
-        }
+    def load(ctx: RunContext) -> Awaitable[None]:
+        stops.stop = ctx.stop
+        workload = _workload(job, config)
         if plan.model is LoadModel.OPEN:
             pace = stops.guard(plan.pacer().pace)
-            cap = plan.max_in_flight or 1
-            if endpoint is not None:
-                return run_open_url(endpoint, pace=pace, max_in_flight=cap, **common)
-            return run_open_script_users(
-                job.scenario.user_classes,
-                pace=pace,
-                class_of=plan.class_of,
-                max_in_flight=cap,
-                base_url=job.target,
-                seed=seed,
-                **common,
-            )
-        users_at = _users_at(plan, stops)
-        if endpoint is not None:
-            return run_url_users(
-                endpoint,
-                users=plan.users,
-                start_offsets_s=plan.start_offsets_s,
-                duration_s=plan.duration_s,
-                requests_per_user=plan.requests_per_user,
-                think_time_s=plan.think_time_s,
-                users_at=users_at,
-                **common,
-            )
-        return run_script_users(
-            job.scenario.user_classes,
-            plan,
-            base_url=job.target,
-            seed=seed,
-            users_at=users_at,
-            class_of=plan.class_of,
-            **common,
+            return OpenDriver(pace=pace, max_in_flight=plan.max_in_flight or 1).run(workload, ctx)
+        driver = ClosedDriver(
+            users=plan.users,
+            start_offsets_s=plan.start_offsets_s,
+            duration_s=plan.duration_s,
+            iterations_per_user=plan.requests_per_user,
+            users_at=_users_at(plan, stops),
         )
+        return driver.run(workload, ctx)
 
     return load
+
+
+def _workload(job: Job, config: ClientConfig) -> Workload:
+    """What each iteration does: the endpoint's request, or a user class's task."""
+    plan = job.plan
+    if job.scenario.endpoint is not None:
+        return UrlWorkload(job.scenario.endpoint, config, think_time_s=plan.think_time_s)
+    fixed_closed = plan.model is LoadModel.CLOSED and plan.source is PlanSource.FIXED
+    return ScriptWorkload(
+        job.scenario.user_classes,
+        base_url=job.target,
+        config=config,
+        class_of=plan.user_classes.__getitem__ if fixed_closed else plan.class_of,
+        seed=job.options.get("seed"),
+        think_time_s=plan.think_time_s,
+    )
+
+
+def print_script_error(where: str, text: str) -> None:
+    """The first error at a place in the user's script, with its traceback, on stderr."""
+    heading = f"surge: error in {where} (later ones are counted, not printed):"
+    print(f"{heading}\n{text}", file=sys.stderr)
+
+
+def load_run(
+    job: Job,
+    recorder: Recorder,
+    stops: _Stops,
+    on_snapshot: Callable[[Snapshot], None],
+    **options: Any,
+) -> LoadRun:
+    """The engine's run of `job` (`options`: LoadRun's keyword arguments)."""
+    return LoadRun(
+        _load(job, recorder, stops),
+        recorder,
+        on_snapshot,
+        target_at=job.plan.target_at,
+        on_script_error=print_script_error,
+        graceful_stop_s=float(job.options["graceful_stop"]),
+        **options,
+    )
 
 
 def _users_at(plan: Plan, stops: _Stops) -> Callable[[float], int | None] | None:
@@ -244,11 +254,8 @@ def execute(job: Job, console: Console, *, quiet: bool) -> tuple[RunResult, RunO
             if why is not None:
                 stops.request(why)
         else:
-            load = _load(job, recorder, stops)
             cpu = ProcessCpuSampler().sample
-            outcome = run_blocking(
-                lambda: drive(load, recorder, on_snapshot, target_at=job.plan.target_at, cpu=cpu)
-            )
+            outcome = run_blocking(load_run(job, recorder, stops, on_snapshot, cpu=cpu))
     aborted = outcome.aborted or stops.reason is not None
     meta = RunMeta(
         name=job.name,

@@ -16,6 +16,7 @@ from surge.cli.execute import Job, execute
 from surge.cli.exit_codes import ExitCode, for_signal
 from surge.cli.prepare import PrepareError, prepare_jobs
 from surge.cli.run_store import open_run_store, store_run
+from surge.engine.run import RunOutcome
 from surge.metrics import RunResult
 from surge.report import print_summary, write_csv, write_junit, write_results_json
 from surge.report.html import write_html
@@ -94,6 +95,22 @@ def exit_code(
     return ExitCode.OK
 
 
+def _user_code_verdict(ran: Ran, code: ExitCode, console: Console) -> ExitCode:
+    """A fault in the user's code outranks the run's own verdict (after a signal): a task that
+    never yields is a usage error (2); a class none of whose users could start fails (3)."""
+    if for_signal(ran.signal_name) is not None:
+        return code
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    if ran.error is not None:
+        errors.print(f"[bold red]surge: error:[/] {escape(ran.error)}")
+        return ExitCode.USAGE
+    for message in ran.failed_starts:
+        errors.print(f"[bold red]surge: error:[/] {escape(message)}")
+    if ran.failed_starts and code is not ExitCode.WORKER_LOST:
+        return ExitCode.NO_SUCCESS
+    return code
+
+
 def _no_success_hint(result: RunResult) -> str:
     errors = dict(result.total.errors)
     if not errors:
@@ -125,11 +142,26 @@ def print_dry_run(jobs: Sequence[Job], console: Console) -> int:
 @dataclass(frozen=True, slots=True)
 class Ran:
     """What the run loop produced: every result in order, the store ids of those that were
-    stored (a --compare-to step reads them), and the signal that stopped it, if any."""
+    stored (a --compare-to step reads them), and the signal that stopped it, if any; a fault
+    in the user's code that stopped it (exit 2), and the user classes whose every user failed
+    on_start (exit 3)."""
 
     results: list[RunResult]
     stored_ids: list[int]
     signal_name: str | None
+    error: str | None = None
+    failed_starts: tuple[str, ...] = ()
+
+
+_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+def _failed_starts(outcome: RunOutcome) -> tuple[str, ...]:
+    return tuple(
+        f"every user of class {c.name} failed on_start ({c.users:,} of {c.users:,}; "
+        f"{c.first_error}): none of its tasks ran"
+        for c in outcome.failed_classes
+    )
 
 
 def _announce(job: Job, jobs: Sequence[Job], round_no: int, repeat: int, console: Console) -> None:
@@ -150,6 +182,7 @@ def run_all(
     A signal stops everything; so does a run stopped by an abort-on-fail threshold."""
     results: list[RunResult] = []
     stored: list[int] = []
+    failed_starts: tuple[str, ...] = ()
     repeat = int(options.get("repeat") or 1)
     for job in jobs:
         for round_no in range(1, repeat + 1):
@@ -160,11 +193,14 @@ def run_all(
             run_id = store_run(store, result, console)
             if run_id is not None:
                 stored.append(run_id)
-            if outcome.aborted:
-                return Ran(results, stored, outcome.abort_reason)
+            failed_starts += _failed_starts(outcome)
+            if outcome.error is not None:  # the user's code stopped the run
+                return Ran(results, stored, None, outcome.error, failed_starts)
+            if outcome.aborted and outcome.abort_reason in _SIGNALS:
+                return Ran(results, stored, outcome.abort_reason, None, failed_starts)
             if result.meta.aborted:  # an abort-on-fail threshold (or a load-shape error)
-                return Ran(results, stored, None)
-    return Ran(results, stored, None)
+                return Ran(results, stored, None, None, failed_starts)
+    return Ran(results, stored, None, None, failed_starts)
 
 
 def run_jobs(jobs: Sequence[Job], options: dict[str, Any], console: Console) -> int:
@@ -211,6 +247,7 @@ def run_jobs(jobs: Sequence[Job], options: dict[str, Any], console: Console) -> 
             fail_on_worker_loss=bool(options.get("fail_on_worker_loss")),
         )
         code = finish_compare_to(compare_step, store, ran.stored_ids, code, console)
+        code = _user_code_verdict(ran, code, console)
     finally:
         if store is not None:
             store.close()

@@ -1,5 +1,5 @@
 """The worker side of a run on several workers: rebuild the job, take this worker's slice of
-the plan, and run it with exactly the code of a single-process run (`_load` and `drive`).
+the plan, and run it with exactly the code of a single-process run (`load_run`).
 
 `prepare_worker` is handed to the cluster backends by reference: it runs in each worker process
 (or Ray actor), never in the coordinator.
@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
-from surge.cli.execute import Job, _load, _Stops
+from surge.cli.execute import Job, _Stops, load_run
 from surge.cli.jobs import build_jobs
 from surge.cli.recipe import JobRecipe
 from surge.cluster.backend import SnapshotSink
-from surge.engine.run import RunOutcome, drive
+from surge.engine.run import RunOutcome
 from surge.metrics import Recorder
 from surge.monitor import ProcessCpuSampler
 from surge.schedule import split_plan
@@ -30,17 +30,16 @@ class WorkerJob:
     async def run(self, emit: SnapshotSink, stop: asyncio.Event) -> tuple[RunOutcome, str | None]:
         recorder = Recorder(worker=self.worker)
         stops = _Stops()
-        load = _load(self.job, recorder, stops)
-        outcome = await drive(
-            load,
+        run = load_run(
+            self.job,
             recorder,
+            stops,
             emit,
             stop=stop,
             handle_signals=False,
-            target_at=self.job.plan.target_at,
             cpu=ProcessCpuSampler().sample,
         )
-        return outcome, stops.reason
+        return await run.run(), stops.reason
 
 
 def prepare_worker(recipe: JobRecipe, worker: int, workers: int) -> WorkerJob:

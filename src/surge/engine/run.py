@@ -1,30 +1,68 @@
-"""The run driver: one uvloop event loop, a per-second snapshot ticker, and signal handling.
+"""The run lifecycle: one event loop, a per-second snapshot ticker, signals, and the outcome.
 
-`run_load` starts a load coroutine (URL mode or scripted users), takes a Snapshot of the recorder
-every second and hands it to `on_snapshot`, and stops the load on SIGINT/SIGTERM so that the
-partial results are still delivered (the outcome says the run was aborted and why).
+`LoadRun` runs a load (a driver running a workload, see workload.py) with a `RunContext`, takes
+a Snapshot of the recorder every second and hands it to `on_snapshot`, and stops the load on
+SIGINT/SIGTERM so that the partial results are still delivered (the outcome says the run was
+aborted and why). Signals and a loop that stands still are watched from a thread (guard.py):
+if the loop cannot stop the run, the run is forced to end and `run_blocking` still returns its
+partial outcome. The engine records; it never prints and computes no statistics.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import uvloop
 
+from surge.engine.guard import ForcedStop, RunGuard
 from surge.engine.probe import LoopLagProbe
+from surge.engine.workload import HANG_S, RunContext, ScriptErrorSink
 from surge.metrics.recorder import Recorder
 from surge.metrics.values import HealthSample, Snapshot
 
 SnapshotSink = Callable[[Snapshot], None]
-LoadFactory = Callable[[asyncio.Event, Callable[[int], None]], Awaitable[None]]
+LoadFactory = Callable[[RunContext], Awaitable[None]]
 TargetAt = Callable[[float], float | None]
-_MIN_HEALTH_S = 0.5
 CpuSample = Callable[[], float]
+_MIN_HEALTH_S = 0.5
+BLOCKED_S = 5.0  # a loop that has not turned this long is stuck (see guard.py)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassStarts:
+    """How the users of one class started: how many, how many failed on_start, and the
+    first failure's message."""
+
+    name: str
+    users: int
+    failed: int
+    first_error: str
+
+    @property
+    def all_failed(self) -> bool:
+        return self.users > 0 and self.failed == self.users
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """How the load ended. `error` is a fault in the user's code that made the run stop (a
+    task that never yields, a loop blocked for good); `classes` tallies each user class's
+    starts."""
+
+    duration_s: float
+    aborted: bool
+    abort_reason: str | None
+    error: str | None = None
+    classes: tuple[ClassStarts, ...] = ()
+
+    @property
+    def failed_classes(self) -> tuple[ClassStarts, ...]:
+        """The classes whose every user failed on_start."""
+        return tuple(c for c in self.classes if c.all_failed)
 
 
 class _Probes:
@@ -56,116 +94,141 @@ class _Probes:
         return recorder.snapshot(start_s, end_s, active, health=health, target=target)
 
 
-@dataclass(frozen=True, slots=True)
-class RunOutcome:
-    """How the load ended."""
+class LoadRun:
+    """One run of a load; see the module docstring. `run()` on the loop, or `run_blocking`."""
 
-    duration_s: float
-    aborted: bool
-    abort_reason: str | None
-
-
-class _Signals:
-    """SIGINT/SIGTERM set the stop event and remember which signal ended the run."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-        self.loop = loop
+    def __init__(
+        self,
+        load: LoadFactory,
+        recorder: Recorder,
+        on_snapshot: SnapshotSink,
+        *,
+        stop: asyncio.Event | None = None,
+        handle_signals: bool = True,
+        interval_s: float = 1.0,
+        target_at: TargetAt | None = None,
+        cpu: CpuSample | None = None,
+        on_script_error: ScriptErrorSink | None = None,
+        graceful_stop_s: float = 5.0,
+        hang_s: float = HANG_S,
+        blocked_s: float = BLOCKED_S,
+    ) -> None:
+        self.load = load
+        self.recorder = recorder
+        self.on_snapshot = on_snapshot
         self.stop = stop
-        self.received: str | None = None
-        self._installed: list[signal.Signals] = []
+        self.handle_signals = handle_signals
+        self.interval_s = interval_s
+        self.probes = _Probes(target_at, cpu)
+        self.on_script_error = on_script_error
+        self.graceful_stop_s = graceful_stop_s
+        self.hang_s = hang_s
+        self.blocked_s = blocked_s
+        self.signal_name: str | None = None
+        self.guard: RunGuard | None = None
+        self._ctx: RunContext | None = None
+        self._t0 = 0.0
+        self._last_s = 0.0
 
-    def install(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                self.loop.add_signal_handler(sig, self._on_signal, sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                continue  # not the main thread: the caller stops the run through `stop`
-            self._installed.append(sig)
+    async def run(self) -> RunOutcome:
+        """Run the load to its end with a snapshot every `interval_s`."""
+        loop = asyncio.get_running_loop()
+        ctx = self._ctx = RunContext(
+            self.recorder,
+            stop=self.stop,
+            on_script_error=self.on_script_error,
+            graceful_stop_s=self.graceful_stop_s,
+            hang_s=self.hang_s,
+        )
+        ctx.heartbeat.start(loop)
+        if self.handle_signals:
+            guard = RunGuard(loop, self._on_signal, ctx.heartbeat, blocked_s=self.blocked_s)
+            if guard.install():
+                self.guard = guard
+        self.probes.start()
+        self._t0 = time.perf_counter()
+        ticker = asyncio.ensure_future(self._tick())
+        try:
+            await self.load(ctx)
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            self._release()
+        return self._finish(aborted=self.signal_name is not None, reason=self.signal_name)
 
-    def _on_signal(self, sig: signal.Signals) -> None:
-        if self.received is None:
-            self.received = sig.name
-        self.stop.set()
+    def forced(self, forced: ForcedStop) -> RunOutcome:
+        """The outcome of a run forced to end with its loop blocked (call outside the loop)."""
+        self._release()
+        if self._ctx is not None:
+            self._ctx.forced()  # what was in flight is counted as such
+            if forced.message is not None:
+                self._ctx.error = self._ctx.error or forced.message
+        reason = forced.signal_name or forced.message
+        return self._finish(aborted=True, reason=reason)
 
-    def remove(self) -> None:
-        for sig in self._installed:
-            self.loop.remove_signal_handler(sig)
+    def _on_signal(self, name: str) -> None:
+        if self.signal_name is None:
+            self.signal_name = name
+        assert self._ctx is not None
+        self._ctx.stop.set()
+
+    def _release(self) -> None:
+        if self.guard is not None:
+            self.guard.remove()
+            self.guard = None
+        if self._ctx is not None:
+            self._ctx.heartbeat.stop()
+
+    def _finish(self, *, aborted: bool, reason: str | None) -> RunOutcome:
+        end = time.perf_counter() - self._t0
+        ctx = self._ctx
+        active = ctx.active if ctx is not None else 0
+        self.on_snapshot(self.probes.snapshot(self.recorder, self._last_s, end, active))
+        self.probes.stop()
+        error = ctx.error if ctx is not None else None
+        classes = tuple(
+            ClassStarts(name, t.started, t.on_start_failed, t.first_error)
+            for name, t in (ctx.classes.items() if ctx is not None else ())
+        )
+        if error is not None and not aborted:
+            aborted, reason = True, error
+        return RunOutcome(
+            duration_s=end, aborted=aborted, abort_reason=reason, error=error, classes=classes
+        )
+
+    async def _tick(self) -> None:
+        """Snapshot the recorder at t0 + k * interval_s, k = 1, 2, … (absolute times, no drift)."""
+        interval_s = self.interval_s
+        k = 1
+        while True:
+            now = time.perf_counter() - self._t0
+            await asyncio.sleep(max(0.0, k * interval_s - now))
+            now = time.perf_counter() - self._t0
+            active = self._ctx.active if self._ctx is not None else 0
+            self.on_snapshot(self.probes.snapshot(self.recorder, self._last_s, now, active))
+            self._last_s = now
+            k = max(k + 1, int(now / interval_s) + 1)
 
 
-async def _tick(
-    recorder: Recorder,
-    probes: _Probes,
-    on_snapshot: SnapshotSink,
-    t0: float,
-    active: list[int],
-    last: list[float],
-    interval_s: float,
-) -> None:
-    """Snapshot the recorder at t0 + k * interval_s, k = 1, 2, … (absolute times, no drift).
-    `last[0]` is the end of the latest snapshot taken."""
-    k = 1
-    while True:
-        now = time.perf_counter() - t0
-        await asyncio.sleep(max(0.0, k * interval_s - now))
-        now = time.perf_counter() - t0
-        on_snapshot(probes.snapshot(recorder, last[0], now, active[0]))
-        last[0] = now
-        k = max(k + 1, int(now / interval_s) + 1)
-
-
-async def drive(
-    load: LoadFactory,
-    recorder: Recorder,
-    on_snapshot: SnapshotSink,
-    *,
-    stop: asyncio.Event | None = None,
-    handle_signals: bool = True,
-    interval_s: float = 1.0,
-    target_at: TargetAt | None = None,
-    cpu: CpuSample | None = None,
-) -> RunOutcome:
-    """Run `load(stop, on_active_change)` to completion with a snapshot every `interval_s`.
-
-    Snapshots carry `target_at(elapsed_s)` when given, and generator health when `cpu` (a
-    sampler of this process's CPU% since its previous call) is given.
-    """
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = _Signals(loop, stop)
-    if handle_signals:
-        signals.install()
-    active = [0]
-    last = [0.0]
-
-    def on_active_change(n: int) -> None:
-        active[0] = n
-
-    probes = _Probes(target_at, cpu)
-    probes.start()
-    t0 = time.perf_counter()
-    ticker = asyncio.ensure_future(
-        _tick(recorder, probes, on_snapshot, t0, active, last, interval_s)
-    )
+def run_blocking(run: LoadRun) -> RunOutcome:
+    """Run `run` on a fresh uvloop event loop (one loop per process). A run forced to end
+    (guard.py) returns its partial outcome; its loop is closed without running again."""
+    loop = uvloop.new_event_loop()
     try:
-        await load(stop, on_active_change)
+        outcome = loop.run_until_complete(run.run())
+    except ForcedStop as forced:
+        loop.set_exception_handler(lambda _loop, _context: None)
+        outcome = run.forced(forced)
+        loop.close()
+        return outcome
+    try:
+        pending = asyncio.all_tasks(loop)
+        if pending:
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
     finally:
-        ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
-        signals.remove()
-    end = time.perf_counter() - t0
-    on_snapshot(probes.snapshot(recorder, last[0], end, active[0]))
-    probes.stop()
-    return RunOutcome(
-        duration_s=end, aborted=signals.received is not None, abort_reason=signals.received
-    )
-
-
-def run_blocking(coro_factory: Callable[[], Awaitable[RunOutcome]]) -> RunOutcome:
-    """Run a driver coroutine on a fresh uvloop event loop (one loop per process)."""
-
-    async def main() -> RunOutcome:
-        return await coro_factory()
-
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main())
+        loop.close()
+    return outcome

@@ -1,335 +1,276 @@
-"""Scripted mode: each virtual user is a coroutine running its class's weighted tasks in a loop."""
+"""The scripted workload: an iteration is one task of a `User` class, chosen by weight.
+
+A virtual user is an instance of its class with its own `Session` (keep-alive connections,
+cookies, default headers) and its own seeded random generator. It runs `on_start` once before
+its first task and `on_stop` once at its end. A failed `on_start` (a login that raised) stops
+that user: its error is recorded under `Class.on_start` with its message, none of its tasks run,
+and the run's per-class tally says how many users of each class failed to start.
+
+Closed model (`run_user`): the user's loop starts the next task when the last one ended and its
+`wait_time` (or the plan's think time) is over, while its ticket allows. Open model (`start`):
+each arrival runs one task on an idle virtual user of the arrival's class, or on a new one (whose
+`on_start` then runs inside that first iteration: its time shows up as schedule lag, honestly);
+wait times do not apply, the arrival rate paces the load.
+
+A task that raises is recorded as a `script` error under `Class.task` (the first traceback at each
+place goes to the run's observer) and the user carries on. A task that never yields to the event
+loop (one that returns, or raises, before its first `await`, in a class without a wait) would
+freeze the run: a user that keeps iterating while the loop has not turned for `RunContext.hang_s`
+ends the run with a message naming the task.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import random
-import sys
-import time
-import traceback
+from bisect import bisect_right
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from itertools import accumulate
+from time import perf_counter_ns
 
+from surge.engine.closed import pause
 from surge.engine.http import ClientConfig, Session
+from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
-from surge.metrics.recorder import Recorder
 from surge.scenario.user import TaskSpec, User, tasks_of
 from surge.scenario.wait import ConstantWait, WaitTime
-from surge.schedule.plan import Plan
 
 SCRIPT_METHOD = "SCRIPT"
-_RESIZE_S = 0.1  # how often a staged crew follows its target
-
-
-class Crew:
-    """Shared state of the users of one run: the stop signal and the active-user count."""
-
-    def __init__(self, stop: asyncio.Event, on_active_change: Callable[[int], None] | None) -> None:
-        self.stop = stop
-        self.active = 0
-        self._notify = on_active_change
-        self._reported: set[str] = set()
-
-    def change_active(self, delta: int) -> None:
-        self.active += delta
-        if self._notify is not None:
-            self._notify(self.active)
-
-    def report_once(self, where: str, exc: BaseException) -> None:
-        """Print a script error's traceback the first time it happens at `where`."""
-        if where in self._reported:
-            return
-        self._reported.add(where)
-        text = "".join(traceback.format_exception(exc))
-        print(
-            f"surge: error in {where} (later ones are counted, not printed):\n{text}",
-            file=sys.stderr,
-        )
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep `seconds` unless the run stops first; True when the run stopped."""
-    if seconds <= 0:
-        return stop.is_set()
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-    return stop.is_set()
 
 
 def choose_task(tasks: Sequence[TaskSpec]) -> Callable[[random.Random], TaskSpec]:
-    cumulative = list(itertools.accumulate(t.weight for t in tasks))
-    total = cumulative[-1]
+    """A weighted chooser of `tasks` (no randomness consumed when there is only one)."""
     if len(tasks) == 1:
         only = tasks[0]
         return lambda rng: only
-    from bisect import bisect_right
-
+    cumulative = list(accumulate(t.weight for t in tasks))
+    total = cumulative[-1]
     return lambda rng: tasks[bisect_right(cumulative, rng.random() * total)]
 
 
-async def call_hook(
-    user: User, where: str, func: Callable[[], Awaitable[object]], rec: Recorder, crew: Crew
-) -> None:
-    """Run a user hook or task; a script exception is recorded as a SCRIPT error, not raised."""
-    t0 = time.perf_counter_ns()
-    try:
-        await func()
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # a bug in the user's script must not end the run
-        elapsed_us = (time.perf_counter_ns() - t0) // 1000
-        message = f"{type(exc).__name__}: {exc}"
-        rec.endpoint(SCRIPT_METHOD, where).fail(elapsed_us, ErrorKind.SCRIPT, 0, 0, message)
-        crew.report_once(where, exc)
+class _VirtualUser:
+    """One user: its instance, session, task chooser and random generator."""
+
+    __slots__ = ("choose", "in_iteration", "name", "rng", "session", "started", "user", "wait")
+
+    def __init__(self, cls: type[User], index: int, session: Session, seed: int | None) -> None:
+        self.session = session
+        self.user = cls(session, user_id=index)
+        self.rng = random.Random(None if seed is None else seed + index)
+        self.choose = choose_task(tasks_of(cls))
+        self.name = cls.__name__
+        self.wait: WaitTime | None = cls.wait_time
+        self.started = False  # on_start ran (and succeeded)
+        self.in_iteration = False
 
 
-async def _iterate(
-    user: User,
-    tasks: Sequence[TaskSpec],
-    wait: WaitTime,
-    limit: int | None,
-    rng: random.Random,
-    rec: Recorder,
-    crew: Crew,
-    stop: asyncio.Event,
-) -> None:
-    """The user's task loop: the hot path of scripted mode, so it inlines what it can.
-    `stop` is the run's stop event, or this user's own when stages retire users one by one."""
-    choose = choose_task(tasks)
-    no_wait = isinstance(wait, ConstantWait) and wait.wait_s == 0
-    clock = time.perf_counter_ns
-    cls_name = type(user).__name__
-    iterations = rec.arrivals  # closed model: an iteration "arrives" when its user starts it
-    done = 0
-    while not stop.is_set():
-        task = choose(rng)
-        t0 = clock()
-        iterations.scheduled += 1
-        try:
-            await task.func(user)
-        except asyncio.CancelledError:
-            iterations.in_flight_at_end += 1
-            raise
-        except Exception as exc:  # a bug in the user's script must not end the run
-            where = f"{cls_name}.{task.name}"
-            message = f"{type(exc).__name__}: {exc}"
-            elapsed_us = (clock() - t0) // 1000
-            rec.endpoint(SCRIPT_METHOD, where).fail(elapsed_us, ErrorKind.SCRIPT, 0, 0, message)
-            crew.report_once(where, exc)
-            iterations.failed += 1
-        else:
-            iterations.completed += 1
-        done += 1
-        if limit is not None and done >= limit:
-            return
-        if not no_wait:
-            pause_s = wait.next_wait_s((clock() - t0) / 1e9, rng)
-            if await _pause(stop, pause_s):
-                return
-
-
-async def _run_user(
-    index: int,
-    cls: type[User],
-    plan: Plan,
-    base_url: str,
-    rec: Recorder,
-    config: ClientConfig,
-    crew: Crew,
-    seed: int | None,
-    stop: asyncio.Event,
-    start_offset_s: float,
-) -> None:
-    if await _pause(stop, start_offset_s):
-        return
-    session = Session(base_url, rec, config)
-    user = cls(session, user_id=index)
-    rng = random.Random(None if seed is None else seed + index)
-    tasks = tasks_of(cls)
-    wait: WaitTime = cls.wait_time or ConstantWait(plan.think_time_s)
-    name = cls.__name__
-    crew.change_active(+1)
-    try:
-        await call_hook(user, f"{name}.on_start", user.on_start, rec, crew)
-        await _iterate(user, tasks, wait, plan.requests_per_user, rng, rec, crew, stop)
-        await call_hook(user, f"{name}.on_stop", user.on_stop, rec, crew)
-    finally:
-        crew.change_active(-1)
-        await session.close()
-
-
-class _StagedCrew:
-    """Closed model with stages or a shape: users start and retire to follow `users_at(t)`.
-
-    A retired user finishes the task iteration it is in (graceful ramp-down) and runs on_stop.
-    """
+class ScriptWorkload:
+    """User classes' tasks; implements `Workload` (see workload.py and the module docstring)."""
 
     def __init__(
         self,
         classes: Sequence[type[User]],
-        plan: Plan,
-        run: tuple[str, Recorder, ClientConfig, Crew, int | None],
+        *,
+        base_url: str,
+        config: ClientConfig,
         class_of: Callable[[int], int],
+        seed: int | None = None,
+        think_time_s: float = 0.0,
     ) -> None:
         self.classes = classes
-        self.plan = plan
-        self.run = run
+        self.base_url = base_url
+        self.config = config
         self.class_of = class_of
-        self.slots: list[tuple[asyncio.Task[None], asyncio.Event]] = []
-        self.retired: list[tuple[asyncio.Task[None], asyncio.Event]] = []
-        self.started = 0
+        self.seed = seed
+        self.think_time_s = think_time_s
+        self.users: set[_VirtualUser] = set()  # closed model: every living user
+        self.idle: list[list[_VirtualUser]] = [[] for _ in classes]  # open model
+        self.started: list[_VirtualUser] = []  # open model: users whose on_start succeeded
+        self.sessions: set[Session] = set()  # open model: every session not yet closed
+        self.running: set[asyncio.Task[None]] = set()  # open model: iterations in flight
+        self._created = 0
+        self._ctx: RunContext | None = None
+        self._sink: IterationSink | None = None
 
-    def resize(self, target: int) -> None:
-        base_url, rec, config, crew, seed = self.run
-        while len(self.slots) < target:
-            index = self.started
-            self.started += 1
-            stop = asyncio.Event()
-            cls = self.classes[self.class_of(index)]
-            task = asyncio.ensure_future(
-                _run_user(index, cls, self.plan, base_url, rec, config, crew, seed, stop, 0.0)
-            )
-            self.slots.append((task, stop))
-        while len(self.slots) > target:
-            task, stop = self.slots.pop()
-            stop.set()
-            self.retired.append((task, stop))
+    def bind(self, ctx: RunContext, sink: IterationSink | None) -> None:
+        self._ctx, self._sink = ctx, sink
 
-    def tasks(self) -> list[asyncio.Task[None]]:
-        return [t for t, _ in self.slots + self.retired]
+    @property
+    def ctx(self) -> RunContext:
+        assert self._ctx is not None, "bind() first"
+        return self._ctx
 
-    def stop_all(self) -> None:
-        for _, stop in self.slots + self.retired:
-            stop.set()
+    def _new_user(self, index: int, class_index: int, open_model: bool) -> _VirtualUser:
+        session = Session(self.base_url, self.ctx.recorder, self.config, open_model=open_model)
+        cls = self.classes[class_index]
+        self.ctx.tally(cls.__name__).started += 1
+        return _VirtualUser(cls, index, session, self.seed)
 
+    async def _hook(
+        self, vu: _VirtualUser, hook: str, func: Callable[[], Awaitable[object]]
+    ) -> BaseException | None:
+        """Run a user hook; a script exception is recorded as a SCRIPT error and returned."""
+        t0 = perf_counter_ns()
+        try:
+            await func()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in the user's script must not end the run
+            self._script_failed(f"{vu.name}.{hook}", exc, t0)
+            return exc
+        return None
 
-async def _follow_target(
-    staged: _StagedCrew, users_at: Callable[[float], int | None], stop: asyncio.Event
-) -> None:
-    """Resize the crew to the target every `_RESIZE_S` until the schedule ends or `stop`."""
-    t0 = time.perf_counter()
-    while not stop.is_set():
-        target = users_at(time.perf_counter() - t0)
-        if target is None:
-            return
-        staged.resize(target)
-        if await _pause(stop, _RESIZE_S):
-            return
+    async def _start_user(self, vu: _VirtualUser) -> bool:
+        """on_start; False (tallied) when it failed: the user must not run its tasks."""
+        failed = await self._hook(vu, "on_start", vu.user.on_start)
+        if failed is None:
+            vu.started = True
+            return True
+        tally = self.ctx.tally(vu.name)
+        tally.on_start_failed += 1
+        if not tally.first_error:
+            tally.first_error = f"{type(failed).__name__}: {failed}"
+        return False
 
-
-async def run_script_users(
-    classes: Sequence[type[User]],
-    plan: Plan,
-    *,
-    base_url: str,
-    recorder: Recorder,
-    config: ClientConfig,
-    stop: asyncio.Event,
-    graceful_stop_s: float = 5.0,
-    on_active_change: Callable[[int], None] | None = None,
-    seed: int | None = None,
-    users_at: Callable[[float], int | None] | None = None,
-    class_of: Callable[[int], int] | None = None,
-) -> None:
-    """Run the plan's users until the duration ends, every user is done, or `stop` is set.
-
-    With `users_at` (stages or a load shape) the number of users follows `users_at(elapsed_s)`
-    (None ends the run) and user i runs class `class_of(i)`.
-
-    In scripted mode `requests_per_user` counts task iterations: a task that makes three requests
-    is one iteration. Users still inside a task when the run stops get `graceful_stop_s` to finish
-    it; then they are cancelled and their in-flight request is counted as incomplete.
-    """
-    crew = Crew(stop, on_active_change)
-    if users_at is not None:
-        await _run_staged(
-            classes,
-            plan,
-            users_at,
-            class_of,
-            (base_url, recorder, config, crew, seed),
-            graceful_stop_s,
+    def _script_failed(self, where: str, exc: BaseException, t0: int) -> None:
+        elapsed_us = (perf_counter_ns() - t0) // 1000
+        message = f"{type(exc).__name__}: {exc}"
+        self.ctx.recorder.endpoint(SCRIPT_METHOD, where).fail(
+            elapsed_us, ErrorKind.SCRIPT, 0, 0, message
         )
-        return
-    users = [
-        asyncio.ensure_future(
-            _run_user(
-                i,
-                classes[plan.user_classes[i]],
-                plan,
-                base_url,
-                recorder,
-                config,
-                crew,
-                seed,
-                stop,
-                plan.start_offsets_s[i],
-            )
-        )
-        for i in range(plan.users)
-    ]
-    await _await_users(users, stop, plan.duration_s, graceful_stop_s)
+        self.ctx.script_error(where, exc)
 
+    # -- closed model ----------------------------------------------------------------------
 
-async def _await_users(
-    users: list[asyncio.Task[None]],
-    stop: asyncio.Event,
-    duration_s: float | None,
-    graceful_stop_s: float,
-) -> None:
-    """Wait for every user until the duration ends or `stop`; then grace, then cancel."""
-    everyone: asyncio.Future[Any] = asyncio.gather(*users)
-    stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
-    try:
-        done, _ = await asyncio.wait(
-            {everyone, stopper}, timeout=duration_s, return_when=asyncio.FIRST_COMPLETED
-        )
-        if everyone not in done:
-            stop.set()
-            finished, _ = await asyncio.wait({everyone}, timeout=graceful_stop_s)
-            if everyone not in finished:
-                for user_task in users:
-                    user_task.cancel()
-                await asyncio.gather(*users, return_exceptions=True)
-        with contextlib.suppress(asyncio.CancelledError):
-            await everyone
-    finally:
-        stopper.cancel()
-        for user_task in users:
-            user_task.cancel()
-        await asyncio.gather(*users, return_exceptions=True)
+    async def run_user(self, ticket: Ticket) -> None:
+        index = ticket.index
+        vu = self._new_user(index, self.class_of(index), open_model=False)
+        self.users.add(vu)
+        try:
+            if await self._start_user(vu):
+                await self._iterate(vu, ticket)
+                await self._hook(vu, "on_stop", vu.user.on_stop)
+        finally:
+            self.users.discard(vu)
+            await vu.session.close()
 
+    async def _iterate(self, vu: _VirtualUser, ticket: Ticket) -> None:
+        """The user's task loop: the hot path of scripted mode, so it inlines what it can."""
+        ctx = self.ctx
+        user, choose, rng = vu.user, vu.choose, vu.rng
+        wait: WaitTime = vu.wait or ConstantWait(self.think_time_s)
+        no_wait = isinstance(wait, ConstantWait) and wait.wait_s == 0
+        clock = perf_counter_ns
+        iterations = ctx.recorder.arrivals  # closed model: an iteration "arrives" at its start
+        heartbeat, hang_ns = ctx.heartbeat, ctx.hang_ns
+        done = 0
+        last_error: BaseException | None = None
+        while done < ticket.limit:
+            task = choose(rng)
+            t0 = clock()
+            if t0 - heartbeat.last_ns > hang_ns:
+                ctx.fail(_never_yields(vu.name, task.name, last_error, ctx.hang_ns))
+                return
+            iterations.scheduled += 1
+            vu.in_iteration = True
+            try:
+                await task.func(user)
+            except asyncio.CancelledError:
+                if vu.in_iteration:  # else abandon() counted it
+                    iterations.in_flight_at_end += 1
+                raise
+            except Exception as exc:  # a bug in the user's script must not end the run
+                self._script_failed(f"{vu.name}.{task.name}", exc, t0)
+                iterations.failed += 1
+                last_error = exc
+            else:
+                iterations.completed += 1
+                last_error = None
+            vu.in_iteration = False
+            done += 1
+            if not no_wait and await pause(ticket, wait.next_wait_s((clock() - t0) / 1e9, rng)):
+                return
 
-async def _run_staged(
-    classes: Sequence[type[User]],
-    plan: Plan,
-    users_at: Callable[[float], int | None],
-    class_of: Callable[[int], int] | None,
-    run: tuple[str, Recorder, ClientConfig, Crew, int | None],
-    graceful_stop_s: float,
-) -> None:
-    crew = run[3]
-    staged = _StagedCrew(
-        classes, plan, run, class_of or (lambda i: plan.user_classes[i % len(plan.user_classes)])
-    )
-    follower = asyncio.ensure_future(_follow_target(staged, users_at, crew.stop))
-    stopper = asyncio.ensure_future(crew.stop.wait())
-    try:
-        await asyncio.wait(
-            {follower, stopper}, timeout=plan.duration_s, return_when=asyncio.FIRST_COMPLETED
-        )
-        crew.stop.set()
-        staged.stop_all()
-        tasks = staged.tasks()
-        if tasks:
-            await asyncio.wait(tasks, timeout=graceful_stop_s)
-    finally:
-        follower.cancel()
-        stopper.cancel()
-        staged.stop_all()
-        tasks = staged.tasks()
-        for task in tasks:
+    # -- open model ------------------------------------------------------------------------
+
+    def start(self, k: int, intended_ns: int) -> None:
+        class_index = self.class_of(k)
+        idle = self.idle[class_index]
+        if idle:
+            vu = idle.pop()
+        else:
+            vu = self._new_user(self._created, class_index, open_model=True)
+            self._created += 1
+            self.sessions.add(vu.session)
+        task = asyncio.ensure_future(self._arrival(vu, class_index, intended_ns))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _arrival(self, vu: _VirtualUser, class_index: int, intended_ns: int) -> None:
+        assert self._sink is not None, "the open model binds a sink"
+        if not vu.started:
+            if not await self._start_user(vu):
+                # The user is dropped: the next arrival of its class makes another.
+                self.sessions.discard(vu.session)
+                await vu.session.close()
+                self._sink.finished(True)
+                return
+            self.started.append(vu)
+        vu.session.begin_iteration(intended_ns)
+        task = vu.choose(vu.rng)
+        t0 = perf_counter_ns()
+        failed = False
+        try:
+            await task.func(vu.user)
+        except asyncio.CancelledError:
+            raise  # abandoned: the driver counts it
+        except Exception as exc:  # a bug in the user's script must not end the run
+            self._script_failed(f"{vu.name}.{task.name}", exc, t0)
+            failed = True
+        self.idle[class_index].append(vu)
+        self._sink.finished(failed)
+
+    # -- the end -----------------------------------------------------------------------------
+
+    def abandon(self) -> int:
+        """Count the iterations in flight (closed: as iterations in flight at the end) and
+        cancel them; their requests in flight are counted incomplete as they unwind."""
+        arrivals = self.ctx.recorder.arrivals
+        abandoned = 0
+        for vu in self.users:
+            if vu.in_iteration:
+                vu.in_iteration = False
+                arrivals.in_flight_at_end += 1
+                abandoned += 1
+        running = list(self.running)
+        for task in running:
             task.cancel()
-        await asyncio.gather(follower, stopper, *tasks, return_exceptions=True)
+        return abandoned + len(running)
+
+    async def close(self) -> None:
+        """Open model: stop every user that started (on_stop, within the graceful-stop period);
+        then close every session."""
+        if self.running:
+            await asyncio.gather(*self.running, return_exceptions=True)
+        if self.started:
+            stops = [self._hook(vu, "on_stop", vu.user.on_stop) for vu in self.started]
+            try:
+                async with asyncio.timeout(self.ctx.graceful_stop_s):
+                    await asyncio.gather(*stops)
+            except TimeoutError:
+                pass
+        sessions, self.sessions = self.sessions, set()
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+
+def _never_yields(cls_name: str, task: str, error: BaseException | None, hang_ns: int) -> str:
+    how = (
+        f"it raised before awaiting anything ({type(error).__name__}: {error})"
+        if error is not None
+        else "it returns without awaiting anything"
+    )
+    return (
+        f"task {cls_name}.{task} never yields to the event loop: {how}, so the run stood still "
+        f"for {hang_ns / 1e9:.3g} s. A task must await something (a request, asyncio.sleep) on "
+        "every path, or the class needs a wait_time"
+    )

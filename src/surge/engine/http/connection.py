@@ -1,13 +1,34 @@
-"""One keep-alive HTTP/1.1 connection: an asyncio Protocol driving an httptools parser.
+"""The engine's one HTTP/1.1 client connection: an asyncio Protocol driving an httptools parser.
 
-Used by the scripted `Session` (one request at a time per connection). The URL-mode fast path
-has its own leaner protocol in `surge.engine.urlmode`.
+Every workload sends its requests through a subclass of `Http1Connection`: URL mode's callback
+fast path (closed users and open-model slots) and the scripted `Session` alike. What a response
+is, and how an exchange fails, is decided here and nowhere else:
+
+- A response is complete on its last byte (Content-Length, or chunked with any trailers), on its
+  headers for HEAD (`HeadAwareConnection`), without a body for 204 and 304, and for a body
+  without a length (close-delimited) when the server closes the connection after the headers.
+- Interim 1xx responses (100 Continue, 103 Early Hints) are skipped; an upgrade is a protocol
+  error.
+- Bytes that arrive while no request is in flight (a second response, pipelined garbage) make
+  the connection unusable: it is closed, and the response before them stands.
+- Failures use the error taxonomy (`classify.py`): a parse error is `protocol`, a close before or
+  in the middle of a response `reset`, and the read timeout (no byte for `read_timeout_s`) and
+  total timeout (`total_timeout_s` from the exchange's start) are `timeout`, enforced by one timer
+  per connection and reported at the instant the timeout expired, not when the timer noticed.
+  A connection is never reused after a failure.
+- A reused keep-alive connection that the server closed before sending a byte of the response
+  is `stale` when it fails: the owner may resend the request once on a fresh connection.
+
+Subclasses implement three hooks (`complete`, `failed`, `idle_lost`); httptools calls only the
+callbacks a protocol defines, so a subclass pays only for what it asks for (`on_body` to keep
+the body, `on_headers_complete` for HEAD).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import ssl
+from time import perf_counter_ns
 from typing import cast
 
 import httptools
@@ -15,212 +36,324 @@ import httptools
 from surge.engine.http.classify import ConnectionClosedError, RequestTimeoutError
 from surge.engine.http.config import ClientConfig
 from surge.engine.http.request import Origin
-from surge.engine.http.tls import client_ssl_context
 
-_CLOCK_SLACK_S = 0.001
-
-
-@dataclass(slots=True)
-class RawResponse:
-    """A parsed response as it came off the wire (body still encoded, in chunks)."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    chunks: list[bytes]
-    nbytes: int
-    keep_alive: bool
+_SLACK_NS = 1_000_000  # loop timers have millisecond resolution: one may fire that much early
+_ParserError = (httptools.HttpParserError, httptools.HttpParserUpgrade)
 
 
-async def open_connection(origin: Origin, config: ClientConfig, deadline: float) -> HttpConnection:
-    """Connect (and handshake TLS) within the connect timeout and the request's deadline.
+class Http1Connection(asyncio.Protocol):
+    """One client connection carrying one exchange at a time; see the module docstring.
 
-    `deadline` is in event-loop time (`loop.time()`).
+    `send(wire, start_ns)` writes a request (or queues it until the connection is made). Then
+    exactly one hook runs for it: `complete(status, start_ns, now_ns, keep_alive)` when the
+    response is whole, or `failed(exc, start_ns, at_ns)` when it cannot be (the connection is
+    closed by then; `stale` tells whether a resend is safe). `idle_lost()` runs when the
+    connection closes idle. `rx` is the response's size in bytes during either hook.
     """
-    loop = asyncio.get_running_loop()
-    ssl_ctx = client_ssl_context(config.insecure, config.ca_file) if origin.tls else None
-    timeout_s = min(config.connect_timeout_s, deadline - loop.time())
+
+    __slots__ = (
+        "dead",
+        "done",
+        "first",
+        "head",
+        "head_done",
+        "interim",
+        "keep",
+        "last_rx_ns",
+        "loop",
+        "parser",
+        "pending",
+        "read_ns",
+        "reused",
+        "rx",
+        "stale",
+        "start_ns",
+        "timer",
+        "total_ns",
+        "transport",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, config: ClientConfig) -> None:
+        self.loop = loop
+        self.read_ns = int(config.read_timeout_s * 1e9)
+        self.total_ns = int(config.total_timeout_s * 1e9)
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.pending: bytes | None = None  # a request waiting for the connection to be made
+        self.start_ns = 0  # non-zero while an exchange is in flight: when it started
+        self.last_rx_ns = 0
+        self.rx = 0  # bytes of the response in flight so far
+        self.done = 0  # the final status, once the response in flight is complete
+        self.keep = False  # ... and whether the connection may carry another exchange
+        self.first: bytes | None = None  # the response's first chunk (its headers, usually)
+        self.interim: bytes | None = None  # the chunk that held a 1xx response before it
+        self.timer: asyncio.TimerHandle | None = None
+        self.reused = False
+        self.stale = False
+        self.dead = False
+        self.head = False  # the exchange is a HEAD request (see HeadAwareConnection)
+        self.head_done = False
+
+    # -- the owner's side ---------------------------------------------------------------------
+
+    def send(self, wire: bytes, start_ns: int) -> None:
+        """Start an exchange that began at `start_ns` (its total timeout counts from there)."""
+        self.start_ns = start_ns
+        self.rx = 0
+        if self.timer is None:
+            self._arm(start_ns)
+        transport = self.transport
+        if transport is not None:
+            transport.write(wire)
+        else:
+            self.pending = wire
+
+    def complete(self, status: int, start_ns: int, now_ns: int, keep_alive: bool) -> None:
+        """Hook: the response in flight arrived whole at `now_ns` (the connection is idle now)."""
+        raise NotImplementedError
+
+    def failed(self, exc: BaseException, start_ns: int, at_ns: int) -> None:
+        """Hook: the exchange in flight failed at `at_ns`; the connection is closed."""
+        raise NotImplementedError
+
+    def connect_failed(self, exc: BaseException) -> None:
+        """The connection could not be made: fail the exchange waiting for it."""
+        if self.start_ns and not self.dead:
+            self._fail(exc, perf_counter_ns())
+        else:
+            self._shut(abort=True)
+
+    def idle_lost(self) -> None:
+        """Hook: the connection closed while no exchange was in flight."""
+
+    def gone(self) -> None:
+        """Hook: the transport is gone, whatever the reason (called once, first)."""
+
+    def close(self) -> None:
+        """Close gracefully (idle, or abandoning what is in flight without recording it)."""
+        self._shut(abort=False)
+
+    def abort(self) -> None:
+        self._shut(abort=True)
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport = cast(asyncio.Transport, transport)  # uvloop: not a subclass
+        wire = self.pending
+        if wire is not None:
+            self.pending = None
+            transport.write(wire)
+
+    def data_received(self, data: bytes) -> None:
+        now = perf_counter_ns()
+        if not self.start_ns:  # bytes nobody asked for: the connection is unusable
+            self._shut(abort=True)
+            return
+        if self.first is None:
+            self.first = data
+        self.rx += len(data)
+        self.last_rx_ns = now
+        try:
+            self.parser.feed_data(data)
+        except _ParserError as exc:
+            if not self.done:
+                self._fail(exc if isinstance(exc, httptools.HttpParserError) else _upgrade(), now)
+                return
+            self.dead = True  # garbage after a whole response: it stands, the connection goes
+        status = self.done
+        if status:  # the hot path of every workload: inlined rather than a call to _completed
+            start_ns = self.start_ns
+            self.done = 0
+            self.first = None
+            self.start_ns = 0
+            self.reused = True
+            if self.interim is not None:
+                self.interim = None
+            self.complete(status, start_ns, now, self.keep and not self.dead)
+            if self.dead:
+                self._shut(abort=True)  # marked unusable while parsing; the response stood
+
+    def on_message_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if status < 200:  # interim response: the final one follows
+            self.interim, self.first = self.first, None
+        elif self.done or not self.start_ns:  # a second response in one read: unsolicited
+            self.dead = True
+        else:
+            self.done = status
+            self.keep = self.parser.should_keep_alive()  # valid until the callback returns
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport; connection_lost decides what the EOF meant
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.gone()
+        timer = self.timer
+        if timer is not None:
+            timer.cancel()
+            self.timer = None
+        was_dead = self.dead
+        self.dead = True
+        if was_dead:
+            return
+        if not self.start_ns:
+            self.idle_lost()
+            return
+        now = perf_counter_ns()
+        if exc is None and self.rx and not self.done:
+            status = self._close_delimited_status()
+            if status:
+                self._completed_at_close(status, now)
+                return
+        if self.reused and not self.rx and (exc is None or isinstance(exc, ConnectionError)):
+            self.stale = True
+        if exc is None:
+            where = "mid-response" if self.rx else "before response"
+            exc = ConnectionClosedError(f"connection closed {where}")
+        self._fail(exc, now)
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _completed_at_close(self, status: int, now: int) -> None:
+        start_ns = self.start_ns
+        self.done = 0
+        self.first = None
+        self.interim = None
+        self.start_ns = 0
+        self.complete(status, start_ns, now, False)
+
+    def _fail(self, exc: BaseException, at_ns: int) -> None:
+        start_ns = self.start_ns
+        self.start_ns = 0
+        self.done = 0
+        self._shut(abort=True)
+        self.failed(exc, start_ns, at_ns)
+
+    def _shut(self, *, abort: bool) -> None:
+        self.dead = True
+        self.pending = None
+        timer = self.timer
+        if timer is not None:
+            timer.cancel()
+            self.timer = None
+        transport = self.transport
+        if transport is not None and not transport.is_closing():
+            if abort:
+                transport.abort()
+            else:
+                transport.close()
+
+    def _arm(self, now_ns: int) -> None:
+        """One timer per connection, at the earliest moment the exchange in flight can time out;
+        when it fires early (the exchange moved on) it re-arms itself for the next such moment."""
+        start_ns = self.start_ns
+        due_ns = min(start_ns + self.total_ns, max(self.last_rx_ns, start_ns) + self.read_ns)
+        self.timer = self.loop.call_later(max(due_ns - now_ns, 0) / 1e9, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        start_ns = self.start_ns
+        if not start_ns or self.dead:
+            return  # idle: the next exchange arms a timer again
+        now = perf_counter_ns() + _SLACK_NS
+        total_at = start_ns + self.total_ns
+        read_at = max(self.last_rx_ns, start_ns) + self.read_ns
+        if now >= total_at and total_at <= read_at:
+            why = "total timeout: response not complete in time"
+            self._fail(RequestTimeoutError(why), total_at)
+        elif now >= read_at:
+            gap = f"{self.read_ns / 1e9:.3g}"
+            self._fail(RequestTimeoutError(f"read timeout: no data for {gap} s"), read_at)
+        else:
+            self._arm(now - _SLACK_NS)
+
+    def _close_delimited_status(self) -> int:
+        """The status of the response in flight when its body was meant to end with the
+        connection (no Content-Length, not chunked, a status that has a body); else 0."""
+        head = self.first
+        if head is None:
+            return 0
+        if self.interim is not None:
+            head = self.interim + head
+        probe = _HeadProbe()
+        parser = httptools.HttpResponseParser(probe)
+        probe.parser = parser
+        try:
+            parser.feed_data(head)
+        except _ParserError:
+            return 0
+        return probe.close_delimited_status
+
+
+class HeadAwareConnection(Http1Connection):
+    """A connection that can carry HEAD requests: their response is complete on its headers
+    (the parser, told a Content-Length, would wait for a body that never comes)."""
+
+    __slots__ = ()
+
+    def on_headers_complete(self) -> None:
+        if self.head and self.start_ns:
+            status = self.parser.get_status_code()
+            if status >= 200:
+                self.done = status
+                self.keep = self.parser.should_keep_alive()
+                self.head_done = True
+
+    def on_message_complete(self) -> None:
+        if not self.head_done:
+            super().on_message_complete()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.head_done:  # the parser still expects the announced body: replace it
+            self.head_done = False
+            self.parser = httptools.HttpResponseParser(self)
+
+
+class _HeadProbe:
+    """Re-reads a response's head to tell whether its body runs until the connection closes."""
+
+    __slots__ = ("close_delimited_status", "length", "parser")
+
+    def __init__(self) -> None:
+        self.parser: httptools.HttpResponseParser | None = None
+        self.length = False
+        self.close_delimited_status = 0
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() in (b"content-length", b"transfer-encoding"):
+            self.length = True
+
+    def on_headers_complete(self) -> None:
+        assert self.parser is not None
+        status = self.parser.get_status_code()
+        if status < 200:
+            self.length = False  # an interim response: the final one follows
+        elif not self.length and status not in (204, 304):
+            self.close_delimited_status = status
+
+
+def _upgrade() -> httptools.HttpParserError:
+    return httptools.HttpParserError("unexpected protocol upgrade (101) in the response")
+
+
+async def connect(
+    loop: asyncio.AbstractEventLoop,
+    protocol: asyncio.Protocol,
+    origin: Origin,
+    ssl_ctx: ssl.SSLContext | None,
+    timeout_s: float,
+) -> None:
+    """Connect `protocol` to `origin` (TLS when `ssl_ctx`); RequestTimeoutError after timeout_s."""
     try:
         async with asyncio.timeout(timeout_s):
-            _, conn = await loop.create_connection(
-                lambda: HttpConnection(loop),
+            await loop.create_connection(
+                lambda: protocol,
                 origin.host,
                 origin.port,
                 ssl=ssl_ctx,
                 server_hostname=origin.host if ssl_ctx is not None else None,
             )
     except TimeoutError as exc:
-        raise RequestTimeoutError(f"connect timeout after {max(timeout_s, 0):.3g} s") from exc
-    return conn
-
-
-class HttpConnection(asyncio.Protocol):
-    """A client connection carrying one request/response exchange at a time."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._transport: asyncio.Transport | None = None
-        self._parser = httptools.HttpResponseParser(self)
-        self._waiter: asyncio.Future[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_when = 0.0
-        self._status = 0
-        self._headers: list[tuple[str, str]] = []
-        self._chunks: list[bytes] = []
-        self._head = False
-        self._until_close = False
-        self._keep_alive = False
-        self._reset_parser = False
-        self._last_rx = 0.0
-        self._read_timeout_s = 0.0
-        self._deadline = 0.0
-        self.nbytes = 0
-        self.completed = 0
-        self.closed = False
-        self.lost: asyncio.Future[None] = loop.create_future()
-
-    # -- asyncio.Protocol ------------------------------------------------------------------
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport = cast(asyncio.Transport, transport)  # uvloop transports are not subclasses
-        self._transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        if self._waiter is None:  # bytes nobody asked for: the connection is unusable
-            self.abort()
-            return
-        self.nbytes += len(data)
-        self._last_rx = self._loop.time()
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade as exc:
-            self._fail(httptools.HttpParserError(f"unexpected protocol upgrade: {exc}"))
-        except httptools.HttpParserError as exc:
-            self._fail(exc)
-        if self._reset_parser:
-            self._reset_parser = False
-            self._parser = httptools.HttpResponseParser(self)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if not self.lost.done():
-            self.lost.set_result(None)
-        if self._waiter is None or self._waiter.done():
-            return
-        if exc is None and self._until_close and self._status:
-            self._keep_alive = False
-            self._waiter.set_result(None)
-        elif exc is not None:
-            self._waiter.set_exception(exc)
-        elif self.nbytes == 0:
-            self._waiter.set_exception(ConnectionClosedError("connection closed before response"))
-        else:
-            self._waiter.set_exception(ConnectionClosedError("connection closed mid-response"))
-
-    # -- httptools callbacks ---------------------------------------------------------------
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
-
-    def on_headers_complete(self) -> None:
-        status = self._parser.get_status_code()
-        if 100 <= status < 200:
-            return  # informational: on_message_complete discards it
-        self._status = status
-        names = {name.lower() for name, _ in self._headers}
-        self._until_close = (
-            "content-length" not in names
-            and "transfer-encoding" not in names
-            and status not in (204, 304)
-        )
-        if self._head:
-            self._until_close = False
-            self._reset_parser = True  # the parser would otherwise wait for a body
-            self._complete(self._parser.should_keep_alive())
-
-    def on_body(self, body: bytes) -> None:
-        self._chunks.append(body)
-
-    def on_message_complete(self) -> None:
-        if not self._status:  # 1xx informational response: wait for the real one
-            self._headers = []
-            return
-        if not self._head:
-            self._complete(self._parser.should_keep_alive())
-
-    # -- exchange --------------------------------------------------------------------------
-    async def roundtrip(
-        self, request: bytes, *, head: bool, read_timeout_s: float, deadline: float
-    ) -> RawResponse:
-        """Send `request` and wait for its response. Raises on any transport failure."""
-        if self.closed or self._transport is None or self._transport.is_closing():
-            raise ConnectionClosedError("connection closed while idle")
-        self._status = 0
-        self._headers = []
-        self._chunks = []
-        self._head = head
-        self._until_close = False
-        self.nbytes = 0
-        self._read_timeout_s = read_timeout_s
-        self._deadline = deadline
-        waiter = self._waiter = self._loop.create_future()
-        self._last_rx = self._loop.time()
-        self._transport.write(request)
-        # One timer per connection, re-armed only when this request's limits come sooner:
-        # keep-alive request after request costs no timer handle each (see _on_timer).
-        if self._timer is None or min(self._last_rx + read_timeout_s, deadline) < self._timer_when:
-            self._arm_timer()
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            self.abort()
-            raise
-        finally:
-            self._waiter = None
-        return RawResponse(self._status, self._headers, self._chunks, self.nbytes, self._keep_alive)
-
-    def _complete(self, keep_alive: bool) -> None:
-        self._keep_alive = keep_alive
-        self.completed += 1
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    def _arm_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        when = min(self._last_rx + self._read_timeout_s, self._deadline)
-        self._timer_when = when
-        self._timer = self._loop.call_at(when, self._on_timer)
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        if self._waiter is None or self._waiter.done():
-            return  # idle between requests: the next request arms a timer again
-        now = self._loop.time() + _CLOCK_SLACK_S
-        if now >= self._deadline:
-            self._fail(RequestTimeoutError("total timeout: response not complete in time"))
-        elif now >= self._last_rx + self._read_timeout_s:
-            gap = f"{self._read_timeout_s:.3g}"
-            self._fail(RequestTimeoutError(f"read timeout: no data for {gap} s"))
-        else:
-            self._arm_timer()
-
-    def _fail(self, exc: Exception) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_exception(exc)
-        self.abort()
-
-    def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def abort(self) -> None:
-        """Drop the connection now (after any error: a connection is never reused after one)."""
-        self.closed = True
-        self._cancel_timer()
-        if self._transport is not None:
-            self._transport.abort()
-
-    def close(self) -> None:
-        self.closed = True
-        self._cancel_timer()
-        if self._transport is not None:
-            self._transport.close()
+        raise RequestTimeoutError(f"connect timeout after {timeout_s:.3g} s") from exc

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json as jsonlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from surge.engine.http.classify import InvalidUrlError
+from surge.metrics.recorder import EndpointRecorder
+
+if TYPE_CHECKING:
+    from surge.engine.http.cookies import CookieJar
 
 USER_AGENT = "surge/0.1"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -142,3 +146,64 @@ def static_request(
     defaults = [("Host", origin.host_header), ("User-Agent", USER_AGENT), ("Accept", "*/*")]
     method = method.upper()
     return origin, build_request(method, target, merge_headers(defaults, headers), body)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A scripted request ready to send: where, the bytes, and the endpoint it records under.
+
+    `version` is the version of the session's default headers it was built with; `cookies`
+    says whether it carries a Cookie header (such a request is never reused as is)."""
+
+    method: str
+    url: str
+    origin: Origin
+    wire: bytes
+    endpoint: EndpointRecorder
+    body: bytes | None
+    content_type: str | None
+    extra: list[tuple[str, str]]
+    version: int
+    cookies: bool
+
+
+def prepare(
+    method: str,
+    url: str,
+    extra: list[tuple[str, str]],
+    body: bytes | None,
+    content_type: str | None,
+    defaults: Mapping[str, str],
+    jar: CookieJar,
+    endpoint: EndpointRecorder,
+    *,
+    strip_auth: bool = False,
+) -> Prepared:
+    """Serialise a request: built-in headers, then Content-Type, the cookie jar's Cookie, the
+    session's defaults and the call's own headers, each layer replacing the ones before.
+    `strip_auth` (a redirect to another host) drops Authorization and any caller's Cookie."""
+    origin, target = split_url_cached(url)
+    cookie = jar.header_for(origin.host, target, origin.tls) if jar else None
+    layers: list[Iterable[tuple[str, str]]] = [
+        [
+            ("Host", origin.host_header),
+            ("User-Agent", USER_AGENT),
+            ("Accept", "*/*"),
+            ("Accept-Encoding", "gzip, deflate"),
+        ]
+    ]
+    if content_type is not None:
+        layers.append([("Content-Type", content_type)])
+    if cookie is not None:
+        layers.append([("Cookie", cookie)])
+    layers += [defaults.items(), extra]
+    merged = merge_headers(*layers)
+    if strip_auth:
+        merged = [(k, v) for k, v in merged if k.lower() not in ("authorization", "cookie")]
+        if cookie is not None:
+            merged.append(("Cookie", cookie))
+    wire = build_request(method, target, merged, body)
+    version = int(getattr(defaults, "version", 0))
+    return Prepared(
+        method, url, origin, wire, endpoint, body, content_type, extra, version, cookie is not None
+    )

@@ -1,4 +1,9 @@
-"""What a scripted request returns: status, headers, a lazily decoded body, and any error."""
+"""What a scripted request returns: status, headers and body decoded on first use, and any error.
+
+A response keeps the bytes its headers arrived in (`head`) and its body chunks as received;
+`headers` parses the former and `content` joins and decodes the latter only when a task asks,
+so a task that looks at the status alone costs no header or body objects.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,12 @@ class Headers(Mapping[str, str]):
     """Response headers: case-insensitive lookup; repeated headers joined with ", "."""
 
     __slots__ = ("_map", "raw")
+
+    @classmethod
+    def parse(cls, head: bytes) -> Headers:
+        """The headers of the final response in `head` (the bytes up to its blank line, any
+        interim 1xx responses before it skipped)."""
+        return cls(parse_head(head))
 
     def __init__(self, raw: list[tuple[str, str]]) -> None:
         self.raw = raw
@@ -58,6 +69,56 @@ class Headers(Mapping[str, str]):
 _EMPTY_HEADERS = Headers([])
 
 
+def head_end(data: bytes, start: int = 0) -> int:
+    """The index just past the blank line that ends a response head in `data` (-1: none)."""
+    end = data.find(b"\r\n\r\n", start)
+    if end >= 0:
+        return end + 4
+    end = data.find(b"\n\n", start)
+    return end + 2 if end >= 0 else -1
+
+
+def _final_head_span(data: bytes) -> tuple[int, int]:
+    """Where the head of the final response in `data` starts and ends (interim 1xx heads
+    before it skipped); the end is len(data) when its blank line is missing."""
+    start = 0
+    while True:
+        end = head_end(data, start)
+        if end < 0:
+            return start, len(data)
+        if data[start + 9 : start + 10] != b"1" or data[start + 9 : start + 12] == b"101":
+            return start, end
+        start = end
+
+
+def final_head_end(data: bytes) -> int:
+    """The index just past the final response's head in `data` (len(data) if incomplete)."""
+    return _final_head_span(data)[1]
+
+
+def final_head(data: bytes) -> bytes:
+    """The head of the final response in `data`: interim 1xx heads before it are skipped."""
+    start, end = _final_head_span(data)
+    return data[start:end]
+
+
+def parse_head(head: bytes) -> list[tuple[str, str]]:
+    """The (name, value) pairs of the final response head in `head` (latin-1 text)."""
+    lines = final_head(head).decode("latin-1").splitlines()
+    pairs: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if not line:
+            break
+        if line[0] in " \t" and pairs:  # obsolete line folding: continues the previous value
+            name, value = pairs[-1]
+            pairs[-1] = (name, f"{value} {line.strip()}")
+            continue
+        name, sep, value = line.partition(":")
+        if sep:
+            pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
 def decode_body(raw: bytes, encoding: str) -> bytes:
     """The body with its Content-Encoding (gzip, deflate, or a chain of them) undone."""
     for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
@@ -88,11 +149,13 @@ class HttpResponse:
         "_chunks",
         "_content",
         "_endpoint",
+        "_head",
+        "_headers",
         "elapsed_ns",
         "error_kind",
         "error_message",
-        "headers",
         "method",
+        "nbytes",
         "status",
         "url",
     )
@@ -102,23 +165,40 @@ class HttpResponse:
         method: str,
         url: str,
         status: int,
-        headers: Headers | None,
-        chunks: list[bytes],
+        headers: Headers | bytes | None,
+        chunks: list[bytes] | None,
         elapsed_ns: int,
         error_kind: ErrorKind | None = None,
         error_message: str | None = None,
         endpoint: EndpointRecorder | None = None,
     ) -> None:
+        """`headers` is a Headers value, or the raw bytes of the response head (parsed on
+        first use), or None for none; `chunks` the body as received (None: empty)."""
         self.method = method
         self.url = url
         self.status = status
-        self.headers: Headers = headers if headers is not None else _EMPTY_HEADERS
+        self.nbytes = 0  # bytes received for it (the whole redirect chain)
+        if isinstance(headers, bytes):
+            self._head: bytes | None = headers
+            self._headers: Headers | None = None
+        else:
+            self._head = None
+            self._headers = headers if headers is not None else _EMPTY_HEADERS
         self._chunks = chunks
         self._content: bytes | None = None
         self.elapsed_ns = elapsed_ns
         self.error_kind = error_kind
         self.error_message = error_message
         self._endpoint = endpoint
+
+    @property
+    def headers(self) -> Headers:
+        found = self._headers
+        if found is None:
+            assert self._head is not None
+            found = self._headers = Headers.parse(self._head)
+            self._head = None
+        return found
 
     @property
     def error(self) -> str | None:
@@ -136,8 +216,9 @@ class HttpResponse:
     @property
     def content(self) -> bytes:
         if self._content is None:
-            raw = b"".join(self._chunks)
-            self._chunks = []
+            chunks = self._chunks
+            raw = (chunks[0] if len(chunks) == 1 else b"".join(chunks)) if chunks else b""
+            self._chunks = None
             encoding = self.headers.get("content-encoding")
             self._content = decode_body(raw, encoding) if encoding and raw else raw
         return self._content

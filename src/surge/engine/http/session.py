@@ -12,15 +12,19 @@ Checks (`checks=[...]`) are evaluated after the response arrives and before it i
 In the open model (`open_model=True`) the engine calls `begin_iteration(intended_ns)` when an
 arrival starts a task iteration: the first request recorded after it is timed from the intended
 time (no coordinated omission), and every request records its service time and schedule lag.
+
+The hot path (a plain request a script repeats) costs one dictionary lookup for its prepared
+bytes and endpoint, one future and one response object: headers are parsed and the body joined
+only when the task reads them (see `response.py`); connections are the engine's one HTTP/1.1
+core (`connection.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
 
 from surge.engine.http.classify import (
     ConnectionClosedError,
@@ -29,18 +33,17 @@ from surge.engine.http.classify import (
     describe_error,
 )
 from surge.engine.http.config import ClientConfig
-from surge.engine.http.connection import HttpConnection, RawResponse, open_connection
 from surge.engine.http.cookies import CookieJar
+from surge.engine.http.exchange import SessionConnection, open_connection
 from surge.engine.http.request import (
-    USER_AGENT,
     Origin,
+    Prepared,
     add_params,
-    build_request,
     encode_body,
-    merge_headers,
+    prepare,
     split_url_cached,
 )
-from surge.engine.http.response import Headers, HttpResponse, run_checks
+from surge.engine.http.response import Headers, HttpResponse, final_head_end, run_checks
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder
 from surge.scenario.checks import Check
@@ -52,26 +55,51 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ABSOLUTE = ("http://", "https://")
 _CLOSE_WAIT_S = 1.0
 _CACHE_MAX = 256
+_NO_BODY = (None, None)
 
 
-class _Hop:
-    """One request of a redirect chain, as it will go on the wire."""
+class DefaultHeaders(dict[str, str]):
+    """The session's default headers: a dict that counts its changes, so that prepared request
+    bytes are known to be current by comparing one number."""
 
-    __slots__ = ("body", "content_type", "headers", "method", "url")
+    __slots__ = ("version",)
 
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        headers: list[tuple[str, str]],
-        body: bytes | None,
-        content_type: str | None,
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-        self.content_type = content_type
+    def __init__(self) -> None:
+        super().__init__()
+        self.version = 0
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> DefaultHeaders:  # type: ignore[override,misc]
+        self.version += 1
+        super().__ior__(other)
+        return self
+
+    def update(self, *args: Any, **kwargs: str) -> None:
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, str]:
+        self.version += 1
+        return super().popitem()
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        self.version += 1
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
 
 
 class Session:
@@ -91,16 +119,12 @@ class Session:
         self.config = config if config is not None else ClientConfig()
         self.cookies = CookieJar()
         self._recorder = recorder
-        self._headers: dict[str, str] = {}
-        self._idle: dict[Origin, list[HttpConnection]] = {}
-        self._live: set[HttpConnection] = set()
+        self._headers = DefaultHeaders()
+        self._idle: dict[Origin, list[SessionConnection]] = {}
+        self._live: set[SessionConnection] = set()
         self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
-        self._names: dict[str, str] = {}
-        # request bytes by (method, url, content type, cookie), valid while the default
-        # headers equal the copy stored beside them: scripts repeat the same requests
-        self._wire_cache: dict[
-            tuple[str, str, str | None, str | None], tuple[dict[str, str], bytes]
-        ] = {}
+        self._plain: dict[tuple[str, str, str | None], Prepared] = {}
+        self._total_ns = int(self.config.total_timeout_s * 1e9)
         self._closed = False
 
     @property
@@ -134,52 +158,27 @@ class Session:
         fail_on_check: bool = False,
     ) -> HttpResponse:
         """Send one request (following redirects), evaluate `checks`, and record it once."""
-        method = method.upper()
-        url = add_params(self._resolve(path), params)
-        body, content_type = encode_body(json, data)
-        hop = _Hop(method, url, list((headers or {}).items()), body, content_type)
-        prepared = self._prepare(hop, strip_auth=False)  # a caller's invalid input raises here
-        endpoint = self._endpoint(method, name or self._name_of(path))
-        follow = follow_redirects if follow_redirects is not None else method in ("GET", "HEAD")
+        prep = None
+        if params is None and headers is None and json is None and data is None:
+            prep = self._plain.get((method, path, name))
+            if prep is not None and (prep.version != self._headers.version or self.cookies):
+                prep = None
+        if prep is None:
+            prep = self._prepare(method, path, params, headers, json, data, name)
+        total_ns = self._total_ns if timeout_s is None else int(timeout_s * 1e9)
         t0 = time.perf_counter_ns()
         try:
-            response, nbytes = await self._send_chain(
-                hop, prepared, follow, timeout_s, t0, endpoint
-            )
+            response = await self._send(prep, follow_redirects, t0, total_ns)
         except asyncio.CancelledError:
-            endpoint.incomplete()
+            prep.endpoint.incomplete()
             raise
         if checks:
-            failed = run_checks(checks, response, endpoint)
+            failed = run_checks(checks, response, prep.endpoint)
             if failed is not None and fail_on_check and response.error_kind is None:
                 response.error_kind = ErrorKind.CHECK
                 response.error_message = "check failed: " + ", ".join(failed)
-        if self.open_model:
-            self._record_open(endpoint, response, nbytes, t0)
-            return response
-        latency_us = response.elapsed_ns // 1000
-        if response.error_kind is None:
-            endpoint.ok(latency_us, response.status, nbytes)
-        else:
-            message = response.error_message or ""
-            endpoint.fail(latency_us, response.error_kind, response.status, nbytes, message)
+        self._record(prep.endpoint, response, t0)
         return response
-
-    def _record_open(
-        self, endpoint: EndpointRecorder, response: HttpResponse, nbytes: int, t0: int
-    ) -> None:
-        """Record with the latency from the iteration's intended time (first request only)."""
-        intended_ns = self._intended_ns
-        self._intended_ns = None
-        lag_ns = t0 - intended_ns if intended_ns is not None and intended_ns < t0 else 0
-        service_us = response.elapsed_ns // 1000
-        latency_us = (response.elapsed_ns + lag_ns) // 1000
-        if response.error_kind is None:
-            endpoint.ok(latency_us, response.status, nbytes)
-        else:
-            message = response.error_message or ""
-            endpoint.fail(latency_us, response.error_kind, response.status, nbytes, message)
-        endpoint.timing(service_us, lag_ns // 1000)
 
     def get(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
         return self.request("GET", path, **kwargs)
@@ -215,13 +214,43 @@ class Session:
             if not conn.lost.done():
                 conn.abort()
 
+    def abandon(self) -> None:
+        """Drop every connection now, recording nothing (the run is forced to end)."""
+        self._closed = True
+        self._idle.clear()
+        for conn in list(self._live):
+            conn.abort()
+
     async def __aenter__(self) -> Session:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    # -- internals -------------------------------------------------------------------------
+    # -- preparing -------------------------------------------------------------------------
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        json: Any,
+        data: bytes | str | Mapping[str, Any] | None,
+        name: str | None,
+    ) -> Prepared:
+        """The request's origin, bytes and endpoint; plain ones are kept for next time."""
+        verb = method.upper()
+        url = add_params(self._resolve(path), params)
+        body, content_type = _NO_BODY if json is None and data is None else encode_body(json, data)
+        extra = list(headers.items()) if headers else []
+        endpoint = self._endpoint(verb, name or _name_of(path))
+        prep = prepare(verb, url, extra, body, content_type, self._headers, self.cookies, endpoint)
+        if params is None and headers is None and body is None and not prep.cookies:
+            if len(self._plain) >= _CACHE_MAX:
+                self._plain.clear()
+            self._plain[(method, path, name)] = prep
+        return prep
+
     def _resolve(self, path: str) -> str:
         if path.lower().startswith(_ABSOLUTE):
             return path
@@ -230,16 +259,6 @@ class Session:
             return self.base_url
         return base + path if path.startswith(("/", "?")) else f"{base}/{path}"
 
-    def _name_of(self, path: str) -> str:
-        """The default endpoint name: the path without its query string."""
-        found = self._names.get(path)
-        if found is None:
-            found = urlsplit(path).path or "/"
-            if len(self._names) >= _CACHE_MAX:
-                self._names.clear()
-            self._names[path] = found
-        return found
-
     def _endpoint(self, method: str, name: str) -> EndpointRecorder:
         key = (method, name)
         found = self._endpoints.get(key)
@@ -247,180 +266,179 @@ class Session:
             found = self._endpoints[key] = self._recorder.endpoint(method, name)
         return found
 
-    def _prepare(self, hop: _Hop, *, strip_auth: bool) -> tuple[Origin, str, bytes]:
-        origin, target = split_url_cached(hop.url)
-        cookie = self.cookies.header_for(origin.host, target, origin.tls) if self.cookies else None
-        key = None
-        if not hop.headers and hop.body is None and not strip_auth:
-            key = (hop.method, hop.url, hop.content_type, cookie)
-            cached = self._wire_cache.get(key)
-            if cached is not None and cached[0] == self._headers:
-                return origin, target, cached[1]
-        wire = self._serialise(hop, origin, target, cookie, strip_auth=strip_auth)
-        if key is not None:
-            if len(self._wire_cache) >= _CACHE_MAX:
-                self._wire_cache.clear()
-            self._wire_cache[key] = (dict(self._headers), wire)
-        return origin, target, wire
-
-    def _serialise(
-        self, hop: _Hop, origin: Origin, target: str, cookie: str | None, *, strip_auth: bool
-    ) -> bytes:
-        defaults = [
-            ("Host", origin.host_header),
-            ("User-Agent", USER_AGENT),
-            ("Accept", "*/*"),
-            ("Accept-Encoding", "gzip, deflate"),
-        ]
-        layers: list[Iterable[tuple[str, str]]] = [defaults]
-        if hop.content_type is not None:
-            layers.append([("Content-Type", hop.content_type)])
-        if cookie is not None:
-            layers.append([("Cookie", cookie)])
-        layers += [self._headers.items(), hop.headers]
-        merged = merge_headers(*layers)
-        if strip_auth:
-            merged = [(k, v) for k, v in merged if k.lower() not in ("authorization", "cookie")]
-            if cookie is not None:
-                merged.append(("Cookie", cookie))
-        return build_request(hop.method, target, merged, hop.body)
-
-    async def _send_chain(
-        self,
-        hop: _Hop,
-        prepared: tuple[Origin, str, bytes],
-        follow: bool,
-        timeout_s: float | None,
-        t0: int,
-        endpoint: EndpointRecorder,
-    ) -> tuple[HttpResponse, int]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + (
-            timeout_s if timeout_s is not None else self.config.total_timeout_s
-        )
-        first_host = prepared[0].host
-        next_hop: tuple[Origin, str, bytes] | None = prepared
-        nbytes = 0
+    # -- sending ---------------------------------------------------------------------------
+    async def _send(
+        self, prep: Prepared, follow: bool | None, t0: int, total_ns: int
+    ) -> HttpResponse:
+        """One request and, when asked (GET and HEAD by default), its redirects."""
+        if follow is None:
+            follow = prep.method in ("GET", "HEAD")
+        first_host = prep.origin.host
         redirects = 0
+        nbytes = 0
         while True:
             try:
-                if next_hop is None:
-                    origin = split_url_cached(hop.url)[0]
-                    next_hop = self._prepare(hop, strip_auth=origin.host != first_host)
-                origin, target, wire = next_hop
-                next_hop = None
-                raw = await self._exchange(origin, wire, hop.method == "HEAD", deadline)
+                conn = await self._exchange(prep, t0, total_ns)
             except Exception as exc:
-                return self._error_response(hop, exc, t0, endpoint), nbytes
-            nbytes += raw.nbytes
-            headers = Headers(raw.headers)
-            set_cookies = headers.get_all("set-cookie")
-            if set_cookies:
-                self.cookies.set_from_response(set_cookies, origin.host, target)
-            if follow and raw.status in _REDIRECTS and "location" in headers:
-                if redirects >= self.config.max_redirects:
-                    too_many = TooManyRedirectsError(
-                        f"more than {self.config.max_redirects} redirects (max_redirects)"
-                    )
-                    too_many_response = self._error_response(
-                        hop, too_many, t0, endpoint, raw.status, headers
-                    )
-                    return too_many_response, nbytes
-                redirects += 1
-                hop = _redirected(hop, raw.status, urljoin(hop.url, headers["location"]))
-                continue
-            return self._final_response(hop, raw, headers, t0, endpoint), nbytes
-
-    @staticmethod
-    def _final_response(
-        hop: _Hop, raw: RawResponse, headers: Headers, t0: int, endpoint: EndpointRecorder
-    ) -> HttpResponse:
-        elapsed_ns = time.perf_counter_ns() - t0
-        status = raw.status
-        kind = ErrorKind.HTTP_STATUS if status >= 400 else None
-        message = f"HTTP {status}" if kind is not None else None
-        return HttpResponse(
-            hop.method, hop.url, status, headers, raw.chunks, elapsed_ns, kind, message, endpoint
-        )
-
-    @staticmethod
-    def _error_response(
-        hop: _Hop,
-        exc: Exception,
-        t0: int,
-        endpoint: EndpointRecorder,
-        status: int = 0,
-        headers: Headers | None = None,
-    ) -> HttpResponse:
-        elapsed_ns = time.perf_counter_ns() - t0
-        kind = classify_error(exc)
-        message = describe_error(exc)
-        return HttpResponse(
-            hop.method, hop.url, status, headers, [], elapsed_ns, kind, message, endpoint
-        )
-
-    async def _exchange(
-        self, origin: Origin, wire: bytes, head: bool, deadline: float
-    ) -> RawResponse:
-        read_timeout_s = self.config.read_timeout_s
-        conn, reused = await self._acquire(origin, deadline)
-        try:
-            raw = await conn.roundtrip(
-                wire, head=head, read_timeout_s=read_timeout_s, deadline=deadline
+                return self._error_response(prep, exc, t0, nbytes)
+            nbytes += conn.rx
+            status = conn.status
+            head = conn.head_bytes()
+            if head.find(b"ookie", 0, final_head_end(head)) >= 0 or b"OOKIE" in head:
+                self._store_cookies(prep, Headers.parse(head))
+            if follow and status in _REDIRECTS:
+                headers = Headers.parse(head)
+                location = headers.get("location")
+                if location is not None:
+                    if redirects >= self.config.max_redirects:
+                        limit = self.config.max_redirects
+                        why = f"more than {limit} redirects (max_redirects)"
+                        too_many = TooManyRedirectsError(why)
+                        return self._error_response(prep, too_many, t0, nbytes, status, headers)
+                    redirects += 1
+                    prep = self._redirect(prep, status, location, first_host)
+                    continue
+            elapsed_ns = time.perf_counter_ns() - t0
+            kind = ErrorKind.HTTP_STATUS if status >= 400 else None
+            response = HttpResponse(
+                prep.method,
+                prep.url,
+                status,
+                head,
+                conn.take_body(),
+                elapsed_ns,
+                kind,
+                f"HTTP {status}" if kind is not None else None,
+                prep.endpoint,
             )
-        except ConnectionError:
-            self._discard(conn)
-            if not reused or conn.nbytes:
-                raise
-            # The server closed the idle keep-alive connection: retry once on a fresh one.
-            conn = await self._connect(origin, deadline)
-            try:
-                raw = await conn.roundtrip(
-                    wire, head=head, read_timeout_s=read_timeout_s, deadline=deadline
-                )
-            except BaseException:
-                self._discard(conn)
-                raise
-        except BaseException:
-            self._discard(conn)
+            response.nbytes = nbytes
+            return response
+
+    async def _exchange(self, prep: Prepared, t0: int, total_ns: int) -> SessionConnection:
+        """Send `prep` on an idle connection (or a new one) and wait for its response; the
+        connection is back in the pool (or closed) when this returns. Raises on failure."""
+        origin = prep.origin
+        idle = self._idle.get(origin)
+        conn = None
+        while idle:
+            conn = idle.pop()
+            if not conn.dead:
+                break
+            conn = None
+        reused = conn is not None
+        if conn is None:
+            conn = await self._connect(origin, t0, total_ns)
+        head = prep.method == "HEAD"
+        try:
+            error = await conn.exchange(prep.wire, t0, head, total_ns)
+            if error is not None:
+                if not (reused and conn.stale):
+                    raise error
+                # The server closed the idle keep-alive connection: retry once on a fresh one.
+                conn = await self._connect(origin, t0, total_ns)
+                error = await conn.exchange(prep.wire, t0, head, total_ns)
+                if error is not None:
+                    raise error
+        except asyncio.CancelledError:
+            conn.abort()
             raise
-        if raw.keep_alive and not self._closed:
+        if conn.keep_alive and not self._closed:
             self._idle.setdefault(origin, []).append(conn)
         else:
             conn.close()
-        return raw
+        return conn
 
-    async def _acquire(self, origin: Origin, deadline: float) -> tuple[HttpConnection, bool]:
-        idle = self._idle.get(origin)
-        while idle:
-            conn = idle.pop()
-            if not conn.closed:
-                return conn, True
-        return await self._connect(origin, deadline), False
-
-    async def _connect(self, origin: Origin, deadline: float) -> HttpConnection:
+    async def _connect(self, origin: Origin, t0: int, total_ns: int) -> SessionConnection:
         if self._closed:
             raise ConnectionClosedError("session is closed")
-        conn = await open_connection(origin, self.config, deadline)
+        remaining_s = (t0 + total_ns - time.perf_counter_ns()) / 1e9
+        conn = await open_connection(origin, self.config, remaining_s)
         if not conn.lost.done():
             self._live.add(conn)
             conn.lost.add_done_callback(lambda _: self._live.discard(conn))
         return conn
 
+    def _redirect(self, prep: Prepared, status: int, location: str, first_host: str) -> Prepared:
+        """The next hop of a redirect: 303 (and 301/302 after POST) become a body-less GET."""
+        from urllib.parse import urljoin
+
+        method, body, content_type = prep.method, prep.body, prep.content_type
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method, body, content_type = "GET", None, None
+        extra = prep.extra
+        if body is None:
+            extra = [(k, v) for k, v in extra if k.lower() != "content-type"]
+        url = urljoin(prep.url, location)
+        strip_auth = split_url_cached(url)[0].host != first_host
+        return prepare(
+            method,
+            url,
+            extra,
+            body,
+            content_type,
+            self._headers,
+            self.cookies,
+            prep.endpoint,
+            strip_auth=strip_auth,
+        )
+
+    def _store_cookies(self, prep: Prepared, headers: Headers) -> None:
+        values = headers.get_all("set-cookie")
+        if values:
+            origin, target = split_url_cached(prep.url)
+            self.cookies.set_from_response(values, origin.host, target)
+
     @staticmethod
-    def _discard(conn: HttpConnection) -> None:
-        conn.abort()
+    def _error_response(
+        prep: Prepared,
+        exc: Exception,
+        t0: int,
+        nbytes: int,
+        status: int = 0,
+        headers: Headers | None = None,
+    ) -> HttpResponse:
+        elapsed_ns = time.perf_counter_ns() - t0
+        kind, message = classify_error(exc), describe_error(exc)
+        response = HttpResponse(
+            prep.method, prep.url, status, headers, None, elapsed_ns, kind, message, prep.endpoint
+        )
+        response.nbytes = nbytes
+        return response
+
+    # -- recording -------------------------------------------------------------------------
+    def _record(self, endpoint: EndpointRecorder, response: HttpResponse, t0: int) -> None:
+        elapsed_ns = response.elapsed_ns
+        lag_ns = 0
+        if self.open_model:  # the first request of an iteration is timed from its intended time
+            intended_ns = self._intended_ns
+            self._intended_ns = None
+            if intended_ns is not None and intended_ns < t0:
+                lag_ns = t0 - intended_ns
+        latency_us = (elapsed_ns + lag_ns) // 1000
+        kind = response.error_kind
+        if kind is None:
+            endpoint.ok(latency_us, response.status, response.nbytes)
+        else:
+            message = response.error_message or ""
+            endpoint.fail(latency_us, kind, response.status, response.nbytes, message)
+        if self.open_model:
+            endpoint.timing(elapsed_ns // 1000, lag_ns // 1000)
 
 
-def _redirected(hop: _Hop, status: int, location: str) -> _Hop:
-    """The next hop of a redirect: 303 (and 301/302 after POST) become a body-less GET."""
-    method, body, content_type = hop.method, hop.body, hop.content_type
-    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
-        method, body, content_type = "GET", None, None
-    headers = hop.headers
-    if body is None:
-        headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
-    return _Hop(method, location, headers, body, content_type)
+_NAMES: dict[str, str] = {}
+
+
+def _name_of(path: str) -> str:
+    """The default endpoint name: the path without its query string."""
+    found = _NAMES.get(path)
+    if found is None:
+        from urllib.parse import urlsplit
+
+        found = urlsplit(path).path or "/"
+        if len(_NAMES) >= 4096:
+            _NAMES.clear()
+        _NAMES[path] = found
+    return found
 
 
 if TYPE_CHECKING:  # mypy proves Session satisfies the scenario-facing protocol
