@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import collections
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from surge.engine.closed import ClosedDriver
 from surge.engine.http import ClientConfig
@@ -95,3 +97,27 @@ def constant_rate(rate: float, duration_s: float) -> Pace:
     """A pace function: arrival k is due at k / rate, for the arrivals inside the duration."""
     count = round(rate * duration_s)
     return lambda elapsed_s, k: k / rate - elapsed_s if k < count else None
+
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on a fresh default event loop."""
+    return asyncio.run(coro)
+
+
+def totals(recorder: Recorder) -> dict[str, int]:
+    """Counts summed over every endpoint (takes a snapshot: call once, at the end)."""
+    out: collections.Counter[str] = collections.Counter()
+    for ep in recorder.snapshot(0.0, 1.0, 0).endpoints:
+        out["ok"] += ep.requests - ep.failures
+        out["fail"] += ep.failures
+        out["incomplete"] += ep.incomplete
+        out.update(ep.errors)
+    return dict(out)
+
+
+def names(recorder: Recorder) -> dict[tuple[str, str], int]:
+    """Requests per (method, name) (takes a snapshot)."""
+    return {(ep.method, ep.name): ep.requests for ep in recorder.snapshot(0.0, 1.0, 0).endpoints}

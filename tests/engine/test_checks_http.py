@@ -13,7 +13,9 @@ import pytest
 import uvloop
 
 from engine import loads
-from engine.engine_server import TestServer, closed_port, run
+from engine.conftest import TestServer
+from engine.loads import run
+from servers import closed_port
 from surge.engine.expect import ResponseJudge
 from surge.engine.http import Session
 from surge.engine.url import _BodySlotConn, _BodyUserConn, _SlotConn, _UserConn
@@ -228,13 +230,13 @@ def test_gzip_bodies_and_bodies_that_are_not_json(fresh: TestServer, run_on: Run
 
 def test_expectations_with_keep_alive_close_and_head(fresh: TestServer, run_on: Runner) -> None:
     recorder = Recorder()
-    closing = endpoint_from_options(fresh.url("/close"), expect_body="bye")
+    closing = endpoint_from_options(fresh.url("/bye"), expect_body="bye")
     head = endpoint_from_options(fresh.url("/json/404"), method="HEAD", expect_status=[404])
     run_on(_url_run(closing, recorder))
     run_on(_url_run(head, recorder))
     stats = _stats(recorder)
-    assert stats[("GET", "/close")].checks == {"body contains 'bye'": CheckCount(6, 0)}
-    assert stats[("GET", "/close")].failures == 0
+    assert stats[("GET", "/bye")].checks == {"body contains 'bye'": CheckCount(6, 0)}
+    assert stats[("GET", "/bye")].failures == 0
     assert stats[("HEAD", "/json/404")].checks == {"status is 404": CheckCount(6, 0)}
     assert stats[("HEAD", "/json/404")].failures == 0
 

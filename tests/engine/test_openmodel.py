@@ -137,7 +137,7 @@ def test_requests_still_in_flight_after_the_grace_are_incomplete(
 
 
 def test_refused_connections_are_failures_not_drops(test_server: HttpTestServer) -> None:
-    from engine.engine_server import closed_port
+    from servers import closed_port
 
     url = f"http://127.0.0.1:{closed_port()}/ok"
     stats, arrivals = _run(url, constant_rate(100, 0.5))

@@ -11,7 +11,9 @@ import pytest
 import uvloop
 
 from engine import loads
-from engine.engine_server import TestServer, closed_port, totals
+from engine.conftest import TestServer
+from engine.loads import totals
+from servers import closed_port
 from surge.engine.http import ClientConfig
 from surge.metrics.recorder import Recorder
 from surge.scenario.spec import EndpointSpec, Expectations
@@ -131,9 +133,9 @@ def test_requests_still_in_flight_after_grace_are_incomplete(
 ) -> None:
     recorder = Recorder()
     t = time.perf_counter()
-    run_on(_drive(fresh.url("/stall"), recorder, users=3, duration_s=0.1, graceful_stop_s=0.2))
+    run_on(_drive(fresh.url("/hang"), recorder, users=3, duration_s=0.1, graceful_stop_s=0.2))
     assert time.perf_counter() - t < 3
-    assert fresh.requests["/stall"] == 3
+    assert fresh.requests["/hang"] == 3
     assert totals(recorder) == {"ok": 0, "fail": 0, "incomplete": 3}
 
 
@@ -208,7 +210,7 @@ def test_tls_verified_by_default_and_insecure_flag(
     assert totals(insecure) == {"ok": 10, "fail": 0, "incomplete": 0}
     trusted = Recorder()
     config = ClientConfig(ca_file=ca_file)
-    run_on(_drive(fresh.tls_url("/chunked"), trusted, requests_per_user=5, config=config))
+    run_on(_drive(fresh.tls_url("/chunked-abc"), trusted, requests_per_user=5, config=config))
     assert totals(trusted) == {"ok": 5, "fail": 0, "incomplete": 0}
 
 
@@ -220,11 +222,11 @@ def test_invalid_url_is_rejected_before_traffic() -> None:
 def test_judged_users_keep_the_accounting(fresh: TestServer, run_on: Runner) -> None:
     """Expectations change what counts as success, never how requests are accounted."""
     recorder = Recorder()
-    expect = Expectations(status=(200,), body="late")
+    expect = Expectations(status=(200,), body="ok")
     run_on(_drive(fresh.url("/delay?ms=300"), recorder, users=3, duration_s=0.1, expect=expect))
     run_on(
         _drive(
-            fresh.url("/stall"),
+            fresh.url("/hang"),
             recorder,
             users=2,
             duration_s=0.1,
