@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from surge.engine.guard import FORCED
 from surge.engine.workload import NO_LIMIT, RunContext, Ticket, Workload
 
 UsersAt = Callable[[float], int | None]
@@ -51,16 +52,16 @@ class ClosedDriver:
         self,
         *,
         users: int = 0,
-        start_offsets_s: Sequence[float] = (),
+        start_offsets_s: Sequence[float] | None = None,
         duration_s: float | None = None,
         iterations_per_user: int | None = None,
         users_at: UsersAt | None = None,
     ) -> None:
-        if users_at is None and len(start_offsets_s) < users:
-            got = len(start_offsets_s)
-            raise ValueError(f"start_offsets_s has {got} entries for {users} users")
+        offsets = tuple(start_offsets_s) if start_offsets_s is not None else (0.0,) * users
+        if users_at is None and len(offsets) < users:
+            raise ValueError(f"start_offsets_s has {len(offsets)} entries for {users} users")
         self.users = users
-        self.start_offsets_s = tuple(start_offsets_s)
+        self.start_offsets_s = offsets
         self.duration_s = duration_s
         self.limit = iterations_per_user if iterations_per_user is not None else NO_LIMIT
         self.users_at = users_at
@@ -73,7 +74,8 @@ class ClosedDriver:
         workload.bind(ctx, None)
         ctx.on_forced(workload.abandon)
         stopper = asyncio.ensure_future(ctx.stop.wait())
-        follower: asyncio.Future[Any]
+        follower: asyncio.Future[Any] = stopper
+        forced = False
         try:
             if self.users_at is None:
                 for index in range(self.users):
@@ -86,13 +88,17 @@ class ClosedDriver:
             )
             follower.cancel()
             await self._wind_down(workload, ctx)
+        except FORCED:
+            forced = True  # nothing may wait on the loop now
+            raise
         finally:
             stopper.cancel()
             follower.cancel()
             for task in self._tasks:
                 task.cancel()
-            await asyncio.gather(stopper, follower, *self._tasks, return_exceptions=True)
-            await workload.close()
+            if not forced:
+                await asyncio.gather(stopper, follower, *self._tasks, return_exceptions=True)
+                await workload.close()
 
     def _start(self, workload: Workload, ctx: RunContext, offset_s: float) -> Ticket:
         ticket = Ticket(len(self._tickets), self.limit)

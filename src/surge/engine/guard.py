@@ -37,9 +37,14 @@ from surge.engine.workload import Heartbeat
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _POLL_S = 0.25
+_KICK_S = 0.2
 _EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
 _USAGE_EXIT = 2
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+FORCED = (KeyboardInterrupt, SystemExit, GeneratorExit)
+"""What unwinds a run that must end now: engine code waits for nothing on the loop then."""
 
 
 class ForcedStop(KeyboardInterrupt):
@@ -74,6 +79,7 @@ class RunGuard:
         self._signal_ns = 0
         self._acked = False
         self._forced: ForcedStop | None = None
+        self._caught = False  # the main thread has the ForcedStop: interrupt it no more
         self._main_ident = 0
         self._old: dict[signal.Signals, Any] = {}
         self._done = threading.Event()
@@ -102,7 +108,14 @@ class RunGuard:
 
     # -- the main thread's side -----------------------------------------------------------------
 
+    def caught(self) -> None:
+        """The main thread caught the ForcedStop: it writes the results now. One more
+        signal from here on exits at once."""
+        self._caught = True
+
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self._caught:  # a signal while the forced results are written: out now
+            os._exit(_EXIT_CODES.get(self._signal or "", 130))
         if self._forced is not None:
             raise self._forced
         if self._signal is not None:  # a second signal: end at once
@@ -121,6 +134,9 @@ class RunGuard:
 
     def _watch(self) -> None:
         while not self._done.wait(_POLL_S):
+            if self._forced is not None:  # a second signal raised it: see that it lands
+                self._force(self._forced)
+                return
             now = perf_counter_ns()
             stale_ns = now - self._heartbeat.last_ns
             if self._signal is not None:
@@ -134,11 +150,17 @@ class RunGuard:
                 return
 
     def _force(self, forced: ForcedStop) -> None:
-        """Interrupt the main thread (its handler raises `forced`); exit if that fails."""
+        """Interrupt the main thread until it has caught `forced` (its signal handler raises
+        it wherever the thread is: user code may catch it, or wait in a `finally`); exit if
+        the run has not come to its end `exit_s` later."""
         self._forced = forced
-        with contextlib.suppress(OSError, ValueError):
-            signal.pthread_kill(self._main_ident, signal.SIGINT)
-        if not self._done.wait(self._exit_s):
+        deadline_ns = perf_counter_ns() + int(self._exit_s * 1e9)
+        while not self._caught and perf_counter_ns() < deadline_ns:
+            with contextlib.suppress(OSError, ValueError):
+                signal.pthread_kill(self._main_ident, signal.SIGINT)
+            if self._done.wait(_KICK_S):
+                return
+        if not self._done.wait(max(deadline_ns - perf_counter_ns(), 0) / 1e9):
             code = _EXIT_CODES.get(forced.signal_name or "", _USAGE_EXIT)
             os.write(2, f"surge: {forced}: the run could not be stopped; exiting\n".encode())
             os._exit(code)

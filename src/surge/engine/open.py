@@ -24,6 +24,7 @@ import contextlib
 from collections.abc import Callable
 from time import perf_counter_ns
 
+from surge.engine.guard import FORCED
 from surge.engine.workload import RunContext, Workload
 from surge.metrics.values import DropReason
 
@@ -60,14 +61,19 @@ class OpenDriver:
         ctx.heartbeat.start(asyncio.get_running_loop())
         workload.bind(ctx, self)
         ctx.on_forced(self._forced)
+        forced = False
         try:
             await self._follow(ctx)
             await self._drain(ctx.graceful_stop_s)
+        except FORCED:
+            forced = True  # nothing may wait on the loop now
+            raise
         finally:
             self._over = True
-            if self.in_flight:
+            if self.in_flight and not forced:
                 self._abandon()
-            await workload.close()
+            if not forced:
+                await workload.close()
 
     async def _follow(self, ctx: RunContext) -> None:
         self._t0_ns = perf_counter_ns()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import uvloop
 
-from surge.engine.guard import ForcedStop, RunGuard
+from surge.engine.guard import FORCED, ForcedStop, RunGuard
 from surge.engine.probe import LoopLagProbe
 from surge.engine.workload import HANG_S, RunContext, ScriptErrorSink
 from surge.metrics.recorder import Recorder
@@ -148,13 +148,18 @@ class LoadRun:
         self.probes.start()
         self._t0 = time.perf_counter()
         ticker = asyncio.ensure_future(self._tick())
+        forced = False
         try:
             await self.load(ctx)
+        except FORCED:
+            forced = True  # nothing here may wait on the loop now
+            raise
         finally:
             ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
-            self._release()
+            if not forced:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+                self._release()
         return self._finish(aborted=self.signal_name is not None, reason=self.signal_name)
 
     def forced(self, forced: ForcedStop) -> RunOutcome:
@@ -218,9 +223,10 @@ def run_blocking(run: LoadRun) -> RunOutcome:
     try:
         outcome = loop.run_until_complete(run.run())
     except ForcedStop as forced:
-        loop.set_exception_handler(lambda _loop, _context: None)
+        if run.guard is not None:
+            run.guard.caught()
         outcome = run.forced(forced)
-        loop.close()
+        _abandon_loop(loop)
         return outcome
     try:
         pending = asyncio.all_tasks(loop)
@@ -232,3 +238,13 @@ def run_blocking(run: LoadRun) -> RunOutcome:
     finally:
         loop.close()
     return outcome
+
+
+def _abandon_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a loop whose run was forced to end, without running it again (its tasks may be
+    stuck in user code): each task's coroutine is closed where it stands."""
+    loop.set_exception_handler(lambda _loop, _context: None)
+    for task in asyncio.all_tasks(loop):
+        with contextlib.suppress(BaseException):
+            task.get_coro().close()
+    loop.close()

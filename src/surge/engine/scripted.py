@@ -29,6 +29,7 @@ from itertools import accumulate
 from time import perf_counter_ns
 
 from surge.engine.closed import pause
+from surge.engine.guard import FORCED
 from surge.engine.http import ClientConfig, Session
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
@@ -150,9 +151,16 @@ class ScriptWorkload:
             if await self._start_user(vu):
                 await self._iterate(vu, ticket)
                 await self._hook(vu, "on_stop", vu.user.on_stop)
+        except FORCED:
+            vu.session.abandon()  # nothing may wait on the loop now
+            raise
+        except BaseException:
+            await vu.session.close()
+            raise
+        else:
+            await vu.session.close()
         finally:
             self.users.discard(vu)
-            await vu.session.close()
 
     async def _iterate(self, vu: _VirtualUser, ticket: Ticket) -> None:
         """The user's task loop: the hot path of scripted mode, so it inlines what it can."""
