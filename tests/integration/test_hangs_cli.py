@@ -209,3 +209,22 @@ def test_a_failed_on_start_stops_that_user_and_a_class_that_cannot_start_fails_t
     assert errors["Reader.on_start"]["failures"] == 2
     messages = errors["Admin.on_start"]["error_messages"]
     assert messages == {"script: PermissionError: wrong password for admin": 4}
+
+
+@pytest.mark.parametrize(
+    ("script", "limit", "code", "says"),
+    [
+        (LOGINS, ["-n", "3"], 3, "every user of class Admin failed on_start (4 of 4;"),
+        (RAISES_FIRST, ["-d", "120s"], 2, "task Broken.boom never yields to the event loop"),
+    ],
+)
+def test_the_same_verdicts_with_workers(
+    test_server: HttpTestServer, workdir: Path, script: str, limit: list[str], code: int, says: str
+) -> None:
+    (workdir / "s.py").write_text(script)
+    proc = run_surge(
+        "run", "s.py", "--host", test_server.url, "-u", "8", *limit, "--workers", "2",
+        "--out", "r.json", "-q", "--no-store", cwd=workdir, timeout_s=90,
+    )  # fmt: skip
+    assert proc.returncode == code, proc.stdout + proc.stderr
+    assert says in proc.stderr

@@ -80,8 +80,10 @@ def run_cluster(
         console.print(f"{workers} workers were ready {outcome.ready_s:.2f} s after launch")
     run_outcome = RunOutcome(
         duration_s=outcome.duration_s,
-        aborted=outcome.signal_name is not None,
-        abort_reason=outcome.signal_name,
+        aborted=outcome.signal_name is not None or outcome.error is not None,
+        abort_reason=outcome.signal_name or outcome.error,
+        error=outcome.error,
+        classes=outcome.classes,
     )
     return run_outcome, outcome.stop_reason, outcome.workers
 

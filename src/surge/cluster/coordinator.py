@@ -23,6 +23,7 @@ from typing import Any
 from surge.cluster.backend import Backend, PrepareWorker
 from surge.cluster.messages import MessageKind, WorkerMessage
 from surge.cluster.tracking import Seconds, WorkerTrack
+from surge.engine.run import ClassStarts, merge_class_starts
 from surge.metrics.values import Snapshot
 from surge.metrics.workers import WorkerReport, WorkerState
 
@@ -50,6 +51,8 @@ class ClusterOutcome:
     stop_reason: str | None
     workers: tuple[WorkerReport, ...]
     ready_s: float | None = None  # from launching the workers to the last READY
+    error: str | None = None  # a fault in the user's code that stopped a worker (exit 2)
+    classes: tuple[ClassStarts, ...] = ()  # every worker's user-class starts, added up
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,10 +236,13 @@ class Coordinator:
     def _outcome(self) -> ClusterOutcome:
         durations = [t.duration_s for t in self.tracks if t.duration_s is not None]
         duration_s = max(durations) if durations else self._now_s()
+        outcomes = [t.outcome for t in self.tracks if t.outcome is not None]
         return ClusterOutcome(
             duration_s=duration_s,
             signal_name=self.signals.first,
             stop_reason=self.stop_reason,
             workers=tuple(t.report() for t in self.tracks),
             ready_s=self.ready_s,
+            error=next((o.error for o in outcomes if o.error is not None), None),
+            classes=merge_class_starts(o.classes for o in outcomes),
         )

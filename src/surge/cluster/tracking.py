@@ -64,6 +64,7 @@ class WorkerTrack:
         self.arrivals = Arrivals()
         self.lags: list[Histogram] = []
         self.duration_s: float | None = None
+        self.outcome: RunOutcome | None = None  # the worker's own, once it is done
         self.lost_at_s: float | None = None
         self.reason: str | None = None
 
@@ -88,6 +89,7 @@ class WorkerTrack:
         self.state = WorkerState.FINISHED
         if outcome is not None:
             self.duration_s = outcome.duration_s
+            self.outcome = outcome
         self.reason = stop_reason
 
     def lose(self, state: WorkerState, at_s: float, reason: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import uvloop
@@ -45,6 +45,22 @@ class ClassStarts:
     @property
     def all_failed(self) -> bool:
         return self.users > 0 and self.failed == self.users
+
+
+def merge_class_starts(parts: Iterable[Iterable[ClassStarts]]) -> tuple[ClassStarts, ...]:
+    """Several workers' class starts added up by class (the first error message kept)."""
+    merged: dict[str, ClassStarts] = {}
+    for part in parts:
+        for c in part:
+            seen = merged.get(c.name)
+            if seen is None:
+                merged[c.name] = c
+            else:
+                first = seen.first_error or c.first_error
+                merged[c.name] = ClassStarts(
+                    c.name, seen.users + c.users, seen.failed + c.failed, first
+                )
+    return tuple(merged.values())
 
 
 @dataclass(frozen=True, slots=True)
