@@ -29,19 +29,51 @@ from surge.version import __version__
 if _typing.TYPE_CHECKING:
     from surge.compare import Comparison, Finding, Tolerances, Verdict
     from surge.compare_api import compare_to_baseline
+    from surge.config import ConfigError, RunConfig
+    from surge.metrics import ExitCode, Figures
+    from surge.runner import (
+        ControlError,
+        Notice,
+        Observer,
+        Progress,
+        RunControl,
+        RunObserver,
+        Runs,
+        RunStart,
+        run,
+        run_async,
+        run_many,
+    )
+    from surge.scenario import EndpointSpec
     from surge.store import Store, StoreError, establish_baseline
 
-# Names imported on first use (PEP 562): the store (SQLAlchemy) and the statistics (SciPy) stay
-# out of `import surge`, which every scenario script and worker process runs.
+# Names imported on first use (PEP 562): the runner (the engine), the store (SQLAlchemy) and the
+# statistics (SciPy) stay out of `import surge`, which every scenario script and worker runs.
 _LAZY: dict[str, str] = {
     "Comparison": "surge.compare",
+    "ConfigError": "surge.config",
+    "ControlError": "surge.runner",
+    "EndpointSpec": "surge.scenario",
+    "ExitCode": "surge.metrics",
+    "Figures": "surge.metrics",
     "Finding": "surge.compare",
+    "Notice": "surge.runner",
+    "Observer": "surge.runner",
+    "Progress": "surge.runner",
+    "RunConfig": "surge.config",
+    "RunControl": "surge.runner",
+    "RunObserver": "surge.runner",
+    "RunStart": "surge.runner",
+    "Runs": "surge.runner",
     "Store": "surge.store",
     "StoreError": "surge.store",
     "Tolerances": "surge.compare",
     "Verdict": "surge.compare",
     "compare_to_baseline": "surge.compare_api",
     "establish_baseline": "surge.store",
+    "run": "surge.runner",
+    "run_async": "surge.runner",
+    "run_many": "surge.runner",
 }
 
 
@@ -56,15 +88,28 @@ def __getattr__(name: str) -> _typing.Any:
 
 __all__ = [
     "Comparison",
+    "ConfigError",
+    "ControlError",
+    "EndpointSpec",
     "ErrorKind",
+    "ExitCode",
+    "Figures",
     "Finding",
     "Histogram",
     "HttpSession",
     "LoadShape",
     "MemoryTracker",
+    "Notice",
+    "Observer",
+    "Progress",
     "ResourceSampler",
     "Response",
+    "RunConfig",
+    "RunControl",
+    "RunObserver",
     "RunResult",
+    "RunStart",
+    "Runs",
     "Scenario",
     "ScenarioError",
     "Snapshot",
@@ -83,5 +128,8 @@ __all__ = [
     "constant_pacing",
     "establish_baseline",
     "load_scenario",
+    "run",
+    "run_async",
+    "run_many",
     "task",
 ]

@@ -4,17 +4,16 @@ ahead of the run), against the real loopback test server."""
 from __future__ import annotations
 
 from servers import HttpTestServer
-from surge.cli.options import RUN_OPTIONS
-from surge.cli.recipe import JobRecipe
-from surge.cli.worker_entry import prepare_worker
 from surge.cluster import ClusterSettings, Coordinator, LocalBackend
+from surge.config import RunConfig
 from surge.metrics import Aggregator, Snapshot, WorkerState
+from surge.runner.recipe import JobRecipe
+from surge.runner.worker import prepare_worker
 
 
 def test_forkserver_workers_split_the_plan_and_merge_exactly(test_server: HttpTestServer) -> None:
-    options = {spec.name: spec.default for spec in RUN_OPTIONS}
-    options.update(users=3, requests_per_user=10)
-    recipe = JobRecipe(f"{test_server.url}/ok", options, frozenset({"users", "requests_per_user"}))
+    config = RunConfig.layered({"users": 3, "requests_per_user": 10})
+    recipe = JobRecipe(f"{test_server.url}/ok", config)
     aggregator = Aggregator()
     seconds: list[float] = []
 

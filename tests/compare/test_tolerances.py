@@ -74,9 +74,9 @@ def test_exit_codes_of_a_comparison() -> None:
     import numpy as np
 
     from compare.synthetic import make_run, samples
-    from surge.cli.compare_commands import comparison_exit
-    from surge.cli.exit_codes import ExitCode
     from surge.compare import compare_runs
+    from surge.metrics import ExitCode
+    from surge.runner import comparison_exit
 
     rng = np.random.default_rng(0)
     comparison = compare_runs(samples([make_run(rng)]), samples([make_run(rng)], 2))

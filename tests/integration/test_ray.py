@@ -77,16 +77,15 @@ def local_ray() -> Iterator[Any]:
 def test_a_ray_actor_that_dies_is_reported_lost_within_two_seconds(
     test_server: HttpTestServer, local_ray: Any
 ) -> None:
-    from surge.cli.options import RUN_OPTIONS
-    from surge.cli.recipe import JobRecipe
-    from surge.cli.worker_entry import prepare_worker
     from surge.cluster import ClusterSettings, Coordinator
     from surge.cluster.ray_backend import RayBackend
+    from surge.config import RunConfig
     from surge.metrics import Snapshot, WorkerState
+    from surge.runner.recipe import JobRecipe
+    from surge.runner.worker import prepare_worker
 
-    options = {spec.name: spec.default for spec in RUN_OPTIONS}
-    options.update(users=2, duration=4.0)
-    recipe = JobRecipe(f"{test_server.url}/delay?ms=5", options, frozenset({"users", "duration"}))
+    config = RunConfig.layered({"users": 2, "duration": 4.0})
+    recipe = JobRecipe(f"{test_server.url}/delay?ms=5", config)
     killed: list[float] = []
 
     def on_snapshot(snap: Snapshot) -> None:

@@ -146,7 +146,7 @@ def test_ctrl_c_stops_every_worker_and_writes_merged_partial_results(
 
 
 def test_distributed_page_local_example_runs(test_server: HttpTestServer, workdir: Path) -> None:
-    from surge.cli.recipe import local_cpus
+    from surge.runner.recipe import local_cpus
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "distributed.md").read_text()
     command = re.findall(r"```bash\n(surge run .*?)\n```", page)[0]

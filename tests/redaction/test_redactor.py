@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from surge.cli.redact import redact_options, redactor_for
 from surge.metrics import (
     CheckCount,
     HostSample,
@@ -16,6 +15,7 @@ from surge.metrics import (
     ThresholdVerdict,
 )
 from surge.redaction import NO_REDACTION, Redactor, redact_text, redact_url
+from surge.runner.redact import redact_options, redactor_for
 from thresholds.threshold_values import run_result, stats
 
 TOKEN = "tok-7f3a9b2c"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import surge
-from surge.cli.options import RUN_OPTIONS
+from surge.config import RUN_OPTIONS
 from surge.scenario.script_loader import load_script
 from surge.scenario.toml_loader import load_toml
 from surge.thresholds import (

@@ -7,23 +7,20 @@ import sys
 from typing import Any
 
 import click
-from click.core import ParameterSource
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from surge.cli.exit_codes import ExitCode
-from surge.cli.jobs import InputError, build_jobs
-from surge.cli.options import RUN_OPTIONS, click_options
-from surge.cli.outputs import exit_code, run_all
-from surge.cli.prepare import PrepareError, prepare_jobs
-from surge.cli.run_store import open_run_store
-from surge.cli.store_commands import fail
+from surge.cli.options import RUN_OPTIONS, click_options, explicit_values
+from surge.cli.run_command import human_console, run_observed
+from surge.cli.store_access import fail
 from surge.compare import ToleranceError, parse_tolerances
 from surge.compare.calibrate import Calibration, calibrate
-from surge.store import StoreError
+from surge.config import ConfigError, RunConfig
+from surge.metrics import ExitCode
+from surge.runner import plan_jobs
 
 # `--runs` replaces --repeat; a calibration compares nothing and plans are always run.
 _NOT_HERE = frozenset({"repeat", "compare_to", "strict", "dry_run"})
@@ -99,33 +96,21 @@ def print_calibration(name: str, calibration: Calibration, console: Console) -> 
 def calibrate_cmd(ctx: click.Context, /, target: str, runs: int, **options: Any) -> None:
     """Run the same load N times (A/A), store the runs, and report each endpoint's run-to-run
     noise and the smallest change a comparison with N runs per side would detect."""
-    console = Console(highlight=False)
-    given = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
-    explicit = {n for n in ctx.params if ctx.get_parameter_source(n) in given}
-    options.update(repeat=runs, compare_to=None, strict=False, dry_run=False)
+    del options
+    explicit = explicit_values(ctx) | {"repeat": runs}
+    explicit.update(compare_to=None, strict=False, dry_run=False)
     try:
-        tolerances = parse_tolerances(list(options.get("tolerance") or ()))
-        jobs = prepare_jobs(build_jobs(target, options, explicit), options)
-    except (InputError, PrepareError, ToleranceError) as exc:
+        config = RunConfig.layered(explicit, ctx.find_root().obj or {})
+        tolerances = parse_tolerances(list(config.tolerance))
+        jobs = plan_jobs(target, config)
+        console = human_console(config)
+        ran = run_observed(target, config, console, jobs)
+    except (ConfigError, ToleranceError) as exc:
         fail(str(exc))
-    try:
-        store = open_run_store(options)
-    except StoreError as exc:
-        fail(f"{exc} (or pass --no-store)")
-    try:
-        ran = run_all(jobs, options, console, store)
-    finally:
-        if store is not None:
-            store.close()
-    code = exit_code(
-        ran.results,
-        ran.signal_name,
-        allow_saturated=bool(options.get("allow_saturated")),
-        fail_on_worker_loss=bool(options.get("fail_on_worker_loss")),
-    )
     if ran.signal_name is None:
         for job in jobs:
             results = [r for r in ran.results if r.meta.name == job.name]
             if len(results) >= 2:
                 print_calibration(job.name, calibrate(results, tolerances=tolerances), console)
-    sys.exit(int(code) if code is not ExitCode.OK else 0)
+    code = ran.exit_code if ran.exit_code is not ExitCode.OK else 0
+    sys.exit(int(code))

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 from rich import box
@@ -20,10 +18,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from surge.cli.exit_codes import ExitCode
+from surge.cli.changes import unit_value
 from surge.cli.options import BY_NAME, click_options
 from surge.cli.report_commands import write_compare_report
-from surge.cli.store_commands import fail, opened, store_option
+from surge.cli.store_access import fail, opened, store_option
 from surge.compare import (
     Comparison,
     Finding,
@@ -36,10 +34,8 @@ from surge.compare import (
 )
 from surge.compare.comparison import DEFAULT_SEED
 from surge.compare_api import baseline_of, compare_stored, latest_candidates
-from surge.store import Baseline, Store, StoredRun, StoreError
-
-# A regression fails a CI step like a failed threshold does: exit code 1.
-REGRESSION_EXIT = ExitCode.THRESHOLD_FAILED
+from surge.runner.verdict import comparison_exit
+from surge.store import Baseline, Store, StoredRun
 
 _STYLES = {
     Verdict.REGRESSED: "bold red",
@@ -53,16 +49,8 @@ class CompareInputError(Exception):
     """Bad comparison input found before any traffic (exit 2)."""
 
 
-def comparison_exit(comparison: Comparison, *, strict: bool) -> ExitCode:
-    if comparison.verdict is Verdict.REGRESSED:
-        return REGRESSION_EXIT
-    if comparison.verdict is Verdict.INCONCLUSIVE and strict:
-        return ExitCode.COMPARE_INCONCLUSIVE
-    return ExitCode.OK
-
-
 def _value(finding: Finding, value: float | None) -> str:
-    return "—" if value is None else _unit_value(finding.unit, value)
+    return "—" if value is None else unit_value(finding.unit, value)
 
 
 def _change(finding: Finding) -> str:
@@ -224,111 +212,3 @@ def compare_cmd(
         results = ([r.result for r in base], [r.result for r in cand])
         console.print(write_compare_report(Path(html_path), comparison, *results), markup=False)
     sys.exit(comparison_exit(comparison, strict=strict))
-
-
-# -- surge run --compare-to NAME
-
-
-@dataclass(frozen=True, slots=True)
-class CompareStep:
-    """A `--compare-to` checked before any traffic: the baseline exists, the tolerances parse."""
-
-    name: str
-    tolerances: Tolerances
-    strict: bool
-
-
-def prepare_compare_to(store: Store | None, options: dict[str, Any]) -> CompareStep | None:
-    """None without --compare-to; raises CompareInputError (exit 2, before traffic)."""
-    name = options.get("compare_to")
-    if not name:
-        return None
-    if store is None:
-        raise CompareInputError("--compare-to needs the run store: drop --no-store")
-    tolerances = _tolerances(options.get("tolerance") or ())
-    try:
-        baseline_of(store, str(name))
-    except StoreError as exc:
-        raise CompareInputError(str(exc)) from None
-    return CompareStep(str(name), tolerances, bool(options.get("strict")))
-
-
-def finish_compare_to(
-    step: CompareStep | None,
-    store: Store | None,
-    stored_ids: Sequence[int],
-    code: ExitCode,
-    console: Console,
-) -> ExitCode:
-    """Compare this invocation's stored runs with the baseline and combine the exit codes: a
-    signal skips the comparison; an exit the run already earned (6, 3, 4, 1) stands; else the
-    comparison's (1 on a regression, 5 on inconclusive under --strict)."""
-    if step is None or store is None or code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED):
-        return code
-    if not stored_ids:
-        Console(stderr=True, highlight=False).print(
-            "[bold yellow]surge: warning:[/] no run was stored: nothing to compare"
-        )
-        return code
-    console.rule(f"compare with the baseline of {step.name}")
-    try:
-        baseline = baseline_of(store, step.name)
-        candidate = [store.get(run_id) for run_id in stored_ids]
-    except StoreError as exc:
-        Console(stderr=True, highlight=False).print(
-            f"[bold red]surge: error:[/] {escape(str(exc))}"
-        )
-        return code if code is not ExitCode.OK else ExitCode.USAGE
-    comparison = compare_stored(
-        baseline.runs, candidate, tolerances=step.tolerances, version=baseline.version
-    )
-    print_comparison(comparison, console)
-    if code is not ExitCode.OK:
-        return code
-    return comparison_exit(comparison, strict=step.strict)
-
-
-# -- surge history NAME --changes
-
-
-def print_changes(store: Store, name: str | None, limit: int, console: Console) -> None:
-    """Lasting shifts over the newest `limit` runs of NAME (see surge.compare.changepoints)."""
-    from surge.compare.changepoints import MIN_SEGMENT_RUNS, change_points
-
-    if not name:
-        fail("--changes needs a NAME: surge history NAME --changes")
-    stored = list(reversed(store.runs(name, limit=limit)))
-    console.rule(f"change points of {name}")
-    if len(stored) < 2 * MIN_SEGMENT_RUNS:
-        console.print(
-            f"{len(stored)} stored run(s): change points need at least {2 * MIN_SEGMENT_RUNS} "
-            f"(segments of {MIN_SEGMENT_RUNS}+ runs on each side)"
-        )
-        return
-    found = change_points([(s.id, s.result) for s in stored])
-    if not found:
-        console.print(
-            f"no lasting change beyond the tolerances over runs {stored[0].id} to {stored[-1].id}"
-        )
-        return
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("from run", "endpoint", "metric", "before", "after", "change", "runs"):
-        table.add_column(column)
-    for c in found:
-        unit = " pp" if c.unit == "%" else "%"
-        table.add_row(
-            str(c.run_id),
-            Text(c.endpoint),
-            c.metric,
-            _unit_value(c.unit, c.before),
-            _unit_value(c.unit, c.after),
-            Text(f"{c.change_pct:+.1f}{unit}", style="red" if c.worse else "green"),
-            f"{c.runs_before} → {c.runs_after}",
-        )
-    console.print(table)
-
-
-def _unit_value(unit: str, value: float) -> str:
-    if unit == "ms":
-        return f"{value:,.2f} ms"
-    return f"{value:,.1f}/s" if unit == "rps" else f"{value:.2f}%"

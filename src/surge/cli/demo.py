@@ -5,15 +5,15 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
-from surge.cli.exit_codes import ExitCode
-from surge.cli.jobs import InputError, build_jobs
-from surge.cli.options import RUN_OPTIONS
-from surge.cli.outputs import run_jobs
+from surge.cli.run_command import finish, run_observed
+from surge.cli.terminal import print_error
+from surge.config import ConfigError, RunConfig
 from surge.demo.server import DemoServer
+from surge.metrics import ExitCode
+from surge.runner import plan_jobs
 
 SCENARIO = Path(__file__).resolve().parent.parent / "demo" / "scenario.py"
 
@@ -38,20 +38,13 @@ def run_demo(*, serve: bool, port: int, users: int, duration: str, out: str, qui
     with DemoServer(port=port) as server:
         if serve:
             return _serve(server, console)
-        options: dict[str, Any] = {spec.name: spec.default for spec in RUN_OPTIONS}
-        options.update(
-            users=users,
-            duration=duration,
-            out=out,
-            quiet=quiet,
-            host=server.url,
-            name="demo",
-            ramp_up=2.0,
-        )
+        explicit = {"users": users, "duration": duration, "host": server.url, "name": "demo"}
         try:
-            jobs = build_jobs(str(SCENARIO), options, {"users", "duration", "host", "name"})
-        except InputError as exc:
-            console.print(f"[bold red]surge: error:[/] {exc}")
+            config = RunConfig.layered(explicit, {"out": out, "quiet": quiet, "ramp_up": 2.0})
+            jobs = plan_jobs(str(SCENARIO), config)
+            console.print(f"Scenario: {SCENARIO} (copy it to start your own)")
+            runs = run_observed(str(SCENARIO), config, console, jobs)
+        except ConfigError as exc:
+            print_error(str(exc))
             return int(ExitCode.USAGE)
-        console.print(f"Scenario: {SCENARIO} (copy it to start your own)")
-        return run_jobs(jobs, options, console)
+        return finish(runs, config, console)

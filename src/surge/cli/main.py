@@ -8,20 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.core import ParameterSource
-from rich.console import Console
 
-from surge.cli.config import ConfigError, load_config
-from surge.cli.exit_codes import ExitCode
-from surge.cli.jobs import InputError, build_jobs
-from surge.cli.options import RUN_OPTIONS, click_options
-from surge.cli.outputs import run_jobs
+from surge.cli.options import RUN_OPTIONS, click_options, explicit_values
+from surge.cli.terminal import print_error
+from surge.config import ConfigError, load_project
+from surge.metrics import ExitCode
 from surge.version import __version__
-
-
-def _error(message: str) -> None:
-    Console(stderr=True, highlight=False).print(f"[bold red]surge: error:[/] {message}")
-
 
 # Commands imported when used, so that `surge run` does not load the store browser, the
 # statistics or the HTML report code at start-up: name -> (module, attribute).
@@ -37,8 +29,8 @@ _LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Group(click.Group):
-    """Loads `[tool.surge]` from pyproject.toml into the commands' defaults before parsing, and
-    imports the commands in `_LAZY_COMMANDS` on first use."""
+    """Reads `[tool.surge]` from pyproject.toml before parsing (the commands find its values in
+    `ctx.obj`), and imports the commands in `_LAZY_COMMANDS` on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
@@ -60,11 +52,11 @@ class _Group(click.Group):
         **extra: Any,
     ) -> click.Context:
         try:
-            _, values = load_config(Path.cwd())
+            _, values = load_project(Path.cwd())
         except ConfigError as exc:
-            _error(str(exc))
+            print_error(str(exc))
             sys.exit(ExitCode.USAGE)
-        extra.setdefault("default_map", {"run": values, "calibrate": values} if values else {})
+        extra.setdefault("obj", values)
         return super().make_context(info_name, args, parent, **extra)
 
 
@@ -74,25 +66,16 @@ def cli() -> None:
     """surge: load tests and benchmarks for web backends, with honest numbers."""
 
 
-def explicit_options(ctx: click.Context) -> set[str]:
-    """Options the user set with a flag or environment variable (not file or default)."""
-    given = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
-    return {name for name in ctx.params if ctx.get_parameter_source(name) in given}
-
-
 @cli.command("run")
 @click.argument("target")
 @click_options(RUN_OPTIONS)
 @click.pass_context
 def run_cmd(ctx: click.Context, /, target: str, **options: Any) -> None:
     """Load-test TARGET: an http(s):// URL, a scenario .py file, or a scenarios .toml file."""
-    console = Console(highlight=False)
-    try:
-        jobs = build_jobs(target, dict(options), explicit_options(ctx))
-    except InputError as exc:
-        _error(str(exc))
-        sys.exit(ExitCode.USAGE)
-    sys.exit(run_jobs(jobs, options, console))
+    from surge.cli.run_command import run_target
+
+    del options
+    sys.exit(run_target(target, explicit_values(ctx), ctx.find_root().obj or {}))
 
 
 @cli.command("demo")
@@ -121,5 +104,5 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
-        _error("interrupted")
+        print_error("interrupted")
         sys.exit(ExitCode.INTERRUPTED)

@@ -6,25 +6,20 @@ problem (unknown run or name, bad URL, unreachable database) is one message and 
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from surge.cli.exit_codes import ExitCode
+from surge.cli.store_access import fail, opened, output_console, store_option
 from surge.report import print_summary, write_csv, write_results_json
 from surge.report.humanize import fmt_count, fmt_ms, fmt_percent, fmt_rate
 from surge.store import (
-    ENV_VAR,
     Baseline,
     RunSummary,
     Store,
@@ -45,16 +40,6 @@ TREND_METRICS: tuple[tuple[str, str, Callable[[float], str], bool], ...] = (
     ("error_rate", "errors", fmt_percent, False),
 )
 UNITS_IN_HEADER = {"p50": "p50 ms", "p95": "p95 ms", "p99": "p99 ms"}
-WIDE_OUTPUT = 200  # columns for tables written to a file or pipe (no terminal to fit)
-
-
-def output_console() -> Console:
-    """Stdout; when it is not a terminal (CI logs, files) and COLUMNS is unset, wide enough for
-    the tables rather than rich's default 80 columns."""
-    console = Console(highlight=False)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = WIDE_OUTPUT
-    return console
 
 
 def cell_text(label: str, value: float) -> str:
@@ -63,37 +48,6 @@ def cell_text(label: str, value: float) -> str:
         return f"{value:,.0f}"
     text = {lbl: fmt for _, lbl, fmt, _ in TREND_METRICS}[label](value)
     return text.removesuffix(" ms") if label in UNITS_IN_HEADER else text
-
-
-def store_option(func: F) -> F:
-    """`--store URL` (env SURGE_STORE), shared by every store command."""
-    return click.option(
-        "--store",
-        "store_url",
-        envvar=ENV_VAR,
-        show_envvar=True,
-        metavar="URL",
-        help="The run store: a SQLAlchemy URL (sqlite:///PATH, postgresql://…) or a SQLite "
-        "file path. Default: .surge/surge.db in the working directory.",
-    )(func)
-
-
-def fail(message: str) -> NoReturn:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(
-        f"[bold red]surge: error:[/] {escape(message)}"
-    )
-    sys.exit(ExitCode.USAGE)
-
-
-@contextmanager
-def opened(url: str | None, *, create: bool = False) -> Iterator[Store]:
-    """The store at `url` (not created by reading it); any StoreError inside the block is
-    printed and exits 2."""
-    try:
-        with Store.open(url, create=create) as store:
-            yield store
-    except StoreError as exc:
-        fail(str(exc))
 
 
 # -- history
@@ -265,7 +219,7 @@ def history_cmd(name: str | None, limit: int, changes: bool, store_url: str | No
         except StoreError as exc:
             fail(str(exc))
         if changes:
-            from surge.cli.compare_commands import print_changes  # it imports this module
+            from surge.cli.changes import print_changes
 
             print_changes(store, name, limit, console)
 

@@ -2,6 +2,7 @@
 
 from surge.metrics.aggregate import Aggregator, LiveStatus, merge_stats
 from surge.metrics.errors import ErrorKind
+from surge.metrics.figures import Figures, figures_of
 from surge.metrics.histogram import Histogram, merge_all
 from surge.metrics.recorder import ArrivalRecorder, EndpointRecorder, Recorder
 from surge.metrics.resource_stats import (
@@ -38,9 +39,11 @@ from surge.metrics.values import (
     ThresholdVerdict,
     TimelinePoint,
 )
+from surge.metrics.verdict import SIGNALS, ExitCode, exit_code_of, for_signal, signal_of
 from surge.metrics.workers import WorkerReport, WorkerState
 
 __all__ = [
+    "SIGNALS",
     "TOTAL_NAME",
     "Aggregate",
     "Aggregator",
@@ -51,6 +54,8 @@ __all__ = [
     "EndpointRecorder",
     "EndpointStats",
     "ErrorKind",
+    "ExitCode",
+    "Figures",
     "GeneratorVerdict",
     "HealthSample",
     "Histogram",
@@ -76,8 +81,12 @@ __all__ = [
     "TimelinePoint",
     "WorkerReport",
     "WorkerState",
+    "exit_code_of",
+    "figures_of",
+    "for_signal",
     "merge_all",
     "merge_stats",
     "resource_value",
+    "signal_of",
     "summarize_resources",
 ]

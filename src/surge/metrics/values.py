@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from surge.metrics.figures import Figures, figures_of
 from surge.metrics.histogram import Histogram
 from surge.metrics.resources import Resources
+from surge.metrics.verdict import ExitCode, result_exit_code
 from surge.metrics.workers import WorkerReport
 
 TOTAL_NAME = "Total"
@@ -284,3 +286,77 @@ class RunResult:
     @property
     def thresholds_passed(self) -> bool:
         return all(v.passed for v in self.thresholds)
+
+    # -- reading conveniences (notebooks, tests): the CLI's rules and the JSON's numbers ------
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The exit code `surge run` gives this run alone (docs/exit-codes.md), under the
+        options it ran with."""
+        return result_exit_code(self)
+
+    @property
+    def passed(self) -> bool:
+        """True when the run would exit 0: requests succeeded, thresholds held, the generator
+        kept up (or that was allowed) and no signal or lost worker ended it."""
+        return self.exit_code is ExitCode.OK
+
+    @property
+    def figures(self) -> Figures:
+        """The whole run's requests, failures, rate and latency in ms."""
+        return figures_of(self.total, self.duration_s)
+
+    @property
+    def per_endpoint(self) -> dict[str, Figures]:
+        """Each endpoint's figures, keyed `"GET /api/items"`."""
+        return {f"{e.method} {e.name}": figures_of(e, self.duration_s) for e in self.endpoints}
+
+    def endpoint(self, name: str) -> Figures:
+        """One endpoint's figures: `"GET /api/items"`, or `"/api/items"` when only one method
+        was sent to it. KeyError names the endpoints there are."""
+        found = [e for e in self.endpoints if name in (f"{e.method} {e.name}", e.name)]
+        if len(found) != 1:
+            known = ", ".join(repr(f"{e.method} {e.name}") for e in self.endpoints)
+            what = "is ambiguous" if found else "is not an endpoint of this run"
+            raise KeyError(f"{name!r} {what}; endpoints: {known}")
+        return figures_of(found[0], self.duration_s)
+
+    @property
+    def requests(self) -> int:
+        return self.total.requests
+
+    @property
+    def failures(self) -> int:
+        return self.total.failures
+
+    @property
+    def error_rate(self) -> float:
+        return self.total.error_rate
+
+    @property
+    def mean_ms(self) -> float:
+        return self.figures.mean_ms
+
+    @property
+    def stddev_ms(self) -> float:
+        return self.figures.stddev_ms
+
+    @property
+    def p50_ms(self) -> float:
+        return self.figures.p50_ms
+
+    @property
+    def p90_ms(self) -> float:
+        return self.figures.p90_ms
+
+    @property
+    def p95_ms(self) -> float:
+        return self.figures.p95_ms
+
+    @property
+    def p99_ms(self) -> float:
+        return self.figures.p99_ms
+
+    @property
+    def p999_ms(self) -> float:
+        return self.figures.p999_ms

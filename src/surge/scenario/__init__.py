@@ -1,7 +1,6 @@
 """surge.scenario: what to run — User classes, tasks, wait times, endpoint specs, file loaders."""
 
 from surge.scenario.checks import (
-    Check,
     body_contains,
     header,
     json_path,
@@ -12,8 +11,8 @@ from surge.scenario.endpoint import endpoint_from_options, expectations_from_opt
 from surge.scenario.errors import EndpointOptionError, ScenarioError
 from surge.scenario.loader import load_scenario
 from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind, endpoint_scenario
-from surge.scenario.protocols import HttpSession, Response
-from surge.scenario.script_loader import load_script
+from surge.scenario.protocols import Check, HttpSession, Response
+from surge.scenario.script_loader import load_script, user_scenario
 from surge.scenario.spec import EndpointSpec, Expectations, JsonExpectation
 from surge.scenario.toml_loader import load_toml
 from surge.scenario.user import TaskSpec, User, is_concrete_user, task, task_weight, tasks_of
@@ -65,4 +64,5 @@ __all__ = [
     "task",
     "task_weight",
     "tasks_of",
+    "user_scenario",
 ]

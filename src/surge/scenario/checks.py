@@ -23,10 +23,10 @@ import json as jsonlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final
 
-if TYPE_CHECKING:
-    from surge.scenario.protocols import Response
+from surge.scenario.protocols import Check as Check  # re-exported: the engine names it here
+from surge.scenario.protocols import Response
 
 
 class _Missing:
@@ -42,19 +42,6 @@ MISSING: Final = _Missing()
 JsonStep = str | int
 _INDEX = re.compile(r"^(0|[1-9][0-9]*)$")
 _BRACKETS = re.compile(r"\[(\d+)\]")
-
-
-class Check(Protocol):
-    """What `checks=[...]` and `Response.check(...)` accept: a name and a pass/fail verdict.
-
-    Write your own by giving any object these two members; if `__call__` raises, the check
-    counts as failed (a check never ends a user's iteration).
-    """
-
-    @property
-    def name(self) -> str: ...
-
-    def __call__(self, response: Response, /) -> bool: ...
 
 
 def evaluate(check: Check, response: Response) -> bool:

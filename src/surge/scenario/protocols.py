@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from surge.scenario.checks import Check
+from typing import Any, Protocol
 
 
 class Response(Protocol):
@@ -99,3 +96,16 @@ class HttpSession(Protocol):
     async def delete(self, path: str, **kwargs: Any) -> Response: ...
     async def head(self, path: str, **kwargs: Any) -> Response: ...
     async def options(self, path: str, **kwargs: Any) -> Response: ...
+
+
+class Check(Protocol):
+    """What `checks=[...]` and `Response.check(...)` accept: a name and a pass/fail verdict.
+
+    Write your own by giving any object these two members; if `__call__` raises, the check
+    counts as failed (a check never ends a user's iteration).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, response: Response, /) -> bool: ...

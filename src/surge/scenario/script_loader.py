@@ -16,6 +16,7 @@ import itertools
 import re
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -76,6 +77,34 @@ def load_script(path: str | Path) -> Scenario:
         host=hosts[0] if hosts else None,
         thresholds=_thresholds(module, script),
         shape=_shape(module, script),
+    )
+
+
+def user_scenario(
+    classes: Sequence[type[User]],
+    *,
+    name: str | None = None,
+    thresholds: Sequence[object] = (),
+    shape: type[LoadShape] | None = None,
+) -> Scenario:
+    """A SCRIPT Scenario of User classes given in Python (`surge.run(MyUser, ...)`), checked
+    like a script's classes; `thresholds` are expressions or `surge.Threshold`s. Errors name the
+    class's file and line."""
+    if not classes or not all(isinstance(c, type) and issubclass(c, User) for c in classes):
+        raise ScenarioError(f"expected surge.User subclasses, got {list(classes)!r}")
+    for cls in classes:
+        path, _ = _class_location(cls)
+        _validate_user_class(cls, _Script(path or Path("<python>")))
+    hosts = [cls.host for cls in classes if cls.host]
+    where = " and ".join(cls.__name__ for cls in classes)
+    return Scenario(
+        name=name or classes[0].__name__,
+        kind=ScenarioKind.SCRIPT,
+        user_classes=tuple(classes),
+        weights=tuple(cls.weight for cls in classes),
+        host=hosts[0] if hosts else None,
+        thresholds=tuple(ThresholdEntry(item, where) for item in thresholds),
+        shape=shape,
     )
 
 

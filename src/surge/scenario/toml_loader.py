@@ -23,6 +23,7 @@ do instead.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
@@ -43,6 +44,7 @@ from surge.scenario.errors import ScenarioError
 from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind, ThresholdEntry
 from surge.scenario.spec import EndpointSpec
 from surge.scenario.toml_positions import TomlPositions, quote_key
+from surge.units import parse_duration
 
 ENDPOINT_KEYS: tuple[str, ...] = ("url", "method", "headers", "json", "body", "name")
 SCENARIO_KEYS: tuple[str, ...] = tuple(sorted((*ENDPOINT_KEYS, *OVERRIDE_KEYS, "thresholds")))
@@ -51,8 +53,6 @@ THRESHOLD_TABLE_KEYS: tuple[str, ...] = ("expr", "abort_on_fail", "grace")
 TOP_LEVEL_KEYS: tuple[str, ...] = ("defaults", "scenarios")
 
 _DECODE_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_SECONDS_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _T = TypeVar("_T")
 
 
@@ -87,9 +87,12 @@ def _seconds(value: object, example: str) -> float:
 
 
 def _duration(value: object) -> str:
-    """Durations stay strings for the CLI's option table to parse; bare numbers are seconds."""
+    """Durations are checked here (so a bad one names its line) and stay text for the run
+    config to read with the same parser; bare numbers are seconds."""
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        with contextlib.suppress(ValueError):
+            if parse_duration(value) > 0:
+                return value.strip()
     number = _number(value)
     if number is not None and number > 0:
         return f"{value}s"
@@ -103,12 +106,11 @@ def _plain(number: float) -> str:
 
 def _duration_s(value: object) -> float:
     """Seconds in a duration string ("10s", "1m30s", "500ms") or a number, 0 or more."""
-    number = _number(value)
-    if number is not None and number >= 0:
-        return number
-    raw = value.strip().lower().replace(" ", "") if isinstance(value, str) else ""
-    if raw and re.fullmatch(rf"(?:{_SECONDS_PART.pattern})+", raw):
-        return sum(float(n) * _UNIT_S[unit] for n, unit in _SECONDS_PART.findall(raw))
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        with contextlib.suppress(ValueError):
+            seconds = parse_duration(value)
+            if math.isfinite(seconds):
+                return seconds
     raise ValueError('must be a duration like "10s", "1m" or "500ms", or a number of seconds')
 
 

@@ -1,7 +1,6 @@
 """surge.schedule: when requests happen — load profiles compiled into plain-data Plans."""
 
 from surge.schedule.compile import compile_plan
-from surge.schedule.durations import format_duration, parse_duration
 from surge.schedule.errors import PlanError, ShapeError
 from surge.schedule.pacer import ArrivalProcess, Pacer
 from surge.schedule.plan import (
@@ -17,6 +16,7 @@ from surge.schedule.render import dry_run_lines
 from surge.schedule.shapes import LOOKAHEAD_S, ShapeSampler
 from surge.schedule.split import split_plan
 from surge.schedule.stages import Segment, Stage, TargetKind, Timeline, parse_stages
+from surge.units import format_duration, parse_duration
 
 __all__ = [
     "DEFAULT_DURATION_S",

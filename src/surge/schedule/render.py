@@ -9,11 +9,11 @@ import math
 from collections.abc import Callable
 
 from surge.metrics.values import LoadModel
-from surge.schedule.durations import format_duration
 from surge.schedule.pacer import ArrivalProcess
 from surge.schedule.plan import Plan, PlanSource
 from surge.schedule.split import split_plan
 from surge.schedule.stages import TargetKind, format_target
+from surge.units import format_duration
 
 DEFAULT_DRY_RUN_SECONDS = 60
 _INDENT = "  "

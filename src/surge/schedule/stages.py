@@ -15,8 +15,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from surge.schedule.durations import format_duration, parse_duration
 from surge.schedule.errors import PlanError
+from surge.units import format_duration, parse_duration
 
 STAGES_OPTION = "--stages"
 _EPSILON = 1e-9  # float slack when turning a ramped user target into a whole number

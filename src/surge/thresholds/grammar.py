@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from surge.metrics.resource_stats import Aggregate
+from surge.units import SIZE_UNIT_NAMES, size_scale
 
 DEFAULT_ABORT_GRACE_S = 10.0
 """How long a run may go before an abort-on-fail threshold can stop it (`--abort-grace`)."""
@@ -246,18 +247,6 @@ _BAD_OP = re.compile(r"==|=<|=>|!=|=|≤|≥|!")
 _METHOD = re.compile(r"([A-Z]+)\s+(\S.*)")
 _NUMBER_AND_UNIT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(.*)")
 _LATENCY_UNITS_MS: Mapping[str, float] = {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0}
-_BYTE_UNITS: Mapping[str, float] = {
-    "b": 1.0,
-    "kb": 1e3,
-    "mb": 1e6,
-    "gb": 1e9,
-    "tb": 1e12,
-    "kib": 1024.0,
-    "mib": 1024.0**2,
-    "gib": 1024.0**3,
-    "tib": 1024.0**4,
-}
-_BYTE_UNIT_NAMES = "B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)"
 _AGGREGATES: Mapping[str, Aggregate] = {a.value: a for a in Aggregate}
 
 
@@ -553,13 +542,13 @@ def _bytes(expression: str, position: int, metric: Metric) -> float:
     rate = METRIC_KINDS[metric] is Kind.BYTE_RATE
     if rate and unit.endswith("/s"):
         unit = unit[:-2].rstrip()
-    scale = _BYTE_UNITS.get(unit.lower())
+    scale = size_scale(unit) if unit else None
     if scale is None:
         example = "10MB/s" if rate else "512MB or 2GB"
         raise ThresholdError(
-            f"{metric.value} needs a size unit: {_BYTE_UNIT_NAMES}, e.g. {example}"
+            f"{metric.value} needs a size unit: {SIZE_UNIT_NAMES}, e.g. {example}"
             if not unit
-            else f"unknown unit {unit!r} for {metric.value}; use {_BYTE_UNIT_NAMES}",
+            else f"unknown unit {unit!r} for {metric.value}; use {SIZE_UNIT_NAMES}",
             expression,
             (unit_at if unit else position, len(expression)),
         )

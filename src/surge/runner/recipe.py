@@ -1,30 +1,30 @@
-"""How a worker rebuilds a job: the plain data `build_jobs` was given.
+"""How a worker rebuilds a job: the target and the run config `build_jobs` was given.
 
 Scripted scenarios are classes loaded from a file at run time and do not pickle, so a worker
-process (or a Ray actor on another machine) builds its job again from the same target, options
-and set of explicitly given options, and takes the job at `index` (a TOML file can hold several).
+process (or a Ray actor on another machine) builds its job again from the same target and
+config, and takes the job at `index` (a TOML file can hold several).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-AUTO = "auto"
+from surge.config import AUTO, ConfigError, RunConfig
+from surge.runner.target import Target
+
+WORKER_MODULES = ["surge.runner.worker"]  # what a prestarted worker process imports ahead
 
 
-class ClusterOptionError(ValueError):
+class ClusterOptionError(ConfigError):
     """A bad combination of the distributed-run options (exit 2, before any traffic)."""
 
 
 @dataclass(frozen=True, slots=True)
 class JobRecipe:
-    target: str
-    options: Mapping[str, Any]
-    explicit: frozenset[str]
+    target: Target
+    config: RunConfig
     index: int = 0
 
 
@@ -36,29 +36,30 @@ def local_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def wants_cluster(options: Mapping[str, Any]) -> bool:
+def wants_cluster(config: RunConfig) -> bool:
     """Run through the coordinator: Ray, or more than one local worker."""
-    if (options.get("engine") or "local") == "ray":
+    if config.engine == "ray":
         return True
-    workers = options.get("workers")
-    if workers == AUTO:
+    if config.workers == AUTO:
         return local_cpus() > 1
-    return workers is not None and int(workers) > 1
+    return config.workers is not None and int(config.workers) > 1
 
 
-def check_cluster_options(options: Mapping[str, Any]) -> None:
+def worker_count(config: RunConfig) -> int:
+    """The local workers asked for (`auto`: one per CPU)."""
+    return local_cpus() if config.workers in (None, AUTO) else int(config.workers)
+
+
+def check_cluster_options(config: RunConfig) -> None:
     """Raise ClusterOptionError on a combination that cannot run. For local workers, get the
     worker processes going now (see `surge.cluster.local.prestart`), before the run is wired."""
-    engine = options.get("engine") or "local"
-    if options.get("address") and engine != "ray":
+    if config.address and config.engine != "ray":
         raise ClusterOptionError("--address is the Ray cluster's address: use it with --engine ray")
-    if engine == "ray" and importlib.util.find_spec("ray") is None:
+    if config.engine == "ray" and importlib.util.find_spec("ray") is None:
         raise ClusterOptionError(
             "--engine ray needs Ray: pip install 'surge[ray]' (here and on every worker machine)"
         )
-    if engine == "local" and wants_cluster(options) and not options.get("dry_run"):
+    if config.engine == "local" and wants_cluster(config) and not config.dry_run:
         from surge.cluster.local import prestart
 
-        workers = options.get("workers")
-        count = local_cpus() if workers == AUTO else int(workers or 1)
-        prestart(count, ["surge.cli.worker_entry"])
+        prestart(worker_count(config), WORKER_MODULES)

@@ -1,22 +1,24 @@
 """Wiring a run on several workers: `--workers N|auto`, `--engine local|ray`, `--address`,
 `--fail-on-worker-loss`. The coordinator runs in this process and feeds the same snapshot sink
-(aggregator, live view, abort-on-fail thresholds) as a single-process run.
+(running totals, observers, abort-on-fail thresholds) as a single-process run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
-
-from surge.cli.execute import Job
-from surge.cli.recipe import AUTO, JobRecipe, local_cpus, wants_cluster
-from surge.cli.worker_entry import prepare_worker
 from surge.cluster import Backend, ClusterSettings, Coordinator, LocalBackend
+from surge.config import AUTO
 from surge.engine.run import RunOutcome
 from surge.metrics import LoadModel, Snapshot, WorkerReport
+from surge.runner.jobs import Job
+from surge.runner.observer import Observers
+from surge.runner.recipe import JobRecipe, local_cpus, wants_cluster
+from surge.runner.target import Mode
+from surge.runner.worker import prepare_worker
 from surge.schedule import PlanSource, split_plan
 
 _READY_TIMEOUT_S = {"local": 60.0, "ray": 180.0}
@@ -24,30 +26,30 @@ _READY_TIMEOUT_S = {"local": 60.0, "ray": 180.0}
 
 def _backend(job: Job, recipe: JobRecipe) -> tuple[Backend, JobRecipe, int]:
     """The backend, the recipe as workers will see it, and the worker count asked for."""
-    options = job.options
-    asked = options.get("workers")
-    if (options.get("engine") or "local") != "ray":
+    config = job.config
+    asked = config.workers
+    if config.engine != "ray":
         count = local_cpus() if asked in (None, AUTO) else int(asked)
         return LocalBackend(), recipe, count
     from surge.cluster.ray_backend import RayBackend
 
     working_dir = None
-    if job.mode != "url":
+    if job.mode is not Mode.URL and isinstance(recipe.target, str | os.PathLike):
         # The scenario file's folder becomes each actor's working directory (runtime_env).
         path = Path(recipe.target).resolve()
         working_dir = path.parent
         recipe = dataclasses.replace(recipe, target=path.name)
     num_cpus = None if asked in (None, AUTO) else int(asked)
-    backend = RayBackend(options.get("address"), working_dir, num_cpus)
+    backend = RayBackend(config.address, working_dir, num_cpus)
     count = backend.cluster_cpus() if asked in (None, AUTO) else int(asked)
     return backend, recipe, count
 
 
-def _worker_count(job: Job, asked: int, console: Console) -> int:
+def _worker_count(job: Job, asked: int, observers: Observers) -> int:
     """No more workers than users in a fixed closed-model plan (a worker with no user idles)."""
     plan = job.plan
     if plan.model is LoadModel.CLOSED and plan.source is PlanSource.FIXED and plan.users < asked:
-        console.print(f"note: {plan.users} users need only {plan.users} of {asked} workers")
+        observers.info(f"note: {plan.users} users need only {plan.users} of {asked} workers")
         return max(1, plan.users)
     return asked
 
@@ -57,7 +59,7 @@ def run_cluster(
     on_snapshot: Callable[[Snapshot], None],
     on_second: Callable[[float], None],
     should_stop: Callable[[], bool],
-    console: Console,
+    observers: Observers,
 ) -> tuple[RunOutcome, str | None, tuple[WorkerReport, ...]]:
     """Run `job` through the coordinator: (outcome, why it stopped early, per-worker reports).
     `on_snapshot` gets every worker's snapshots, `on_second` the end of each merged second."""
@@ -65,19 +67,19 @@ def run_cluster(
     if recipe is None:
         raise ValueError("a job for several workers needs its recipe (see build_jobs)")
     backend, recipe, asked = _backend(job, recipe)
-    workers = _worker_count(job, asked, console)
+    workers = _worker_count(job, asked, observers)
     where = "Ray cluster" if backend.name == "ray" else "local processes"
-    console.print(f"{workers} workers ({where}); the coordinator merges their results")
+    observers.info(f"{workers} workers ({where}); the coordinator merges their results")
     settings = ClusterSettings(
         workers=workers,
-        fail_on_loss=bool(job.options.get("fail_on_worker_loss")),
-        graceful_s=float(job.options["graceful_stop"]),
+        fail_on_loss=job.config.fail_on_worker_loss,
+        graceful_s=job.config.graceful_stop,
         ready_timeout_s=_READY_TIMEOUT_S[backend.name],
     )
     coordinator = Coordinator(backend, settings, on_snapshot, should_stop, on_second)
     outcome = coordinator.run(prepare_worker, recipe)
     if outcome.ready_s is not None:
-        console.print(f"{workers} workers were ready {outcome.ready_s:.2f} s after launch")
+        observers.info(f"{workers} workers were ready {outcome.ready_s:.2f} s after launch")
     run_outcome = RunOutcome(
         duration_s=outcome.duration_s,
         aborted=outcome.signal_name is not None or outcome.error is not None,
@@ -90,10 +92,10 @@ def run_cluster(
 
 def worker_split_lines(job: Job) -> list[str]:
     """--dry-run: how the plan splits over the workers (nothing when it runs in-process)."""
-    if not wants_cluster(job.options):
+    if not wants_cluster(job.config):
         return []
-    asked = job.options.get("workers")
-    if (job.options.get("engine") or "local") == "ray" and asked in (None, AUTO):
+    asked = job.config.workers
+    if job.config.engine == "ray" and asked in (None, AUTO):
         return ["split over one Ray actor per CPU of the cluster, each an exact slice"]
     count = local_cpus() if asked in (None, AUTO) else int(asked)
     plan = job.plan

@@ -3,7 +3,7 @@
 Every secret a run is given — `--auth-token`, the values of Authorization, Cookie and the other
 secret headers (from `-H`, a TOML endpoint, the environment or pyproject.toml), URL credentials,
 and the values of headers and query parameters named by `--redact` — goes into one
-`surge.redaction.Redactor`. The CLI scrubs each RunResult with it before anything prints, writes
+`surge.redaction.Redactor`. The runner scrubs each RunResult with it before anything prints, writes
 or stores the result, so every output (terminal, JSON, CSV, JUnit, text, HTML, store) is clean.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from surge.cli.options import BY_NAME
+from surge.config import BY_NAME
 from surge.redaction import (
     MASK,
     SECRET_HEADERS,

@@ -1,0 +1,65 @@
+"""`surge run`: the flags and `[tool.surge]` become a RunConfig, the runner runs it, the terminal
+observes it. Nothing here runs load itself."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+
+from surge.cli.terminal import TerminalObserver, print_dry_run, print_error
+from surge.config import ConfigError, RunConfig
+from surge.metrics import ExitCode
+from surge.runner import Runs, Target, no_success_hint, plan_jobs, run_all
+from surge.runner.reports import STDOUT
+
+
+def human_console(config: RunConfig) -> Console:
+    """Where the human output goes: stdout, or stderr when `--out -` takes stdout."""
+    return Console(highlight=False, stderr=config.out == STDOUT)
+
+
+def run_config(explicit: Mapping[str, Any], project: Mapping[str, Any]) -> RunConfig:
+    """Flags and environment variables over `[tool.surge]`; ConfigError when bad."""
+    return RunConfig.layered(explicit, project)
+
+
+def run_target(target: Target, explicit: Mapping[str, Any], project: Mapping[str, Any]) -> int:
+    """Run `surge run TARGET` and return its exit code."""
+    try:
+        config = run_config(explicit, project)
+        console = human_console(config)
+        jobs = plan_jobs(target, config)
+        if config.dry_run:
+            print_dry_run(jobs, console)
+            return int(ExitCode.OK)
+        runs = run_observed(target, config, console, jobs)
+    except ConfigError as exc:
+        print_error(str(exc))
+        return int(ExitCode.USAGE)
+    return finish(runs, config, console)
+
+
+def run_observed(target: Target, config: RunConfig, console: Console, jobs: Any) -> Runs:
+    observer = TerminalObserver(console, quiet=config.quiet)
+    stdout = sys.stdout if config.out == STDOUT else None
+    try:
+        return run_all(target, config, [observer], stdout=stdout, jobs=jobs)
+    finally:
+        observer.close()
+
+
+def finish(runs: Runs, config: RunConfig, console: Console) -> int:
+    """After the run: the comparison with the baseline, and why nothing succeeded."""
+    if runs.comparison is not None:
+        from surge.cli.compare_commands import print_comparison
+
+        console.rule(f"compare with the baseline of {config.compare_to}")
+        print_comparison(runs.comparison, console)
+    if runs.exit_code is ExitCode.NO_SUCCESS:
+        for result in runs.results:
+            if result.total.successes == 0:
+                console.print(no_success_hint(result), style="bold red", markup=False)
+    return int(runs.exit_code)

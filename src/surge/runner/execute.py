@@ -1,0 +1,188 @@
+"""Running one job: the engine (or the cluster's coordinator) with the monitor beside it, the
+running totals and abort-on-fail thresholds on every second, the observers told as it goes, and
+the RunResult judged (load delivered, generator health, thresholds) and redacted at the end."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+from surge.engine.run import RunOutcome, run_blocking
+from surge.metrics import (
+    Aggregator,
+    LoadModel,
+    Recorder,
+    RunMeta,
+    RunResult,
+    Snapshot,
+    WorkerReport,
+)
+from surge.monitor import (
+    ProcessCpuSampler,
+    judge_generator,
+    mean_active_users,
+    paced_offered_rps,
+    summarize_load,
+)
+from surge.monitor.resources import ResourceSampler
+from surge.runner.control import RunControl
+from surge.runner.jobs import Job
+from surge.runner.load import Stops, load_run
+from surge.runner.observer import Observers, Progress
+from surge.runner.recipe import wants_cluster
+from surge.runner.redact import redact_options, redact_url
+from surge.runner.steering import Steering
+from surge.scenario import pacing_s_of
+from surge.thresholds import AbortWatch, abort_reason, evaluate
+from surge.version import __version__
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
+
+
+def _offered_rps(job: Job, result: RunResult) -> float | None:
+    """Open model: the plan's mean rate. Closed scripted users with constant pacing: what the
+    users running (on average) offer at their pacing interval. Otherwise no rate was offered."""
+    if job.plan.model is LoadModel.OPEN:
+        return job.plan.offered_rps
+    classes = job.scenario.user_classes
+    if not classes:
+        return None
+    pacings = [pacing_s_of(cls.wait_time) for cls in classes]
+    if any(p is None for p in pacings):
+        return None
+    users = mean_active_users(result.timeline)
+    weights = job.scenario.weights
+    total = sum(weights)
+    return sum(
+        paced_offered_rps(users * w / total, p)
+        for w, p in zip(weights, pacings, strict=True)
+        if p is not None
+    )
+
+
+def _finish(job: Job, result: RunResult, aggregator: Aggregator) -> RunResult:
+    """Add what is judged after the run: the load delivered, generator health, thresholds."""
+    arrivals = aggregator.arrivals()
+    model = job.plan.model
+    started = None
+    if model is LoadModel.CLOSED:
+        started = arrivals.scheduled if job.scenario.endpoint is None else result.total.requests
+    load = summarize_load(model, _offered_rps(job, result), result.duration_s, arrivals, started)
+    generator = judge_generator(aggregator.health(), arrivals, result.total.schedule_lag)
+    result = dataclasses.replace(result, load=load, generator=generator)
+    return dataclasses.replace(result, thresholds=evaluate(job.thresholds, result))
+
+
+class _Seconds:
+    """The sink of every Snapshot: the running totals, the observers told once per merged
+    second, and the abort-on-fail thresholds checked on the totals."""
+
+    def __init__(self, job: Job, observers: Observers, stops: Stops) -> None:
+        self.job = job
+        self.observers = observers
+        self.stops = stops
+        self.aggregator = Aggregator()
+        self.watch = AbortWatch(job.thresholds)
+        self.pending: list[Snapshot] = []
+
+    def add(self, snap: Snapshot) -> None:
+        """One worker's snapshot (it waits for the rest of its second in the cluster)."""
+        self.aggregator.add(snap)
+        self.pending.append(snap)
+
+    def snapshot(self, snap: Snapshot) -> None:
+        """In-process: each snapshot is a whole second."""
+        self.add(snap)
+        self.second(snap.end_s)
+
+    def second(self, end_s: float) -> None:
+        """A merged second ended at `end_s`: tell the observers, check the thresholds."""
+        aggregator = self.aggregator
+        endpoints, total = aggregator.endpoints(), aggregator.total()
+        snapshots, self.pending = tuple(self.pending), []
+        self.observers.progress(Progress(end_s, aggregator.live(), total, endpoints, snapshots))
+        if self.watch.armed and self.stops.reason is None:
+            lost = self.watch.check(endpoints, total, end_s)
+            if lost is not None:
+                self.stops.request(abort_reason(lost, end_s))
+
+
+def _in_process(job: Job, seconds: _Seconds, control: RunControl | None) -> RunOutcome:
+    steering = Steering(job.plan) if control is not None else None
+    run = load_run(
+        job,
+        Recorder(),
+        seconds.stops,
+        seconds.snapshot,
+        steering=steering,
+        on_script_error=seconds.observers.script_error,
+        cpu=ProcessCpuSampler().sample,
+    )
+    if control is not None:
+        control.attach(steering)
+    try:
+        return run_blocking(run)
+    finally:
+        if control is not None:
+            control.detach()
+
+
+def _on_workers(
+    job: Job, seconds: _Seconds, control: RunControl | None
+) -> tuple[RunOutcome, tuple[WorkerReport, ...]]:
+    from surge.runner.cluster_run import run_cluster  # imports the cluster stage
+
+    stops = seconds.stops
+
+    def should_stop() -> bool:
+        if control is not None and control.stopped and stops.reason is None:
+            stops.request(control.stop_reason or "stopped")
+        return stops.reason is not None
+
+    if control is not None:
+        control.attach(None)
+    try:
+        outcome, why, workers = run_cluster(
+            job, seconds.add, seconds.second, should_stop, seconds.observers
+        )
+    finally:
+        if control is not None:
+            control.detach()
+    if why is not None:
+        stops.request(why)
+    return outcome, workers
+
+
+def execute(
+    job: Job, observers: Observers, control: RunControl | None = None
+) -> tuple[RunResult, RunOutcome]:
+    """Run the job to its end (or to SIGINT/SIGTERM, a lost abort-on-fail threshold, or a stop
+    through `control`); the result is judged and redacted."""
+    stops = Stops()
+    seconds = _Seconds(job, observers, stops)
+    started_at = _now()
+    workers: tuple[WorkerReport, ...] = ()
+    with ResourceSampler(job.monitored) as sampler:
+        if wants_cluster(job.config):  # several workers: the coordinator runs here
+            outcome, workers = _on_workers(job, seconds, control)
+        else:
+            outcome = _in_process(job, seconds, control)
+    meta = RunMeta(
+        name=job.name,
+        surge_version=__version__,
+        started_at=started_at,
+        finished_at=_now(),
+        target=redact_url(job.target),
+        mode=job.mode.value,
+        options=redact_options(job.config.as_options(), job.redactor),
+        insecure=job.config.insecure,
+        aborted=outcome.aborted or stops.reason is not None,
+        abort_reason=outcome.abort_reason or stops.reason,
+    )
+    result = seconds.aggregator.result(meta, round(outcome.duration_s, 3))
+    result = dataclasses.replace(result, resources=sampler.resources)
+    if workers:
+        result = dataclasses.replace(result, workers=workers)
+    return job.redactor.scrub(_finish(job, result, seconds.aggregator)), outcome

@@ -1,0 +1,234 @@
+"""Turning a target and a RunConfig into validated Jobs: one scenario each, with its options
+resolved, its plan compiled and its thresholds parsed.
+
+Everything here happens before any request: a bad option or file raises InputError (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from surge.config import ConfigError, RunConfig
+from surge.metrics.resources import MonitoredProcess
+from surge.redaction import NO_REDACTION, Redactor
+from surge.runner.recipe import JobRecipe, check_cluster_options
+from surge.runner.target import Mode, Target, TargetKind, classify
+from surge.scenario import (
+    EndpointSpec,
+    Scenario,
+    ScenarioError,
+    endpoint_from_options,
+    endpoint_scenario,
+    expectations_from_options,
+    load_scenario,
+    user_scenario,
+)
+from surge.schedule import ArrivalProcess, LoadProfile, Plan, PlanError, compile_plan
+from surge.thresholds import (
+    ThresholdError,
+    ThresholdSpec,
+    parse_thresholds,
+    specs_from_entries,
+    validate,
+    validate_resources,
+)
+
+_URL_ONLY = ("expect_status", "expect_body", "expect_json")
+
+
+class InputError(ConfigError):
+    """Bad input found before any traffic: printed as one clear message, exit code 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One scenario with its options resolved, its plan compiled and its thresholds parsed."""
+
+    scenario: Scenario
+    config: RunConfig
+    plan: Plan
+    target: str
+    name: str
+    mode: Mode
+    thresholds: tuple[ThresholdSpec, ...] = ()
+    recipe: JobRecipe | None = None  # how a worker process rebuilds this job (--workers)
+    monitored: tuple[MonitoredProcess, ...] = ()  # --monitor-pid/--monitor-process targets
+    redactor: Redactor = NO_REDACTION  # the run's secrets, masked in every output
+
+
+def _plan(config: RunConfig, weights: Sequence[int], where: str, shape: type | None = None) -> Plan:
+    dynamic = config.rate is not None or config.stages or shape is not None
+    users = config.users if config.given("users") or not dynamic else 1
+    try:
+        return compile_plan(
+            LoadProfile(
+                users=users,
+                ramp_up_s=config.ramp_up,
+                duration_s=config.duration,
+                requests_per_user=config.requests_per_user,
+                think_time_s=config.think_time,
+                rate=config.rate,
+                arrivals=ArrivalProcess(config.arrivals),
+                max_in_flight=config.max_in_flight,
+                stages=config.stages or None,
+                shape=shape,
+                seed=config.seed,
+            ),
+            weights,
+        )
+    except PlanError as exc:
+        raise InputError(f"{where}: {exc}" if where else str(exc)) from None
+
+
+def _check_host(host: str, where: str) -> str:
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"{where}: host {host!r} is not an http(s) URL (e.g. http://127.0.0.1:8000)"
+        )
+    return host.rstrip("/")
+
+
+def _thresholds(
+    config: RunConfig, scenario: Scenario, known: set[tuple[str, str]] | None
+) -> tuple[ThresholdSpec, ...]:
+    """`--threshold` expressions plus the scenario's own, parsed and checked (exit 2)."""
+    abort, grace_s = config.abort_on_fail, config.abort_grace
+    try:
+        specs = parse_thresholds(config.threshold, abort_on_fail=abort, grace_s=grace_s)
+        specs += specs_from_entries(scenario.thresholds, abort_on_fail=abort, grace_s=grace_s)
+        validate(specs, known)
+        monitored = bool(config.monitor_pid or config.monitor_process)
+        validate_resources(specs, targets_monitored=monitored)
+    except ThresholdError as exc:
+        raise InputError(str(exc)) from None
+    return specs
+
+
+def url_job(url: str, config: RunConfig) -> Job:
+    """URL mode: one endpoint from the URL and the HTTP options."""
+    try:
+        endpoint = endpoint_from_options(
+            url,
+            method=config.method,
+            headers=list(config.header),
+            body=config.body,
+            json_body=config.json,
+            auth_token=config.auth_token,
+            name=None,
+            expect_status=config.expect_status,
+            expect_body=config.expect_body,
+            expect_json=config.expect_json,
+        )
+    except (ValueError, ScenarioError) as exc:
+        raise InputError(str(exc)) from None
+    return _endpoint_job(endpoint_scenario(endpoint), config, Mode.URL, "")
+
+
+def _endpoint_job(scenario: Scenario, config: RunConfig, mode: Mode, where: str) -> Job:
+    endpoint = scenario.endpoint
+    assert endpoint is not None
+    name = config.name or (
+        scenario.name if mode is Mode.TOML else f"{endpoint.method} {endpoint.endpoint_name}"
+    )
+    plan = _plan(config, (1,), where)
+    known = {(endpoint.method.upper(), endpoint.endpoint_name)}
+    thresholds = _thresholds(config, scenario, known)
+    return Job(scenario, config, plan, endpoint.url, name, mode, thresholds)
+
+
+def spec_job(endpoint: EndpointSpec, config: RunConfig) -> Job:
+    """An EndpointSpec given in Python: URL mode with the spec's own request."""
+    if config.auth_token and config.given("auth_token"):
+        endpoint = _with_token(endpoint, config.auth_token)
+    return _endpoint_job(endpoint_scenario(endpoint), config, Mode.URL, "")
+
+
+def file_jobs(path: Path, config: RunConfig) -> list[Job]:
+    try:
+        scenarios = load_scenario(path)
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+    return [scenario_job(scenario, config, path) for scenario in scenarios]
+
+
+def scenario_job(scenario: Scenario, config: RunConfig, source: Path | None = None) -> Job:
+    """The job of one loaded scenario: a TOML endpoint table or User classes."""
+    shown = source or scenario.source
+    where = str(shown) if shown is not None else scenario.name
+    if scenario.endpoint is not None:
+        where = f"{shown} [{scenario.name}]"
+    try:
+        resolved = config.overridden(scenario.overrides, where)
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
+    if scenario.endpoint is not None:
+        return _toml_job(scenario, resolved, where)
+    given = [flag for flag in _URL_ONLY if config.given(flag)]
+    if given:
+        raise InputError(
+            f"{where}: --{given[0].replace('_', '-')} applies to URL mode and TOML endpoints; "
+            "in a script use response checks (see docs/thresholds.md)"
+        )
+    host = config.host or scenario.host
+    if not host:
+        raise InputError(
+            f"{where}: no host to send requests to: pass --host http://HOST:PORT "
+            "or set `host = ...` on a User class"
+        )
+    plan = _plan(resolved, scenario.weights, where, scenario.shape)
+    name = config.name or scenario.name
+    thresholds = _thresholds(resolved, scenario, None)
+    target = _check_host(host, where)
+    return Job(scenario, resolved, plan, target, name, Mode.SCRIPT, thresholds)
+
+
+def _toml_job(scenario: Scenario, config: RunConfig, where: str) -> Job:
+    endpoint = scenario.endpoint
+    assert endpoint is not None
+    if config.auth_token and config.given("auth_token"):
+        endpoint = _with_token(endpoint, config.auth_token)
+    try:
+        expect = expectations_from_options(
+            config.expect_status, config.expect_body, config.expect_json
+        )
+    except (ValueError, ScenarioError) as exc:
+        raise InputError(f"{where}: {exc}") from None
+    scenario = replace(scenario, endpoint=replace(endpoint, expect=expect))
+    return _endpoint_job(scenario, config, Mode.TOML, where)
+
+
+def _with_token(endpoint: EndpointSpec, token: str) -> EndpointSpec:
+    headers = tuple(h for h in endpoint.headers if h[0].lower() != "authorization")
+    return replace(endpoint, headers=(*headers, ("Authorization", f"Bearer {token}")))
+
+
+def _jobs_of(target: Target, config: RunConfig) -> list[Job]:
+    kind, items = classify(target)
+    if kind is TargetKind.URL:
+        return [url_job(str(items[0]), config)]
+    if kind is TargetKind.FILE:
+        return file_jobs(Path(items[0]), config)  # type: ignore[arg-type]
+    if kind is TargetKind.USERS:
+        try:
+            scenario = user_scenario(items)  # type: ignore[arg-type]
+        except ScenarioError as exc:
+            raise InputError(str(exc)) from None
+        return [scenario_job(scenario, config)]
+    return [spec_job(spec, config) for spec in items]  # type: ignore[arg-type]
+
+
+def build_jobs(target: Target, config: RunConfig) -> list[Job]:
+    """Validate the target and config into jobs, or raise InputError (nothing is sent)."""
+    try:
+        check_cluster_options(config)
+        jobs = _jobs_of(target, config)
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(str(exc)) from None
+    recipe = JobRecipe(target, config)
+    return [replace(job, recipe=replace(recipe, index=i)) for i, job in enumerate(jobs)]

@@ -1,0 +1,147 @@
+"""The load of one job on one event loop: the engine's driver (closed or open model) and
+workload (URL or scripted users), the driver fed through its callable inputs
+(`users_at(elapsed_s)` in the closed model, `pace(elapsed_s, issued)` in the open one) so that a
+run control can steer it. Used by a single-process run and by every worker process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from surge.config import RunConfig
+from surge.engine.closed import ClosedDriver
+from surge.engine.http import ClientConfig
+from surge.engine.open import OpenDriver
+from surge.engine.run import LoadRun
+from surge.engine.scripted import ScriptWorkload
+from surge.engine.url import UrlWorkload
+from surge.engine.workload import RunContext, ScriptErrorSink, Workload
+from surge.metrics import LoadModel, Recorder, Snapshot
+from surge.runner.jobs import Job
+from surge.runner.steering import Steering
+from surge.schedule import Plan, PlanSource, ShapeError
+
+T = TypeVar("T")
+LoadFactory = Callable[[RunContext], Awaitable[None]]
+
+
+class Stops:
+    """Why the run stopped early, if it did for a reason other than a signal (a lost
+    abort-on-fail threshold, a load-shape error, the run control)."""
+
+    def __init__(self, stop: asyncio.Event | None = None) -> None:
+        self.stop = stop
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        if self.stop is not None:
+            self.stop.set()
+
+    def guard(self, func: Callable[..., T | None]) -> Callable[..., T | None]:
+        """Wrap a load-shape call: a ShapeError stops the run (reported) instead of crashing."""
+
+        def guarded(*args: Any) -> T | None:
+            try:
+                return func(*args)
+            except ShapeError as exc:
+                self.request(f"load shape error: {exc}")
+                return None
+
+        return guarded
+
+
+def client_config(config: RunConfig) -> ClientConfig:
+    return ClientConfig(
+        connect_timeout_s=config.timeout,
+        read_timeout_s=config.timeout,
+        total_timeout_s=config.timeout,
+        insecure=config.insecure,
+    )
+
+
+def load_factory(job: Job, stops: Stops, steering: Steering | None = None) -> LoadFactory:
+    """The job's load: its driver (closed or open model) running its workload (URL or scripted
+    users), fed through `steering` when a run control is attached."""
+    plan = job.plan
+
+    def load(ctx: RunContext) -> Awaitable[None]:
+        stops.stop = ctx.stop
+        if steering is not None:
+            steering.bind(asyncio.get_running_loop(), stops)
+        workload = _workload(job, steering)
+        if plan.model is LoadModel.OPEN:
+            pace = stops.guard(plan.pacer().pace)
+            if steering is not None:
+                pace = steering.pace(pace)
+            return OpenDriver(pace=pace, max_in_flight=plan.max_in_flight or 1).run(workload, ctx)
+        users_at = planned_users_at(plan, stops)
+        if steering is not None:
+            users_at = steering.users_at(users_at)
+        driver = ClosedDriver(
+            users=plan.users,
+            start_offsets_s=plan.start_offsets_s,
+            duration_s=plan.duration_s,
+            iterations_per_user=plan.requests_per_user,
+            users_at=users_at,
+        )
+        return driver.run(workload, ctx)
+
+    return load
+
+
+def _workload(job: Job, steering: Steering | None) -> Workload:
+    """What each iteration does: the endpoint's request, or a user class's task."""
+    plan, config = job.plan, client_config(job.config)
+    if job.scenario.endpoint is not None:
+        return UrlWorkload(job.scenario.endpoint, config, think_time_s=plan.think_time_s)
+    # A fixed closed plan assigns its users' classes up front; users a run control adds (and
+    # stages, shapes, arrivals) take the weighted round-robin sequence.
+    fixed = plan.model is LoadModel.CLOSED and plan.source is PlanSource.FIXED
+    return ScriptWorkload(
+        job.scenario.user_classes,
+        base_url=job.target,
+        config=config,
+        class_of=plan.user_classes.__getitem__ if fixed and steering is None else plan.class_of,
+        seed=job.config.seed,
+        think_time_s=plan.think_time_s,
+    )
+
+
+def load_run(
+    job: Job,
+    recorder: Recorder,
+    stops: Stops,
+    on_snapshot: Callable[[Snapshot], None],
+    *,
+    steering: Steering | None = None,
+    on_script_error: ScriptErrorSink | None = None,
+    **options: Any,
+) -> LoadRun:
+    """The engine's run of `job` (`options`: LoadRun's keyword arguments)."""
+    return LoadRun(
+        load_factory(job, stops, steering),
+        recorder,
+        on_snapshot,
+        target_at=steering.target_at if steering is not None else job.plan.target_at,
+        on_script_error=on_script_error,
+        graceful_stop_s=job.config.graceful_stop,
+        **options,
+    )
+
+
+def planned_users_at(plan: Plan, stops: Stops) -> Callable[[float], int | None] | None:
+    """Stages and shapes: the users to run at each moment (None once the schedule is over).
+    None for a fixed plan: its users start at their ramp offsets and run to the end."""
+    if plan.source is PlanSource.FIXED:
+        return None
+
+    def users_at(elapsed_s: float) -> int | None:
+        if plan.target_at(elapsed_s) is None:
+            return None
+        return plan.users_at(elapsed_s)
+
+    return stops.guard(users_at)

@@ -1,0 +1,152 @@
+"""Observers: how live consumers (the terminal, the dashboard, a notebook, a test) follow a run.
+
+The runner never prints. It tells every observer when a job starts (`on_start`), once a second
+how it is going (`on_progress`: the merged second and the running totals), anything worth saying
+on the way (`on_notice`: a stored run, a file written, a warning), and when the job ends
+(`on_end`, with its final RunResult). All calls come from the thread running the job; an
+observer returns quickly (it is called between two seconds of load).
+
+    class Printer(surge.Observer):
+        def on_progress(self, progress: surge.Progress) -> None:
+            print(f"{progress.elapsed_s:.0f}s {progress.status.requests} requests")
+
+    surge.run(url, duration="10s", observers=[Printer()])
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from surge.metrics import EndpointStats, LiveStatus, LoadModel, RunResult, Snapshot
+from surge.schedule import Plan
+
+
+class Level(enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message for the user: `text` is plain (no markup). `where` is set for an error in
+    the user's script: the place (file:line, task), `text` its traceback; only the first error
+    at each place is told, later ones are counted in the results."""
+
+    level: Level
+    text: str
+    where: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    """A job is about to send its first request.
+
+    `index`/`jobs`: which scenario of the target (a TOML file may hold several); `round`/
+    `repeat`: which of the `--repeat` runs. `target` is redacted; `plan` is what will run.
+    """
+
+    name: str
+    mode: str
+    target: str
+    plan: Plan
+    index: int = 0
+    jobs: int = 1
+    round: int = 1
+    repeat: int = 1
+
+    @property
+    def model(self) -> LoadModel:
+        return self.plan.model
+
+    @property
+    def description(self) -> str:
+        """The plan in words, e.g. `10 users for 30s`."""
+        return self.plan.describe()
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One second of a running job, merged over its workers, with the running totals.
+
+    `status` has the totals so far plus the latest second's rate, active users and target
+    (users in the closed model, arrivals per second in the open one); `total` and `endpoints`
+    are the running per-endpoint counts and histograms; `snapshots` are the second's own
+    Snapshots (one per worker that delivered it).
+    """
+
+    elapsed_s: float
+    status: LiveStatus
+    total: EndpointStats
+    endpoints: tuple[EndpointStats, ...]
+    snapshots: tuple[Snapshot, ...] = ()
+
+
+class RunObserver(Protocol):
+    """What the runner calls; subclass `Observer` to implement only some of it."""
+
+    def on_start(self, start: RunStart) -> None: ...
+
+    def on_progress(self, progress: Progress) -> None: ...
+
+    def on_notice(self, notice: Notice) -> None: ...
+
+    def on_end(self, result: RunResult) -> None: ...
+
+
+class Observer:
+    """An observer that ignores everything: override the calls you need."""
+
+    def on_start(self, start: RunStart) -> None:
+        del start
+
+    def on_progress(self, progress: Progress) -> None:
+        del progress
+
+    def on_notice(self, notice: Notice) -> None:
+        del notice
+
+    def on_end(self, result: RunResult) -> None:
+        del result
+
+
+class Observers:
+    """Every observer of a run, called in order."""
+
+    def __init__(self, observers: Iterable[RunObserver] = ()) -> None:
+        self.items = tuple(observers)
+
+    def start(self, start: RunStart) -> None:
+        for observer in self.items:
+            observer.on_start(start)
+
+    def progress(self, progress: Progress) -> None:
+        for observer in self.items:
+            observer.on_progress(progress)
+
+    def notice(self, level: Level, text: str) -> None:
+        notice = Notice(level, text)
+        for observer in self.items:
+            observer.on_notice(notice)
+
+    def info(self, text: str) -> None:
+        self.notice(Level.INFO, text)
+
+    def warning(self, text: str) -> None:
+        self.notice(Level.WARNING, text)
+
+    def error(self, text: str) -> None:
+        self.notice(Level.ERROR, text)
+
+    def script_error(self, where: str, text: str) -> None:
+        """The first error at a place in the user's script (the engine's ScriptErrorSink)."""
+        notice = Notice(Level.ERROR, text, where)
+        for observer in self.items:
+            observer.on_notice(notice)
+
+    def end(self, result: RunResult) -> None:
+        for observer in self.items:
+            observer.on_end(result)
