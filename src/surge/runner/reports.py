@@ -4,6 +4,7 @@ results are final (a load run, a benchmark). A write error is raised, never swal
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -55,8 +56,8 @@ def write_reports(
     observers: Observers,
     stdout: TextIO | None = None,
 ) -> None:
-    """The files `config` asks for: out (JSON; `-` with `stdout` given writes it there),
-    junit, report_text, html and csv. Each written file is a notice."""
+    """The files `config` asks for: out (JSON; `-` writes it to `stdout`, by default the
+    process's), junit, report_text, html and csv. Each written file is a notice."""
     if not any(
         getattr(config, option) for option in ("out", "junit", "report_text", "html", "csv")
     ):
@@ -65,9 +66,10 @@ def write_reports(
         target = getattr(config, option)
         if not target:
             continue
-        if target == STDOUT and option == "out" and stdout is not None:
-            writer(results, stdout)
-            stdout.flush()
+        if target == STDOUT and option == "out":
+            out = stdout or sys.stdout
+            writer(results, out)
+            out.flush()
             continue
         path = Path(target)
         path.parent.mkdir(parents=True, exist_ok=True)
