@@ -67,10 +67,18 @@ def highest_equivalent(index: int) -> int:
 
 @functools.cache
 def _bucket_midpoints() -> npt.NDArray[np.float64]:
-    """The midpoint of every bucket, by counts index (for the standard deviation); built once."""
-    lows = np.array([lowest_equivalent(i) for i in range(COUNTS_LEN)], dtype=np.float64)
-    highs = np.array([highest_equivalent(i) for i in range(COUNTS_LEN)], dtype=np.float64)
-    return (lows + highs) / 2.0
+    """The midpoint of every bucket, by counts index (for the standard deviation); built once,
+    vectorised (`lowest_equivalent`/`highest_equivalent` over every index): the first live
+    view of a run builds it on the event loop, which must not stall."""
+    index = np.arange(COUNTS_LEN, dtype=np.int64)
+    bucket = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1
+    sub = (index & (SUB_BUCKET_HALF_COUNT - 1)) + SUB_BUCKET_HALF_COUNT
+    below = bucket < 0
+    sub = np.where(below, sub - SUB_BUCKET_HALF_COUNT, sub)
+    bucket = np.where(below, 0, bucket)
+    lows = np.left_shift(sub, bucket)
+    highs = lows + np.left_shift(1, bucket) - 1
+    return (lows.astype(np.float64) + highs.astype(np.float64)) / 2.0
 
 
 def new_counts() -> list[int]:
