@@ -76,9 +76,10 @@ def _bucket_midpoints() -> npt.NDArray[np.float64]:
     below = bucket < 0
     sub = np.where(below, sub - SUB_BUCKET_HALF_COUNT, sub)
     bucket = np.where(below, 0, bucket)
-    lows = np.left_shift(sub, bucket)
-    highs = lows + np.left_shift(1, bucket) - 1
-    return (lows.astype(np.float64) + highs.astype(np.float64)) / 2.0
+    lows: IntArray = np.left_shift(sub, bucket)
+    highs: IntArray = lows + np.left_shift(1, bucket) - 1
+    mids: npt.NDArray[np.float64] = (lows.astype(np.float64) + highs.astype(np.float64)) / 2.0
+    return mids
 
 
 def new_counts() -> list[int]:
