@@ -76,8 +76,8 @@ def test_quiet_prints_nothing(tty: Console, pipe: Console) -> None:
         assert _output(console) == ""
 
 
-def test_non_terminal_prints_a_plain_line_at_most_every_5_s(pipe: Console) -> None:
-    console = pipe
+def test_non_terminal_prints_a_plain_line_at_most_every_5_s(make_console: _Factory) -> None:
+    console = make_console(terminal=False, width=200)
     clock = FakeClock()
     with LiveView(console, clock=clock) as view:
         for _ in range(10):  # ten updates over 4.5 s: one line
@@ -132,3 +132,33 @@ def test_no_target_changes_nothing(pipe: Console) -> None:
     with LiveView(console) as view:
         view.update(STATUS, label="checkout", duration_s=60.0, model=LoadModel.OPEN)
     assert "Target" not in console.export_text()
+
+
+def test_plain_line_wraps_between_figures_on_an_80_column_log(make_console: _Factory) -> None:
+    console = make_console(terminal=False, width=80)
+    with LiveView(console) as view:
+        view.update(STATUS, label="checkout-with-a-long-scenario-name", duration_s=60.0)
+    lines = console.export_text().splitlines()
+    assert len(lines) > 1 and all(len(line) <= 80 for line in lines)
+    assert all(line.startswith("  ") for line in lines[1:])  # continuations, indented
+    figures = [part.strip() for line in lines for part in line.split(" · ")]
+    assert figures == status_line(
+        STATUS, label="checkout-with-a-long-scenario-name", duration_s=60.0
+    ).split(" · ")  # every figure whole: no number torn from its unit
+
+
+@pytest.mark.parametrize("model", list(LoadModel))
+def test_terminal_table_fits_80_columns_with_every_column(
+    make_console: _Factory, model: LoadModel
+) -> None:
+    console = make_console(terminal=True, width=80)
+    status = dataclasses.replace(STATUS, target=1_200.0 if model is LoadModel.OPEN else 50.0)
+    with LiveView(console) as view:
+        view.update(status, label="checkout", duration_s=None, requests_per_user=100, model=model)
+    text = console.export_text()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    headers = ["Elapsed", "Remaining", "Users", "RPS", "Requests", "Failures", "p50", "p95", "p99"]
+    headers += ["Target"] if model is LoadModel.OPEN else []
+    for expected in (*headers, "12 (0.10%)", "1.23 ms", "5.68 ms", "9.90 ms", "987.6", "12,345"):
+        assert expected in text
+    assert "until 100" in text  # the goal, wrapped at its spaces

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from surge.cli.store_access import fail
+from surge.report.fit_table import Column, FitTable
+from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name
 from surge.store import Store
 
 
@@ -31,14 +32,18 @@ def print_changes(store: Store, name: str | None, limit: int, console: Console) 
             f"no lasting change beyond the tolerances over runs {stored[0].id} to {stored[-1].id}"
         )
         return
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in ("from run", "endpoint", "metric", "before", "after", "change", "runs"):
-        table.add_column(column)
+    columns = (
+        Column("from run", key=True),
+        Column("endpoint", justify="left", wrap=True, key=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("metric", justify="left", key=True),
+        *(Column(header) for header in ("before", "after", "change", "runs")),
+    )
+    table = FitTable(columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for c in found:
         unit = " pp" if c.unit == "%" else "%"
         table.add_row(
             str(c.run_id),
-            Text(c.endpoint),
+            Name(c.endpoint),
             c.metric,
             unit_value(c.unit, c.before),
             unit_value(c.unit, c.after),

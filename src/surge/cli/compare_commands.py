@@ -15,7 +15,6 @@ import click
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from surge.cli.changes import unit_value
@@ -34,6 +33,8 @@ from surge.compare import (
 )
 from surge.compare.comparison import DEFAULT_SEED
 from surge.compare_api import baseline_of, compare_stored, latest_candidates
+from surge.report.fit_table import Column, FitTable
+from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name, Parts
 from surge.runner.verdict import comparison_exit
 from surge.store import Baseline, Store, StoredRun
 
@@ -83,21 +84,20 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     )
     for warning in comparison.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column, justify in (
-        ("endpoint", "left"),
-        ("metric", "left"),
-        ("baseline", "right"),
-        ("candidate", "right"),
-        ("change [95% CI]", "right"),
-        ("p", "right"),
-        ("verdict", "left"),
-        ("reason", "left"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    columns = (
+        Column("endpoint", justify="left", wrap=True, key=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("metric", justify="left", key=True),
+        Column("baseline"),
+        Column("candidate"),
+        Column("change [95% CI]"),
+        Column("p"),
+        Column("verdict", justify="left"),
+        Column("reason", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
+    )
+    table = FitTable(columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for f in comparison.findings:
         table.add_row(
-            Text(f.endpoint),
+            Name(f.endpoint),
             f.metric,
             _value(f, f.baseline),
             _value(f, f.candidate),
@@ -109,12 +109,13 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     console.print(table)
     style = _STYLES[comparison.verdict]
     named = comparison.regressions or comparison.inconclusive
-    detail = "; ".join(f"{f.endpoint} {f.metric} {_change(f)}" for f in named[:5])
-    more = f" (+{len(named) - 5} more)" if len(named) > 5 else ""
-    console.print(
-        Text.assemble(("verdict: ", "bold"), (comparison.verdict.value.upper(), style))
-        + Text(f" — {detail}{more}" if detail else "")
-    )
+    verdict = Text.assemble(("verdict: ", "bold"), (comparison.verdict.value.upper(), style))
+    detail = [f"{f.endpoint} {f.metric} {_change(f)}" for f in named[:5]]
+    if len(named) > 5:
+        detail[-1] += f" (+{len(named) - 5} more)"
+    if detail:
+        verdict.append(f" — {detail[0]}")
+    console.print(Parts([verdict, *detail[1:]], separator="; "))
     if comparison.verdict is Verdict.INCONCLUSIVE:
         console.print(
             "[yellow]warning:[/] the comparison is inconclusive: a change for the worse could not "

@@ -12,13 +12,14 @@ from typing import Any, TypeVar
 
 import click
 from rich import box
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
 from rich.text import Text
 
 from surge.cli.store_access import fail, opened, output_console, store_option
 from surge.report import print_summary, write_csv, write_results_json
+from surge.report.fit_table import Column, FitTable
 from surge.report.humanize import fmt_count, fmt_ms, fmt_percent, fmt_rate
+from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name, Parts
 from surge.store import (
     Baseline,
     RunSummary,
@@ -116,27 +117,31 @@ def history_table(
     *,
     show_names: bool,
     before: Sequence[RunSummary] = (),
-) -> Table:
+) -> FitTable:
     """One row per run, newest first; each metric with its change from the previous run of the
     same name (`before`: older runs not listed, used only for those changes)."""
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    table.add_column("ID", justify="right", no_wrap=True)
-    if show_names:
-        table.add_column("Name", overflow="fold", min_width=8)
     commits = any(s.git_commit is not None for s in summaries)
-    table.add_column("When (UTC)", no_wrap=True)
+    columns = [Column("ID", key=True)]
+    if show_names:
+        columns.append(Column("Name", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH))
+    columns.append(Column("When (UTC)", justify="left"))
     if commits:
-        table.add_column("Commit", no_wrap=True)
-    table.add_column("Requests", justify="right", no_wrap=True)
-    for _, label, _, _ in TREND_METRICS:
-        table.add_column(UNITS_IN_HEADER.get(label, label), justify="right", no_wrap=True)
-    table.add_column("Verdict", overflow="fold", min_width=10)
+        columns.append(Column("Commit", justify="left"))
+    columns.append(Column("Requests"))
+    columns += [
+        Column(UNITS_IN_HEADER.get(label, label), group="metrics")
+        for _, label, _, _ in TREND_METRICS
+    ]
+    columns.append(Column("Verdict", justify="left"))
+    table = FitTable(
+        columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True
+    )
     older_of = older_runs([*summaries, *before])
     for summary in summaries:
         older = older_of.get(summary.id)
-        cells: list[str | Text] = [f"{summary.id}{' ★' if summary.id in baseline_ids else ''}"]
+        cells: list[RenderableType] = [f"{summary.id}{' ★' if summary.id in baseline_ids else ''}"]
         if show_names:
-            cells.append(Text(summary.name))
+            cells.append(Name(summary.name))
         cells.append(short_when(summary.created_at))
         if commits:
             cells.append(commit_label(summary))
@@ -250,7 +255,7 @@ def show_cmd(run: str, store_url: str | None) -> None:
     with opened(store_url) as store:
         stored = store.get(run)
     for line in describe(stored):
-        console.print(line, markup=False)
+        console.print(Parts(line.split(" · ")))
     print_summary(stored.result, console)
 
 
@@ -289,12 +294,12 @@ def export_cmd(
 # -- baselines
 
 
-def baseline_lines(baseline: Baseline) -> list[str]:
+def baseline_lines(baseline: Baseline) -> list[Parts]:
+    """`baseline NAME version V: run(s) 2, 3 (set … UTC)`, wrapped before `(set` when narrow."""
     version = f" version {baseline.version}" if baseline.version else ""
     ids = ", ".join(str(run.id) for run in baseline.runs)
-    return [
-        f"baseline {baseline.name}{version}: run(s) {ids} (set {when(baseline.created_at)} UTC)"
-    ]
+    runs = f"baseline {baseline.name}{version}: run(s) {ids}"
+    return [Parts([runs, f"(set {when(baseline.created_at)} UTC)"], separator=" ")]
 
 
 @click.group("baseline")
@@ -331,7 +336,7 @@ def baseline_set_cmd(
         ids = baseline_run_ids(store, name, runs=run_refs or None, last=last)
         baseline = store.set_baseline(name, ids, version)
     for line in baseline_lines(baseline):
-        console.print(line, markup=False)
+        console.print(line)
     others = sorted({run.name for run in baseline.runs} - {name})
     if others:
         console.print(f"note: the baseline includes runs named {', '.join(others)}", markup=False)
@@ -348,7 +353,7 @@ def baseline_list_cmd(store_url: str | None) -> None:
         console.print("no baselines yet: `surge baseline set NAME` makes one")
     for baseline in baselines:
         for line in baseline_lines(baseline):
-            console.print(line, markup=False)
+            console.print(line)
 
 
 @baseline_group.command("show")
@@ -363,7 +368,7 @@ def baseline_show_cmd(name: str, store_url: str | None) -> None:
             fail(f"{name!r} has no baseline in {store.where} (surge baseline set {name})")
         rows = store.summaries(ids=[run.id for run in baseline.runs])
     for line in baseline_lines(baseline):
-        console.print(line, markup=False)
+        console.print(line)
     console.print(history_table(rows, set(), show_names=True))
 
 

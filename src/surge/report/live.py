@@ -2,7 +2,8 @@
 
 On a terminal it is a `rich.live.Live` one-row table refreshed about four times a second and
 removed when the run ends (the final summary replaces it). On anything else (CI logs, pipes) it
-prints one plain line at most every `plain_interval_s` seconds. `quiet=True` shows nothing.
+prints one plain line at most every `plain_interval_s` seconds, wrapped between its figures
+when the console is narrower than the line. `quiet=True` shows nothing.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from types import TracebackType
 from rich import box
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from surge.metrics import LiveStatus, LoadModel
+from surge.report.fit_table import Column, FitTable
 from surge.report.humanize import fmt_count, fmt_ms, fmt_percent, fmt_rate
+from surge.report.wrap import Parts
 
 PLAIN_INTERVAL_S = 5.0
 REFRESH_PER_SECOND = 4.0
@@ -61,6 +63,33 @@ def _target_rate(status: LiveStatus, model: LoadModel) -> str | None:
     return None
 
 
+def status_parts(
+    status: LiveStatus,
+    *,
+    label: str,
+    duration_s: float | None,
+    requests_per_user: int | None = None,
+    model: LoadModel = LoadModel.CLOSED,
+) -> list[str]:
+    """The figures of the plain status line, in order (joined by ` · `).
+
+    `status.target` is users in the closed model and arrivals per second in the open one.
+    """
+    target = _target_rate(status, model)
+    rate = f"{fmt_rate(status.rps)} req/s" + (f" (target {target})" if target else "")
+    return [
+        f"[{label}] {fmt_clock(status.elapsed_s)} elapsed, "
+        f"{_remaining(status, duration_s, requests_per_user)}",
+        f"{_users(status, model)} users",
+        rate,
+        f"{fmt_count(status.requests)} requests",
+        f"{_failures(status)} failed",
+        f"p50 {fmt_ms(status.p50_ms)}",
+        f"p95 {fmt_ms(status.p95_ms)}",
+        f"p99 {fmt_ms(status.p99_ms)}",
+    ]
+
+
 def status_line(
     status: LiveStatus,
     *,
@@ -69,19 +98,15 @@ def status_line(
     requests_per_user: int | None = None,
     model: LoadModel = LoadModel.CLOSED,
 ) -> str:
-    """The plain one-line form of a status (used when the console is not a terminal).
-
-    `status.target` is users in the closed model and arrivals per second in the open one.
-    """
-    target = _target_rate(status, model)
-    rate = f"{fmt_rate(status.rps)} req/s" + (f" (target {target})" if target else "")
-    return (
-        f"[{label}] {fmt_clock(status.elapsed_s)} elapsed, "
-        f"{_remaining(status, duration_s, requests_per_user)} · "
-        f"{_users(status, model)} users · {rate} · "
-        f"{fmt_count(status.requests)} requests · {_failures(status)} failed · "
-        f"p50 {fmt_ms(status.p50_ms)} · p95 {fmt_ms(status.p95_ms)} · p99 {fmt_ms(status.p99_ms)}"
+    """The plain one-line form of a status (used when the console is not a terminal)."""
+    parts = status_parts(
+        status,
+        label=label,
+        duration_s=duration_s,
+        requests_per_user=requests_per_user,
+        model=model,
     )
+    return " · ".join(parts)
 
 
 def status_table(
@@ -91,16 +116,18 @@ def status_table(
     duration_s: float | None,
     requests_per_user: int | None = None,
     model: LoadModel = LoadModel.CLOSED,
-) -> Table:
+) -> FitTable:
     """The one-row table the live display shows (with a Target column when the open model's
-    schedule names a rate)."""
+    schedule names a rate); on a narrow terminal it continues in a second part."""
     target = _target_rate(status, model)
-    table = Table(box=box.ROUNDED, title=Text(label, style="bold cyan"), title_justify="left")
-    table.add_column("Elapsed", no_wrap=True)
-    table.add_column("Remaining", no_wrap=True)
     headers = ("Users", *(("Target",) if target else ()), "RPS", "Requests", "Failures")
-    for header in (*headers, "p50", "p95", "p99"):
-        table.add_column(header, justify="right", no_wrap=True)
+    columns = [
+        Column("Elapsed", justify="left"),
+        Column("Remaining", justify="left", wrap=True, min_width=10),
+        *(Column(header) for header in (*headers, "p50", "p95", "p99")),
+    ]
+    title = Text(label, style="bold cyan")
+    table = FitTable(columns, box=box.ROUNDED, title=title, title_justify="left")
     table.add_row(
         fmt_clock(status.elapsed_s),
         _remaining(status, duration_s, requests_per_user),
@@ -191,11 +218,11 @@ class LiveView:
         if self._last_plain_s is not None and now - self._last_plain_s < self._plain_interval_s:
             return
         self._last_plain_s = now
-        line = status_line(
+        parts = status_parts(
             status,
             label=label,
             duration_s=duration_s,
             requests_per_user=requests_per_user,
             model=model,
         )
-        self._console.print(Text(line), soft_wrap=True)
+        self._console.print(Parts(parts))  # wrapped between figures at the console's width

@@ -10,10 +10,10 @@ from __future__ import annotations
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from surge.metrics import EndpointStats, ErrorKind, RunMeta, RunResult
+from surge.report.fit_table import Column, FitTable
 from surge.report.humanize import (
     NO_VALUE,
     fmt_bytes,
@@ -34,6 +34,7 @@ from surge.report.terminal_sections import (
     thresholds_section,
     workers_table,
 )
+from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name, Parts
 
 TOP_ERROR_MESSAGES = 10
 _KINDS = frozenset(kind.value for kind in ErrorKind)
@@ -46,8 +47,6 @@ _LATENCY_COLUMNS = (
     ("Max", "max"),
     ("Mean", "mean"),
 )
-_NARROW_LATENCY_COLUMNS = (("p50", "p50"), ("p95", "p95"), ("p99", "p99"), ("Max", "max"))
-NARROW_WIDTH = 110  # below this many columns the endpoint table shows fewer percentiles
 
 
 def fmt_failures(stats: EndpointStats) -> str:
@@ -78,11 +77,10 @@ def print_summary(result: RunResult, console: Console) -> None:
                 style="yellow",
             )
         )
-    narrow = console.width < NARROW_WIDTH
-    console.print(_endpoint_table(result, narrow=narrow))
+    console.print(_endpoint_table(result))
     console.print(_totals_line(result))
     if result.load is not None:
-        for part in load_section(result.load, result.endpoints, narrow=narrow):
+        for part in load_section(result.load, result.endpoints):
             console.print(part)
     if result.generator is not None and not result.generator.saturated:
         console.print(generator_line(result.generator))
@@ -102,17 +100,13 @@ def print_summary(result: RunResult, console: Console) -> None:
             console.print(part)
 
 
-def _title(result: RunResult) -> Text:
+def _title(result: RunResult) -> Parts:
     meta = result.meta
-    title = Text()
-    title.append("surge", style="bold")
+    parts: list[Text | str] = [Text("surge", style="bold")]
     if meta.name:
-        title.append(" · ")
-        title.append(meta.name, style="bold cyan")
-    title.append(" · ")
-    title.append(redact_text(meta.target))
-    title.append(f" · {fmt_duration(result.duration_s)} · {meta.mode}")
-    return title
+        parts.append(Text(meta.name, style="bold cyan"))
+    parts += [redact_text(meta.target), fmt_duration(result.duration_s), meta.mode]
+    return Parts(parts)
 
 
 def _aborted_banner(meta: RunMeta) -> Panel:
@@ -122,58 +116,62 @@ def _aborted_banner(meta: RunMeta) -> Panel:
     return Panel(text, border_style="red", expand=False)
 
 
-def _endpoint_table(result: RunResult, *, narrow: bool) -> Table:
-    columns = _NARROW_LATENCY_COLUMNS if narrow else _LATENCY_COLUMNS
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    table.add_column("Method", no_wrap=True)
-    table.add_column("Name", overflow="fold", min_width=8)
-    for header in ("Requests", "Fails", "RPS"):
-        table.add_column(header, justify="right", no_wrap=True)
-    for header, _ in columns:
-        table.add_column(header, justify="right", no_wrap=True)
+def endpoint_columns() -> list[Column]:
+    """Method and name (repeated when an 80-column terminal splits the table), the counts, and
+    the latency percentiles (kept together when they fit)."""
+    columns = [
+        Column("Method", justify="left", key=True),
+        Column("Name", justify="left", wrap=True, key=True, min_width=NAME_COLUMN_MIN_WIDTH),
+    ]
+    columns += [Column(header, group="counts") for header in ("Requests", "Fails", "RPS")]
+    columns += [Column(header, group="latency") for header, _ in _LATENCY_COLUMNS]
+    return columns
+
+
+def _endpoint_table(result: RunResult) -> FitTable:
+    table = FitTable(endpoint_columns(), box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for stats in result.endpoints:
-        table.add_row(*_endpoint_cells(stats, result.duration_s, narrow=narrow))
+        table.add_row(*_endpoint_cells(stats, result.duration_s))
     table.add_section()
-    table.add_row(*_endpoint_cells(result.total, result.duration_s, narrow=narrow), style="bold")
+    table.add_row(*_endpoint_cells(result.total, result.duration_s), style="bold")
     return table
 
 
-def _endpoint_cells(
-    stats: EndpointStats, duration_s: float, *, narrow: bool
-) -> list[RenderableType]:
-    columns = _NARROW_LATENCY_COLUMNS if narrow else _LATENCY_COLUMNS
+def _endpoint_cells(stats: EndpointStats, duration_s: float) -> list[RenderableType]:
     rps = stats.requests / duration_s if duration_s > 0 else 0.0
     cells: list[RenderableType] = [
         Text(stats.method),
-        Text(redact_text(stats.name)),
+        Name(redact_text(stats.name)),
         fmt_count(stats.requests),
-        Text(
-            fmt_count(stats.failures) if narrow else fmt_failures(stats),
-            style="red" if stats.failures else "",
-        ),
+        Text(fmt_failures(stats), style="red" if stats.failures else ""),
         fmt_rate(rps),
     ]
     summary = stats.latency.summary_ms()
-    for _, key in columns:
+    for _, key in _LATENCY_COLUMNS:
         cells.append(fmt_ms(summary[key]) if stats.latency.total else NO_VALUE)
     return cells
 
 
-def _totals_line(result: RunResult) -> Text:
+def _totals_line(result: RunResult) -> RenderableType:
     total = result.total
-    line = Text()
-    line.append(f"{fmt_count(total.requests)} requests")
-    line.append(" · ")
-    line.append(f"{fmt_count(total.failures)} failed", style="red" if total.failures else "")
+    failed = Text(f"{fmt_count(total.failures)} failed", style="red" if total.failures else "")
     if total.requests:
-        line.append(f" ({fmt_percent(total.error_rate)})")
-    line.append(f" · {fmt_rate(result.rps)} req/s · {fmt_bytes(total.bytes_received)} received")
+        failed.append(f" ({fmt_percent(total.error_rate)})")
+    parts: list[Text | str] = [
+        f"{fmt_count(total.requests)} requests",
+        failed,
+        f"{fmt_rate(result.rps)} req/s",
+        f"{fmt_bytes(total.bytes_received)} received",
+    ]
     if total.incomplete:
-        line.append(f" · {fmt_count(total.incomplete)} in flight at the end")
+        parts.append(f"{fmt_count(total.incomplete)} in flight at the end")
+    line = Parts(parts)
     if not total.requests:
-        line.append("\nNo requests completed.", style="bold yellow")
-    elif not total.latency.total:
-        line.append("\nNo request succeeded: there are no latencies to show.", style="bold yellow")
+        return Group(line, Text("No requests completed.", style="bold yellow"))
+    if not total.latency.total:
+        return Group(
+            line, Text("No request succeeded: there are no latencies to show.", style="bold yellow")
+        )
     return line
 
 
@@ -197,13 +195,17 @@ def _errors_table(result: RunResult) -> RenderableType:
             merged[key] = merged.get(key, 0) + count
         rows.extend((count, label, *_split_message(message)) for message, count in merged.items())
     rows.sort(key=lambda row: (-row[0], row[1], row[2], row[3]))
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Errors", title_justify="left")
-    table.add_column("Endpoint", overflow="fold", max_width=40)
-    table.add_column("Class", no_wrap=True)
-    table.add_column("Message", overflow="fold", ratio=1)
-    table.add_column("Count", justify="right", no_wrap=True)
+    columns = (
+        Column("Endpoint", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("Class", justify="left"),
+        Column("Message", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("Count"),
+    )
+    table = FitTable(
+        columns, box=box.SIMPLE_HEAD, pad_edge=False, title="Errors", title_justify="left"
+    )
     for count, label, kind, message in rows[:TOP_ERROR_MESSAGES]:
-        table.add_row(Text(label), Text(kind), Text(message), fmt_count(count))
+        table.add_row(Name(label), Text(kind), Text(message), fmt_count(count))
     hidden = rows[TOP_ERROR_MESSAGES:]
     if hidden:
         table.add_row(
@@ -212,18 +214,16 @@ def _errors_table(result: RunResult) -> RenderableType:
             Text(f"… {len(hidden):,} more messages", style="dim"),
             fmt_count(sum(row[0] for row in hidden)),
         )
-    by_kind = " · ".join(
-        f"{kind} {fmt_count(count)}" for kind, count in sorted(result.total.errors.items())
-    )
-    return Group(table, Text(f"Error classes: {by_kind}", style="red"))
+    by_kind = [f"{kind} {fmt_count(count)}" for kind, count in sorted(result.total.errors.items())]
+    by_kind[0] = f"Error classes: {by_kind[0]}"
+    return Group(table, Parts(by_kind, style="red"))
 
 
-def _status_line(total: EndpointStats) -> Text:
-    line = Text("Status codes: ")
-    parts = sorted(total.status_codes.items())
-    for i, (code, count) in enumerate(parts):
-        if i:
-            line.append(" · ")
-        line.append(str(code), style="green" if 200 <= code < 400 else "red")
-        line.append(f": {fmt_count(count)}")
-    return line
+def _status_line(total: EndpointStats) -> Parts:
+    parts: list[Text | str] = []
+    for code, count in sorted(total.status_codes.items()):
+        part = Text("Status codes: " if not parts else "")
+        part.append(str(code), style="green" if 200 <= code < 400 else "red")
+        part.append(f": {fmt_count(count)}")
+        parts.append(part)
+    return Parts(parts)

@@ -11,13 +11,14 @@ from collections.abc import Callable
 
 from rich import box
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from surge.metrics.resource_stats import ProcessSummary, Stat, summarize_resources
 from surge.metrics.resources import Resources
+from surge.report.fit_table import Column, FitTable
 from surge.report.humanize import NO_VALUE, fmt_bytes, fmt_count
 from surge.report.json_report import redact_text
+from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name, Parts
 
 
 def fmt_cpu(pct: float) -> str:
@@ -41,7 +42,7 @@ def _size(value: float) -> str:
 
 
 def _row(
-    label: Text, stats: dict[str, Stat], cpu: str, memory: str, read: str, write: str
+    label: Name, stats: dict[str, Stat], cpu: str, memory: str, read: str, write: str
 ) -> list[RenderableType]:
     get = stats.get
     return [
@@ -56,10 +57,10 @@ def _row(
 
 
 def _process_row(label: str, summary: ProcessSummary) -> list[RenderableType]:
-    return _row(Text(label), dict(summary.stats), "cpu_pct", "rss_bytes", "read_bps", "write_bps")
+    return _row(Name(label), dict(summary.stats), "cpu_pct", "rss_bytes", "read_bps", "write_bps")
 
 
-def _counts_line(label: str, summary: ProcessSummary) -> Text:
+def _counts_line(label: str, summary: ProcessSummary) -> Parts:
     parts = []
     for name, title in (
         ("threads", "threads"),
@@ -69,7 +70,9 @@ def _counts_line(label: str, summary: ProcessSummary) -> Text:
         stat = summary.stats.get(name)
         if stat is not None:
             parts.append(f"{title} {fmt_count(round(stat.peak))} (mean {stat.mean:,.1f})")
-    return Text(f"{label}: " + " · ".join(parts), style="dim")
+    if parts:
+        parts[0] = f"{label}: {parts[0]}"
+    return Parts(parts or [f"{label}:"], style="dim")
 
 
 def resources_section(resources: Resources) -> list[RenderableType]:
@@ -80,20 +83,23 @@ def resources_section(resources: Resources) -> list[RenderableType]:
     if summary.host is not None:
         host_total = fmt_bytes(summary.host.memory_total_bytes)
         every += f"; host: {summary.host.cores} cores, {host_total}"
-    table = Table(
+    headers = ("CPU peak", "CPU mean", "Mem peak", "Mem mean", "Read peak", "Write peak")
+    columns = [
+        Column("Source", justify="left", wrap=True, key=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        *(Column(header) for header in headers),
+    ]
+    table = FitTable(
+        columns,
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         collapse_padding=True,
         title=f"Resources ({fmt_count(summary.samples)} samples, {every})",
         title_justify="left",
     )
-    table.add_column("Source", overflow="fold", min_width=8)
-    for header in ("CPU peak", "CPU mean", "Mem peak", "Mem mean", "Read peak", "Write peak"):
-        table.add_column(header, justify="right", no_wrap=True)
     parts: list[RenderableType] = [table]
     host = summary.host
     if host is not None:
-        host_label = Text("host")
+        host_label = Name("host")
         fields = ("cpu_pct", "memory_used_bytes", "disk_read_bps", "disk_write_bps")
         table.add_row(*_row(host_label, dict(host.stats), *fields))
     if summary.generator is not None:
@@ -104,10 +110,13 @@ def resources_section(resources: Resources) -> list[RenderableType]:
         sent, recv = host.stats.get("net_sent_bps"), host.stats.get("net_recv_bps")
         if sent is not None and recv is not None:
             parts.append(
-                Text(
-                    f"Host network: sent peak {fmt_bytes_per_s(sent.peak)} "
-                    f"(mean {fmt_bytes_per_s(sent.mean)}) · received peak "
-                    f"{fmt_bytes_per_s(recv.peak)} (mean {fmt_bytes_per_s(recv.mean)})",
+                Parts(
+                    [
+                        f"Host network: sent peak {fmt_bytes_per_s(sent.peak)} "
+                        f"(mean {fmt_bytes_per_s(sent.mean)})",
+                        f"received peak {fmt_bytes_per_s(recv.peak)} "
+                        f"(mean {fmt_bytes_per_s(recv.mean)})",
+                    ],
                     style="dim",
                 )
             )

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich import box
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from surge.metrics import (
@@ -24,6 +23,7 @@ from surge.metrics import (
     ThresholdVerdict,
     WorkerReport,
 )
+from surge.report.fit_table import Column, FitTable
 from surge.report.humanize import (
     NO_VALUE,
     fmt_count,
@@ -33,22 +33,26 @@ from surge.report.humanize import (
     fmt_threshold_value,
 )
 from surge.report.json_report import redact_text
+from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name, Parts
 
 PASS_MARK = "✓ PASS"
 FAIL_MARK = "✗ FAIL"
 NOT_MEASURED = "no data"
 _TIMING_PERCENTILES = (("p50", "p50"), ("p95", "p95"), ("p99", "p99"))
-_NARROW_TIMING_PERCENTILES = (("p95", "p95"), ("p99", "p99"))
 
 
 def thresholds_section(verdicts: Sequence[ThresholdVerdict]) -> list[RenderableType]:
     """The verdict table (one row per threshold) and a one-line overall verdict."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Thresholds", title_justify="left")
-    table.add_column("Result", no_wrap=True)
-    table.add_column("Threshold", overflow="fold", ratio=2)
-    table.add_column("Endpoint", overflow="fold", ratio=1)
-    table.add_column("Observed", justify="right", no_wrap=True)
-    table.add_column("Limit", justify="right", no_wrap=True)
+    columns = (
+        Column("Result", justify="left"),
+        Column("Threshold", justify="left", wrap=True),
+        Column("Endpoint", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("Observed"),
+        Column("Limit"),
+    )
+    table = FitTable(
+        columns, box=box.SIMPLE_HEAD, pad_edge=False, title="Thresholds", title_justify="left"
+    )
     for verdict in verdicts:
         expression = Text(redact_text(verdict.expression))
         if verdict.abort_on_fail:
@@ -66,7 +70,7 @@ def thresholds_section(verdicts: Sequence[ThresholdVerdict]) -> list[RenderableT
         table.add_row(
             mark,
             expression,
-            Text(redact_text(verdict.endpoint)) if verdict.endpoint else Text("all", style="dim"),
+            Name(redact_text(verdict.endpoint)) if verdict.endpoint else Text("all", style="dim"),
             Text(observed, style="" if verdict.passed else "red"),
             f"{verdict.op} {fmt_threshold_value(verdict.limit, verdict.unit)}",
         )
@@ -79,19 +83,24 @@ def thresholds_section(verdicts: Sequence[ThresholdVerdict]) -> list[RenderableT
     return [table, line]
 
 
-def checks_table(endpoints: Sequence[EndpointStats]) -> Table:
+def checks_table(endpoints: Sequence[EndpointStats]) -> FitTable:
     """One row per check per endpoint: passes, fails and the pass rate (rounded down)."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Checks", title_justify="left")
-    table.add_column("Check", overflow="fold", ratio=2)
-    table.add_column("Endpoint", overflow="fold", ratio=1)
-    for header in ("Passes", "Fails", "Pass rate"):
-        table.add_column(header, justify="right", no_wrap=True)
+    columns = (
+        Column("Check", justify="left", wrap=True),
+        Column("Endpoint", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("Passes"),
+        Column("Fails"),
+        Column("Pass rate"),
+    )
+    table = FitTable(
+        columns, box=box.SIMPLE_HEAD, pad_edge=False, title="Checks", title_justify="left"
+    )
     for stats in endpoints:
         label = f"{stats.method} {redact_text(stats.name)}".strip()
         for name, count in stats.checks.items():
             table.add_row(
                 Text(redact_text(name)),
-                Text(label),
+                Name(label),
                 fmt_count(count.passes),
                 Text(fmt_count(count.fails), style="red" if count.fails else ""),
                 Text(fmt_pass_rate(count.pass_rate), style="red" if count.fails else "green"),
@@ -99,7 +108,7 @@ def checks_table(endpoints: Sequence[EndpointStats]) -> Table:
     return table
 
 
-def _generator_figures(verdict: GeneratorVerdict) -> str:
+def _generator_figures(verdict: GeneratorVerdict) -> list[str]:
     parts = [
         f"CPU peak {verdict.cpu_pct_max:.1f}% (mean {verdict.cpu_pct_mean:.1f}%)",
         f"event-loop lag p99 {fmt_ms(verdict.loop_lag_p99_ms)} "
@@ -109,7 +118,7 @@ def _generator_figures(verdict: GeneratorVerdict) -> str:
         parts.append(f"schedule lag p99 {fmt_ms(verdict.schedule_lag_p99_ms)}")
     if verdict.dropped:
         parts.append(f"{fmt_count(verdict.dropped)} dropped")
-    return " · ".join(parts)
+    return parts
 
 
 def saturation_banner(verdict: GeneratorVerdict) -> Panel:
@@ -119,22 +128,21 @@ def saturation_banner(verdict: GeneratorVerdict) -> Panel:
     text.append("\nlatency and throughput figures below are NOT trustworthy.", style="bold red")
     for reason in verdict.reasons:
         text.append(f"\n  • {redact_text(reason)}")
-    text.append(f"\n{_generator_figures(verdict)}", style="dim")
-    text.append(
-        "\nUse fewer users or a lower rate, more worker processes, or a bigger machine.",
+    advice = Text(
+        "Use fewer users or a lower rate, more worker processes, or a bigger machine.",
         style="red",
     )
-    return Panel(text, border_style="bold red", title="GENERATOR SATURATED", title_align="left")
+    body = Group(text, Parts(_generator_figures(verdict), style="dim"), advice)
+    return Panel(body, border_style="bold red", title="GENERATOR SATURATED", title_align="left")
 
 
-def generator_line(verdict: GeneratorVerdict) -> Text:
+def generator_line(verdict: GeneratorVerdict) -> Parts:
     """A healthy generator in one quiet line, so a reader knows it was checked."""
-    return Text(f"Generator healthy: {_generator_figures(verdict)}", style="dim")
+    figures = _generator_figures(verdict)
+    return Parts([f"Generator healthy: {figures[0]}", *figures[1:]], style="dim")
 
 
-def load_section(
-    load: LoadSummary, endpoints: Sequence[EndpointStats], *, narrow: bool
-) -> list[RenderableType]:
+def load_section(load: LoadSummary, endpoints: Sequence[EndpointStats]) -> list[RenderableType]:
     """Offered vs achieved load, the open model's accounting and timings, and a warning when
     the offered load was not sustained."""
     parts: list[RenderableType] = []
@@ -152,28 +160,30 @@ def load_section(
         )
         timed = [stats for stats in endpoints if stats.service_time.total]
         if timed:
-            parts.append(_timings_table(timed, narrow=narrow))
+            parts.append(_timings_table(timed))
     if not load.sustained:
         parts.append(_not_sustained_line(load))
     return parts
 
 
-def _arrivals_line(load: LoadSummary) -> Text:
+def _arrivals_line(load: LoadSummary) -> Parts:
     arrivals = load.arrivals
-    line = Text("Arrivals: ")
-    line.append(f"{fmt_count(arrivals.scheduled)} scheduled · ")
-    line.append(f"{fmt_count(arrivals.completed)} completed · ")
-    line.append(f"{fmt_count(arrivals.failed)} failed", style="red" if arrivals.failed else "")
-    line.append(" · ")
+    failed = Text(f"{fmt_count(arrivals.failed)} failed", style="red" if arrivals.failed else "")
     dropped = f"{fmt_count(arrivals.dropped_total)} dropped"
     if arrivals.dropped:
         by_reason = ", ".join(
             f"{reason} {fmt_count(count)}" for reason, count in sorted(arrivals.dropped.items())
         )
         dropped += f" ({by_reason})"
-    line.append(dropped, style="bold red" if arrivals.dropped_total else "")
-    line.append(f" · {fmt_count(arrivals.in_flight_at_end)} in flight at the end")
-    return line
+    return Parts(
+        [
+            f"Arrivals: {fmt_count(arrivals.scheduled)} scheduled",
+            f"{fmt_count(arrivals.completed)} completed",
+            failed,
+            Text(dropped, style="bold red" if arrivals.dropped_total else ""),
+            f"{fmt_count(arrivals.in_flight_at_end)} in flight at the end",
+        ]
+    )
 
 
 def _rate_line(load: LoadSummary) -> Text:
@@ -195,21 +205,22 @@ def _not_sustained_line(load: LoadSummary) -> Text:
     return Text(text + ".", style="bold yellow")
 
 
-def _timings_table(endpoints: Sequence[EndpointStats], *, narrow: bool) -> Table:
+def _timings_table(endpoints: Sequence[EndpointStats]) -> FitTable:
     """Service time and schedule lag percentiles per endpoint (open model)."""
-    columns = _NARROW_TIMING_PERCENTILES if narrow else _TIMING_PERCENTILES
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    table.add_column("Method", no_wrap=True)
-    table.add_column("Name", overflow="fold", min_width=8)
+    columns = [
+        Column("Method", justify="left", key=True),
+        Column("Name", justify="left", wrap=True, key=True, min_width=NAME_COLUMN_MIN_WIDTH),
+    ]
     for kind in ("Service", "Lag"):
-        for header, _ in columns:
-            table.add_column(f"{kind} {header}", justify="right", no_wrap=True)
+        columns += [Column(f"{kind} {header}", group=kind) for header, _ in _TIMING_PERCENTILES]
+    table = FitTable(columns, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for stats in endpoints:
-        cells: list[RenderableType] = [Text(stats.method), Text(redact_text(stats.name))]
+        cells: list[RenderableType] = [Text(stats.method), Name(redact_text(stats.name))]
         for histogram in (stats.service_time, stats.schedule_lag):
             summary = histogram.summary_ms()
             cells.extend(
-                fmt_ms(summary[key]) if histogram.total else NO_VALUE for _, key in columns
+                fmt_ms(summary[key]) if histogram.total else NO_VALUE
+                for _, key in _TIMING_PERCENTILES
             )
         table.add_row(*cells)
     return table
@@ -238,19 +249,28 @@ def degraded_banner(workers: Sequence[WorkerReport]) -> Panel:
     return Panel(text, border_style="bold yellow", title="DEGRADED", title_align="left")
 
 
-def workers_table(workers: Sequence[WorkerReport]) -> Table:
+def workers_table(workers: Sequence[WorkerReport]) -> FitTable:
     """One row per worker: its requests, its own health, how it ended."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Workers", title_justify="left")
-    for column in ("#", "host", "pid", "requests", "CPU peak", "CPU mean", "loop lag p99"):
-        table.add_column(column, justify="left" if column == "host" else "right")
-    table.add_column("state")
+    columns = (
+        Column("#", key=True),
+        Column("host", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("pid"),
+        Column("requests"),
+        Column("CPU peak"),
+        Column("CPU mean"),
+        Column("loop lag p99"),
+        Column("state", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
+    )
+    table = FitTable(
+        columns, box=box.SIMPLE_HEAD, pad_edge=False, title="Workers", title_justify="left"
+    )
     for report in workers:
         state = Text(_worker_end(report), style="yellow" if report.lost else "")
         if report.saturated:
             state.append(" · SATURATED", style="bold red")
         table.add_row(
             str(report.worker),
-            Text(report.host),
+            Name(report.host),
             str(report.pid),
             fmt_count(report.requests),
             f"{report.cpu_pct_max:.0f}%",
