@@ -69,13 +69,21 @@ TIMEOUT_US = 30_000_000
 
 def build_sample() -> RunResult:
     """Three endpoints over three seconds, with a 30 s timeout, 503s and a failed check; named
-    checks on two endpoints; four thresholds of which `error_rate<1%` fails."""
+    checks on two endpoints; four thresholds of which `error_rate<1%` fails; two User classes
+    (Shopper: items and orders, Visitor: health)."""
     rec = Recorder()
     items = rec.endpoint("GET", "/api/items")
     orders = rec.endpoint("POST", "/api/orders")
     health = rec.endpoint("GET", "/health")
+    shopper, visitor = rec.user_class("Shopper"), rec.user_class("Visitor")
     agg = Aggregator()
     for second, users in enumerate((5, 10, 10)):
+        shopper.users += 4 if second < 2 else 0
+        visitor.users += 1 if second < 2 else 0
+        shopper.iterations += 20
+        shopper.requests += 60 + (2 if second == 1 else 3 if second == 2 else 0)
+        visitor.iterations += 10
+        visitor.requests += 10
         for i in range(40):
             n = second * 40 + i
             items.ok(2_000 + (n * 7919) % 18_000, 200, 2_048)

@@ -39,7 +39,9 @@ TOP_KEYS = {
     "thresholds_passed",
     "resources",
     "workers",
+    "user_classes",
 }
+USER_CLASS_KEYS = {"name", "users", "iterations", "requests", "rps"}
 META_KEYS = {
     "surge_version",
     "name",
@@ -189,9 +191,20 @@ def test_json_has_exactly_the_contract_keys(
         assert set(point) == TIMELINE_KEYS
     for verdict in doc["thresholds"]:
         assert set(verdict) == THRESHOLD_KEYS
+    for counts in doc["user_classes"]:
+        assert set(counts) == USER_CLASS_KEYS
     summary = doc["summary"]
     assert summary["load"] is None or set(summary["load"]) == LOAD_KEYS
     assert summary["generator"] is None or set(summary["generator"]) == GENERATOR_KEYS
+
+
+def test_user_classes_count_users_iterations_and_requests(sample: RunResult) -> None:
+    doc = result_to_dict(sample)
+    assert doc["user_classes"] == [
+        {"name": "Shopper", "users": 8, "iterations": 60, "requests": 185, "rps": 61.667},
+        {"name": "Visitor", "users": 2, "iterations": 30, "requests": 30, "rps": 10.0},
+    ]
+    assert sum(c["requests"] for c in doc["user_classes"]) == doc["summary"]["requests"]
 
 
 def test_closed_run_checks_thresholds_load_and_generator(sample: RunResult) -> None:

@@ -36,6 +36,7 @@ def test_every_field_of_run_result_can_be_stored() -> None:
 def test_a_result_with_every_field_set_round_trips_equal() -> None:
     result = full_result()
     assert result.workers and result.resources and result.intervals  # really filled in
+    assert result.user_classes
     back = round_trip(result)
     assert back == result
     assert back.intervals[0].endpoints[0].latency == result.intervals[0].endpoints[0].latency

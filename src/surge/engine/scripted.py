@@ -33,6 +33,7 @@ from surge.engine.guard import FORCED
 from surge.engine.http import ClientConfig, Session
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
+from surge.metrics.recorder import UserClassRecorder
 from surge.scenario.user import TaskSpec, User, tasks_of
 from surge.scenario.wait import ConstantWait, WaitTime
 
@@ -52,10 +53,28 @@ def choose_task(tasks: Sequence[TaskSpec]) -> Callable[[random.Random], TaskSpec
 class _VirtualUser:
     """One user: its instance, session, task chooser and random generator."""
 
-    __slots__ = ("choose", "in_iteration", "name", "rng", "session", "started", "user", "wait")
+    __slots__ = (
+        "choose",
+        "counts",
+        "in_iteration",
+        "name",
+        "rng",
+        "session",
+        "started",
+        "user",
+        "wait",
+    )
 
-    def __init__(self, cls: type[User], index: int, session: Session, seed: int | None) -> None:
+    def __init__(
+        self,
+        cls: type[User],
+        index: int,
+        session: Session,
+        seed: int | None,
+        counts: UserClassRecorder,
+    ) -> None:
         self.session = session
+        self.counts = counts  # per-class counts hook: its class's users, iterations, requests
         self.user = cls(session, user_id=index)
         self.rng = random.Random(None if seed is None else seed + index)
         self.choose = choose_task(tasks_of(cls))
@@ -102,10 +121,14 @@ class ScriptWorkload:
         return self._ctx
 
     def _new_user(self, index: int, class_index: int, open_model: bool) -> _VirtualUser:
-        session = Session(self.base_url, self.ctx.recorder, self.config, open_model=open_model)
         cls = self.classes[class_index]
+        counts = self.ctx.recorder.user_class(cls.__name__)  # per-class counts hook
+        counts.users += 1
+        session = Session(
+            self.base_url, self.ctx.recorder, self.config, open_model=open_model, user_class=counts
+        )
         self.ctx.tally(cls.__name__).started += 1
-        return _VirtualUser(cls, index, session, self.seed)
+        return _VirtualUser(cls, index, session, self.seed, counts)
 
     async def _hook(
         self, vu: _VirtualUser, hook: str, func: Callable[[], Awaitable[object]]
@@ -171,6 +194,7 @@ class ScriptWorkload:
         clock = perf_counter_ns
         iterations = ctx.recorder.arrivals  # closed model: an iteration "arrives" at its start
         heartbeat, hang_ns = ctx.heartbeat, ctx.hang_ns
+        counts = vu.counts
         done = 0
         last_error: BaseException | None = None
         while done < ticket.limit:
@@ -195,6 +219,7 @@ class ScriptWorkload:
                 iterations.completed += 1
                 last_error = None
             vu.in_iteration = False
+            counts.iterations += 1
             done += 1
             if not no_wait and await pause(ticket, wait.next_wait_s((clock() - t0) / 1e9, rng)):
                 return
@@ -235,6 +260,7 @@ class ScriptWorkload:
         except Exception as exc:  # a bug in the user's script must not end the run
             self._script_failed(f"{vu.name}.{task.name}", exc, t0)
             failed = True
+        vu.counts.iterations += 1
         self.idle[class_index].append(vu)
         self._sink.finished(failed)
 

@@ -4,7 +4,12 @@ from surge.metrics.aggregate import Aggregator, LiveStatus, merge_stats
 from surge.metrics.errors import ErrorKind
 from surge.metrics.figures import Figures, figures_of
 from surge.metrics.histogram import Histogram, merge_all
-from surge.metrics.recorder import ArrivalRecorder, EndpointRecorder, Recorder
+from surge.metrics.recorder import (
+    ArrivalRecorder,
+    EndpointRecorder,
+    Recorder,
+    UserClassRecorder,
+)
 from surge.metrics.resource_stats import (
     Aggregate,
     HostSummary,
@@ -38,6 +43,7 @@ from surge.metrics.values import (
     Snapshot,
     ThresholdVerdict,
     TimelinePoint,
+    UserClassStats,
 )
 from surge.metrics.verdict import SIGNALS, ExitCode, exit_code_of, for_signal, signal_of
 from surge.metrics.workers import WorkerReport, WorkerState
@@ -79,6 +85,8 @@ __all__ = [
     "Stat",
     "ThresholdVerdict",
     "TimelinePoint",
+    "UserClassRecorder",
+    "UserClassStats",
     "WorkerReport",
     "WorkerState",
     "exit_code_of",

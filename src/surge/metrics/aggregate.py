@@ -23,6 +23,7 @@ from surge.metrics.values import (
     RunResult,
     Snapshot,
     TimelinePoint,
+    UserClassStats,
 )
 
 
@@ -82,6 +83,7 @@ class Aggregator:
         self._last_live: LiveStatus | None = None
         self._arrivals = Arrivals()
         self._health: list[tuple[int, float, HealthSample]] = []
+        self._user_classes: dict[str, UserClassStats] = {}
 
     def add(self, snap: Snapshot) -> None:
         for part in snap.endpoints:
@@ -93,6 +95,9 @@ class Aggregator:
         self._arrivals = self._arrivals + snap.arrivals
         if snap.health is not None:
             self._health.append((snap.worker, snap.end_s, snap.health))
+        for counts in snap.user_classes:
+            known = self._user_classes.get(counts.name)
+            self._user_classes[counts.name] = counts if known is None else known + counts
 
     def arrivals(self) -> Arrivals:
         """Open-model accounting over everything added so far."""
@@ -101,6 +106,10 @@ class Aggregator:
     def health(self) -> tuple[tuple[int, float, HealthSample], ...]:
         """Every generator health sample as (worker, interval end in s, sample), as added."""
         return tuple(self._health)
+
+    def user_classes(self) -> tuple[UserClassStats, ...]:
+        """Each User class's counts over everything added so far, by name."""
+        return tuple(self._user_classes[name] for name in sorted(self._user_classes))
 
     def endpoints(self) -> tuple[EndpointStats, ...]:
         return tuple(self._endpoints[key] for key in sorted(self._endpoints))
@@ -176,6 +185,7 @@ class Aggregator:
             total=self.total(),
             timeline=self.timeline(),
             intervals=self.intervals(),
+            user_classes=self.user_classes(),
         )
 
 

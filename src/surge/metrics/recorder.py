@@ -23,6 +23,7 @@ from surge.metrics.values import (
     EndpointStats,
     HealthSample,
     Snapshot,
+    UserClassStats,
 )
 
 _SHIFT = SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1
@@ -242,6 +243,30 @@ class ArrivalRecorder:
         return out
 
 
+class UserClassRecorder:
+    """Interval counters of one User class (scripted runs). The engine's hook: a workload adds
+    1 to `users` when it starts a virtual user of the class, to `iterations` when one of its
+    task iterations ends, and (through the user's `Session`) to `requests` per completed
+    request."""
+
+    __slots__ = ("iterations", "name", "requests", "users")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.users = 0
+        self.iterations = 0
+        self.requests = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.users or self.iterations or self.requests)
+
+    def take(self) -> UserClassStats:
+        out = UserClassStats(self.name, self.users, self.iterations, self.requests)
+        self.users = self.iterations = self.requests = 0
+        return out
+
+
 class Recorder:
     """All endpoints of one worker. Single-threaded: used from the worker's event loop only."""
 
@@ -250,6 +275,7 @@ class Recorder:
         self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
         self._seq = 0
         self.arrivals = ArrivalRecorder()
+        self._user_classes: dict[str, UserClassRecorder] = {}
 
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
         """The recorder of (method, name); call once per endpoint and keep the object."""
@@ -257,6 +283,13 @@ class Recorder:
         found = self._endpoints.get(key)
         if found is None:
             found = self._endpoints[key] = EndpointRecorder(method, name)
+        return found
+
+    def user_class(self, name: str) -> UserClassRecorder:
+        """The counters of User class `name`; call once per virtual user and keep the object."""
+        found = self._user_classes.get(name)
+        if found is None:
+            found = self._user_classes[name] = UserClassRecorder(name)
         return found
 
     def snapshot(
@@ -280,6 +313,7 @@ class Recorder:
             arrivals=self.arrivals.take(),
             health=health,
             target=target,
+            user_classes=tuple(c.take() for c in self._user_classes.values() if c.busy),
         )
         self._seq += 1
         return snap

@@ -84,6 +84,29 @@ class EndpointStats:
         return self.failures / self.requests if self.requests else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class UserClassStats:
+    """Counts of one `User` class of a scripted run, over an interval or a whole run.
+
+    `users`: virtual users of the class started; `iterations`: task iterations its users ran to
+    their end (completed or failed with a script error); `requests`: HTTP requests its users
+    completed (successes and failures, a redirect chain counted once).
+    """
+
+    name: str
+    users: int = 0
+    iterations: int = 0
+    requests: int = 0
+
+    def __add__(self, other: UserClassStats) -> UserClassStats:
+        return UserClassStats(
+            self.name,
+            self.users + other.users,
+            self.iterations + other.iterations,
+            self.requests + other.requests,
+        )
+
+
 class DropReason(enum.Enum):
     """Why a scheduled arrival (open model) was never started."""
 
@@ -143,7 +166,8 @@ class Snapshot:
 
     `seq` numbers intervals from 0 so a consumer can tell a lost or duplicate snapshot.
     `target` is the load the schedule asked for at the interval's end (users, or arrivals per
-    second in the open model), None when the plan has no such figure.
+    second in the open model), None when the plan has no such figure. `user_classes` counts each
+    User class of a scripted run (empty in URL mode).
     """
 
     seq: int
@@ -155,6 +179,7 @@ class Snapshot:
     arrivals: Arrivals = field(default_factory=Arrivals)
     health: HealthSample | None = None
     target: float | None = None
+    user_classes: tuple[UserClassStats, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +285,11 @@ class RunMeta:
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """Everything a run measured. Reports, thresholds, compare and the store read only this."""
+    """Everything a run measured. Reports, thresholds, compare and the store read only this.
+
+    `user_classes`: each User class of a scripted run that started a user, by name (empty in URL
+    mode).
+    """
 
     meta: RunMeta
     duration_s: float
@@ -273,6 +302,7 @@ class RunResult:
     intervals: tuple[Interval, ...] = ()
     resources: Resources | None = None
     workers: tuple[WorkerReport, ...] = ()
+    user_classes: tuple[UserClassStats, ...] = ()
 
     @property
     def degraded(self) -> bool:

@@ -25,6 +25,7 @@ from surge.metrics import (
     RunResult,
     ThresholdVerdict,
     TimelinePoint,
+    UserClassStats,
     WorkerReport,
 )
 from surge.redaction import MASK, SECRET_NAME
@@ -109,6 +110,7 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
         "thresholds": [threshold(verdict) for verdict in result.thresholds],
         "thresholds_passed": result.thresholds_passed,
         "workers": [_worker(report) for report in result.workers],
+        "user_classes": [_user_class(c, result.duration_s) for c in result.user_classes],
     }
 
 
@@ -274,6 +276,17 @@ def _generator(verdict: GeneratorVerdict | None) -> dict[str, Any] | None:
         "loop_lag_max_ms": number(verdict.loop_lag_max_ms, MS_DIGITS),
         "schedule_lag_p99_ms": number(verdict.schedule_lag_p99_ms, MS_DIGITS),
         "dropped": verdict.dropped,
+    }
+
+
+def _user_class(counts: UserClassStats, duration_s: float) -> dict[str, Any]:
+    """One User class of a scripted run: users started, task iterations, requests."""
+    return {
+        "name": counts.name,
+        "users": counts.users,
+        "iterations": counts.iterations,
+        "requests": counts.requests,
+        "rps": rate(counts.requests, duration_s),
     }
 
 

@@ -1,5 +1,6 @@
-"""The end-of-run terminal summary (rich): title, per-endpoint latency table, load, errors, status
-codes, checks and threshold verdicts (the verdict sections live in `terminal_sections`).
+"""The end-of-run terminal summary (rich): title, per-endpoint latency table, User classes, load,
+errors, status codes, checks and threshold verdicts (the verdict sections live in
+`terminal_sections`).
 
 User-provided text (names, targets, error messages) is always rendered as `Text`, never parsed as
 rich markup.
@@ -32,6 +33,7 @@ from surge.report.terminal_sections import (
     load_section,
     saturation_banner,
     thresholds_section,
+    user_classes_table,
     workers_table,
 )
 from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name, Parts
@@ -79,6 +81,8 @@ def print_summary(result: RunResult, console: Console) -> None:
         )
     console.print(_endpoint_table(result))
     console.print(_totals_line(result))
+    if result.user_classes:
+        console.print(user_classes_table(result.user_classes, result.duration_s))
     if result.load is not None:
         for part in load_section(result.load, result.endpoints):
             console.print(part)

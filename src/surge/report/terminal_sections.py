@@ -21,6 +21,7 @@ from surge.metrics import (
     LoadModel,
     LoadSummary,
     ThresholdVerdict,
+    UserClassStats,
     WorkerReport,
 )
 from surge.report.fit_table import Column, FitTable
@@ -45,7 +46,7 @@ def thresholds_section(verdicts: Sequence[ThresholdVerdict]) -> list[RenderableT
     """The verdict table (one row per threshold) and a one-line overall verdict."""
     columns = (
         Column("Result", justify="left"),
-        Column("Threshold", justify="left", wrap=True),
+        Column("Threshold", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
         Column("Endpoint", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
         Column("Observed"),
         Column("Limit"),
@@ -69,7 +70,7 @@ def thresholds_section(verdicts: Sequence[ThresholdVerdict]) -> list[RenderableT
         )
         table.add_row(
             mark,
-            expression,
+            Name(expression),
             Name(redact_text(verdict.endpoint)) if verdict.endpoint else Text("all", style="dim"),
             Text(observed, style="" if verdict.passed else "red"),
             f"{verdict.op} {fmt_threshold_value(verdict.limit, verdict.unit)}",
@@ -83,10 +84,31 @@ def thresholds_section(verdicts: Sequence[ThresholdVerdict]) -> list[RenderableT
     return [table, line]
 
 
+def user_classes_table(classes: Sequence[UserClassStats], duration_s: float) -> FitTable:
+    """One row per User class of a scripted run: users started, iterations, requests, req/s."""
+    columns = (
+        Column("User class", justify="left", wrap=True, key=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        *(Column(header) for header in ("Users", "Iterations", "Requests", "req/s")),
+    )
+    table = FitTable(
+        columns, box=box.SIMPLE_HEAD, pad_edge=False, title="User classes", title_justify="left"
+    )
+    for counts in classes:
+        rps = counts.requests / duration_s if duration_s > 0 else 0.0
+        table.add_row(
+            Name(counts.name),
+            fmt_count(counts.users),
+            fmt_count(counts.iterations),
+            fmt_count(counts.requests),
+            fmt_rate(rps),
+        )
+    return table
+
+
 def checks_table(endpoints: Sequence[EndpointStats]) -> FitTable:
     """One row per check per endpoint: passes, fails and the pass rate (rounded down)."""
     columns = (
-        Column("Check", justify="left", wrap=True),
+        Column("Check", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
         Column("Endpoint", justify="left", wrap=True, min_width=NAME_COLUMN_MIN_WIDTH),
         Column("Passes"),
         Column("Fails"),
@@ -99,7 +121,7 @@ def checks_table(endpoints: Sequence[EndpointStats]) -> FitTable:
         label = f"{stats.method} {redact_text(stats.name)}".strip()
         for name, count in stats.checks.items():
             table.add_row(
-                Text(redact_text(name)),
+                Name(redact_text(name)),
                 Name(label),
                 fmt_count(count.passes),
                 Text(fmt_count(count.fails), style="red" if count.fails else ""),

@@ -4,8 +4,9 @@ number torn from its unit.
 
 `Name`: an endpoint name (`/api/v1/organizations/{org_id}/projects`), a run name
 (`checkout-nightly`) or a label (`GET /api/items`) that does not fit its column is wrapped
-after a `/`, a space, `-`, `_`, `.`, `?` or `&`. Only a single piece wider than the whole column
-is shortened, in the middle with `…`, so that its start and end stay readable.
+after a `/`, a space, `-`, `?` or `&` (never inside `snake_case` or `file.ext`). Only a single
+piece wider than the whole column is shortened, in the middle with `…`, so that its start and end
+stay readable.
 
 `Parts`: a line of figures joined by ` · ` (`215 requests · 5 failed (2.33%) · 71.7 req/s`),
 wrapped only between two parts, continuation lines indented.
@@ -24,7 +25,7 @@ from rich.text import Text
 ELLIPSIS = "…"
 NAME_COLUMN_MIN_WIDTH = 16  # table columns of names wrap rather than become narrower
 _PIECE_MIN_WIDTH = 12
-_PIECE = re.compile(r"[^/\s?&._-]*[/\s?&._-]*")
+_PIECE = re.compile(r"[^/\s?&-]*[/\s?&-]*")
 
 
 def pieces(name: str) -> list[str]:
@@ -43,49 +44,67 @@ def shorten_middle(text: str, width: int) -> str:
     return text[:head] + ELLIPSIS + (text[-tail:] if tail else "")
 
 
-def wrap_name(name: str, width: int) -> list[str]:
-    """The lines of `name` in `width` columns: whole pieces per line, trailing blanks dropped."""
+def wrap_text(text: Text, width: int) -> list[Text]:
+    """The lines of `text` in `width` columns: whole pieces per line (styles kept), trailing
+    blanks dropped; a piece wider than `width` on its own is shortened in the middle."""
     width = max(width, 1)
-    if len(name) <= width:
-        return [name]
-    lines: list[str] = []
-    line = ""
-    for piece in pieces(name):
-        if len(line) + len(piece.rstrip()) <= width:
-            line += piece
-            continue
-        if line.strip():
-            lines.append(line.rstrip())
-        line = piece if len(piece.rstrip()) <= width else shorten_middle(piece.rstrip(), width)
-    if line.strip():
-        lines.append(line.rstrip())
-    return lines or [""]
+    plain = text.plain
+    if len(plain) <= width:
+        return [text]
+    lines: list[Text] = []
+    start = end = 0  # the current line is plain[start:end]
+    for piece in pieces(plain):
+        piece_end = end + len(piece)
+        if end == start or len(plain[start : end + len(piece.rstrip())]) > width:
+            if end > start:
+                lines.append(_line(text, start, end))
+            start = end
+        if len(piece.rstrip()) > width:
+            lines.append(Text(shorten_middle(piece.rstrip(), width), style=text.style))
+            start = piece_end
+        end = piece_end
+    if end > start:
+        lines.append(_line(text, start, end))
+    return [line for line in lines if line.plain] or [Text("")]
+
+
+def _line(text: Text, start: int, end: int) -> Text:
+    line = text[start:end]
+    line.rstrip()
+    return line
+
+
+def wrap_name(name: str, width: int) -> list[str]:
+    """`wrap_text` of a plain string."""
+    return [line.plain for line in wrap_text(Text(name), width)]
 
 
 class Name:
     """A rich renderable of a name that wraps at its separators (see the module docstring).
 
     Its minimum width is its longest piece (at most 12 columns), so a table gives it room
-    to stay whole before it has to shorten anything.
+    to stay whole before it has to shorten anything. `text` may be a styled `Text`.
     """
 
-    def __init__(self, text: str, style: StyleType = "") -> None:
-        self.text = text
-        self.style = style
+    def __init__(self, text: str | Text, style: StyleType = "") -> None:
+        self.text = text if isinstance(text, Text) else Text(text, style=style)
 
     def __str__(self) -> str:
-        return self.text
+        return self.text.plain
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        longest = max((len(piece.rstrip()) for piece in pieces(self.text)), default=0)
-        maximum = len(self.text)
+        plain = self.text.plain
+        longest = max((len(piece.rstrip()) for piece in pieces(plain)), default=0)
+        maximum = len(plain)
         return Measurement(min(longest, _PIECE_MIN_WIDTH, maximum), maximum).with_maximum(
             options.max_width
         )
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        lines = wrap_name(self.text, options.max_width)
-        yield Text("\n".join(lines), style=self.style, no_wrap=True, overflow="crop")
+        text = Text("\n").join(wrap_text(self.text, options.max_width))
+        text.no_wrap = True
+        text.overflow = "crop"
+        yield text
 
 
 class Parts:

@@ -45,7 +45,7 @@ from surge.engine.http.request import (
 )
 from surge.engine.http.response import Headers, HttpResponse, final_head_end, run_checks
 from surge.metrics.errors import ErrorKind
-from surge.metrics.recorder import EndpointRecorder, Recorder
+from surge.metrics.recorder import EndpointRecorder, Recorder, UserClassRecorder
 from surge.scenario.checks import Check
 
 if TYPE_CHECKING:
@@ -112,9 +112,11 @@ class Session:
         config: ClientConfig | None = None,
         *,
         open_model: bool = False,
+        user_class: UserClassRecorder | None = None,
     ) -> None:
         self.base_url = base_url
         self.open_model = open_model
+        self.user_class = user_class  # per-class counts hook: +1 request per completed request
         self._intended_ns: int | None = None
         self.config = config if config is not None else ClientConfig()
         self.cookies = CookieJar()
@@ -172,6 +174,8 @@ class Session:
         except asyncio.CancelledError:
             prep.endpoint.incomplete()
             raise
+        if self.user_class is not None:
+            self.user_class.requests += 1
         if checks:
             failed = run_checks(checks, response, prep.endpoint)
             if failed is not None and fail_on_check and response.error_kind is None:

@@ -118,6 +118,32 @@ def endpoints_part(result: RunResult, anchor: str) -> str:
     return table(columns, rows, sortable=True, footer=footer, table_id=f"{anchor}-table") + note
 
 
+def user_classes_part(result: RunResult) -> str:
+    """One row per User class of a scripted run (nothing in URL mode)."""
+    if not result.user_classes:
+        return ""
+    rows = []
+    for counts in result.user_classes:
+        rps = counts.requests / result.duration_s if result.duration_s > 0 else 0.0
+        rows.append(
+            [
+                Cell(counts.name, css="name"),
+                Cell(fmt_count(counts.users), counts.users, numeric=True),
+                Cell(fmt_count(counts.iterations), counts.iterations, numeric=True),
+                Cell(fmt_count(counts.requests), counts.requests, numeric=True),
+                Cell(fmt_rate(rps), rps, numeric=True),
+            ]
+        )
+    columns = (
+        Column("User class"),
+        Column("Users", True),
+        Column("Iterations", True),
+        Column("Requests", True),
+        Column("req/s", True),
+    )
+    return heading("User classes") + table(columns, rows)
+
+
 def _requests_detail(total: EndpointStats) -> str:
     detail = f"{fmt_count(total.successes)} succeeded"
     if total.incomplete:
@@ -291,7 +317,12 @@ def run_section(result: RunResult, anchor: str) -> str:
                 load_part(result.load),
                 workers_part(result.workers),
             ),
-            section(f"{anchor}-endpoints", "Endpoints", endpoints_part(result, anchor)),
+            section(
+                f"{anchor}-endpoints",
+                "Endpoints",
+                endpoints_part(result, anchor),
+                user_classes_part(result),
+            ),
             section(
                 f"{anchor}-throughput",
                 "Throughput over time",
