@@ -69,6 +69,29 @@ def test_workers_merge_like_one_process() -> None:
     assert b.timeline[0].active_users == 2
 
 
+def test_user_class_counts_are_interval_deltas_merged_across_workers() -> None:
+    w0, w1 = Recorder(0), Recorder(1)
+    agg = Aggregator()
+    for second in range(2):
+        for worker, rec in enumerate((w0, w1)):
+            shopper = rec.user_class("Shopper")
+            shopper.users += 2 if second == 0 else 0
+            shopper.iterations += 10 + worker
+            shopper.requests += 30
+            if worker == 1:
+                rec.user_class("Admin").iterations += 1
+            snap = rec.snapshot(float(second), second + 1.0, 2)
+            assert snap.user_classes[0].name == "Shopper"
+            assert snap.user_classes[0].users == (2 if second == 0 else 0)  # a delta, not a total
+            agg.add(snap)
+    assert w0.snapshot(2.0, 3.0, 0).user_classes == ()  # nothing counted: nothing sent
+    result = agg.result(meta(), 2.0)
+    assert [(c.name, c.users, c.iterations, c.requests) for c in result.user_classes] == [
+        ("Admin", 0, 2, 0),
+        ("Shopper", 4, 42, 120),
+    ]
+
+
 def test_recording_allocates_nothing_per_request() -> None:
     ep = Recorder().endpoint("GET", "/a")
     for i in range(1000):  # warm up: dict entries, small-int caches
