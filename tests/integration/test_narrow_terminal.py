@@ -161,3 +161,14 @@ def test_store_commands_at_80_columns_keep_ids_names_and_verdicts_whole(
     verdicts = re.findall(r"\b(unchanged|regressed|improved|inconclusive)\b", outputs["compare"])
     assert len(verdicts) >= 6  # one per finding, each whole
     assert re.search(r"^verdict: [A-Z]+", outputs["compare"], re.M)
+
+
+def test_calibrate_at_80_columns(test_server: HttpTestServer, workdir: Path) -> None:
+    proc = run_surge(
+        "calibrate", f"{test_server.url}/ok", "--runs", "2", "-u", "1", "-n", "5", "-q",
+        cwd=workdir, env={"COLUMNS": "80"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    _fits(proc.stdout, 80)
+    headers = ("endpoint", "metric", "median", "run-to-run noise", "tolerance")
+    _has_headers(proc.stdout, (*headers, "detectable with 2 vs 2 runs"))

@@ -10,8 +10,6 @@ import click
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from surge.cli.options import RUN_OPTIONS, click_options, explicit_values
 from surge.cli.run_command import human_console, run_observed
@@ -20,6 +18,8 @@ from surge.compare import ToleranceError, parse_tolerances
 from surge.compare.calibrate import Calibration, calibrate
 from surge.config import ConfigError, RunConfig
 from surge.metrics import ExitCode
+from surge.report.fit_table import Column, FitTable
+from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name
 from surge.runner import plan_jobs
 
 # `--runs` replaces --repeat; a calibration compares nothing and plans are always run.
@@ -42,20 +42,19 @@ def _change(unit: str, value: float | None) -> str:
 def print_calibration(name: str, calibration: Calibration, console: Console) -> None:
     n = calibration.runs
     console.rule(f"calibration of {name}: {n} runs of the same load")
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for column in (
-        "endpoint",
-        "metric",
-        "median",
-        "run-to-run noise",
-        "tolerance",
-        f"detectable with {n} vs {n} runs",
-    ):
-        table.add_column(column, justify="left" if column in ("endpoint", "metric") else "right")
+    columns = (
+        Column("endpoint", justify="left", wrap=True, key=True, min_width=NAME_COLUMN_MIN_WIDTH),
+        Column("metric", justify="left", key=True),
+        Column("median"),
+        Column("run-to-run noise"),
+        Column("tolerance"),
+        Column(f"detectable with {n} vs {n} runs"),
+    )
+    table = FitTable(columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for row in calibration.rows:
         noise = f"±{row.noise:.2f} pp" if row.unit == "%" else f"{row.noise:.1f}% CV"
         table.add_row(
-            Text(row.endpoint),
+            Name(row.endpoint),
             row.metric,
             _fmt(row.unit, row.median),
             noise,
