@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generator efficiency: surge (URL and scripted mode) beside wrk and Locust FastHttpUser.
+"""Generator efficiency: surge (URL and scripted mode, and locustfiles run on surge) beside wrk
+and Locust (FastHttpUser and HttpUser).
 
 Runs ../shared/bench/efficiency.py (nginx on CPU 0, each generator pinned to CPU 1, requests
 counted by nginx, CPU by the kernel) and prints requests per generator CPU-second and the ratios
@@ -7,6 +8,9 @@ the targets are stated in. Needs nginx-light, wrk and taskset (Debian), and Locu
 virtualenv (created under .bench/ on first use).
 
     python benchmarks/efficiency.py --duration 10 --users 50
+    python benchmarks/efficiency.py --only surge-locust-fast locust surge-locust-http locust-http
+
+The locustfile rows run the very same file under `surge run` and under `locust`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ class One(FastHttpUser):
 """
 
 
+LOCUSTFILE_HTTP = LOCUSTFILE.replace("FastHttpUser", "HttpUser")
+
+
 def locust_binary() -> Path:
     binary = LOCUST_VENV / "bin" / "locust"
     if not binary.exists():
@@ -56,20 +63,38 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--users", type=int, default=50)
-    ap.add_argument("--only", nargs="*", help="subset of: wrk surge-url surge-script locust")
+    ap.add_argument(
+        "--only",
+        nargs="*",
+        help="subset of: wrk surge-url surge-script locust surge-locust-fast locust-http "
+        "surge-locust-http",
+    )
     args = ap.parse_args()
     surge = shutil.which("surge") or sys.exit("surge is not installed (pip install -e .)")
     work = Path(tempfile.mkdtemp(prefix="surge-bench-"))
     (work / "one.py").write_text(SCRIPTED)
     (work / "lf.py").write_text(LOCUSTFILE)
+    (work / "lf_http.py").write_text(LOCUSTFILE_HTTP)
     u = args.users
+    wants_locust = not args.only or any(name.startswith("locust") for name in args.only)
+    locust = locust_binary() if wants_locust else "locust"
     commands = {
         "wrk": f"wrk -t1 -c{u} -d{{duration}}s {{url}}",
         "surge-url": f"{surge} run {{url}} -u {u} -d {{duration}}s -q",
         "surge-script": f"{surge} run {work}/one.py --host {{host}} -u {u} -d {{duration}}s -q",
         "locust": (
-            f"{locust_binary() if not args.only or 'locust' in args.only else 'locust'} "
-            f"-f {work}/lf.py --headless -u {u} -r {u} -t {{duration}}s -H {{host}} --only-summary"
+            f"{locust} -f {work}/lf.py --headless -u {u} -r {u} -t {{duration}}s -H {{host}} "
+            "--only-summary"
+        ),
+        "surge-locust-fast": (
+            f"{surge} run {work}/lf.py --host {{host}} -u {u} -t {{duration}}s -q --no-store"
+        ),
+        "locust-http": (
+            f"{locust} -f {work}/lf_http.py --headless -u {u} -r {u} -t {{duration}}s "
+            "-H {host} --only-summary"
+        ),
+        "surge-locust-http": (
+            f"{surge} run {work}/lf_http.py --host {{host}} -u {u} -t {{duration}}s -q --no-store"
         ),
     }
     chosen = args.only or list(commands)
@@ -84,6 +109,8 @@ def main() -> None:
     for ours, theirs, label in (
         ("surge-url", "wrk", "surge URL mode / wrk"),
         ("surge-script", "locust", "surge scripted / Locust FastHttpUser"),
+        ("surge-locust-fast", "locust", "locustfile (FastHttpUser) on surge / on Locust"),
+        ("surge-locust-http", "locust-http", "locustfile (HttpUser) on surge / on Locust"),
     ):
         if ours in rows and theirs in rows:
             ratio = rows[ours]["req_per_cpu_s"] / rows[theirs]["req_per_cpu_s"]

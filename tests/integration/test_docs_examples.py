@@ -90,3 +90,18 @@ def test_open_model_page_stage_examples_plan(test_server: HttpTestServer, workdi
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "20/s → 100/s" in proc.stdout
     assert test_server.requests_total == 0
+
+
+def test_locust_page_locustfile_runs(test_server: HttpTestServer, workdir: Path) -> None:
+    (locustfile,) = blocks("locust.md", "python")
+    (workdir / "locustfile.py").write_text(locustfile)
+    proc = run_surge(
+        "run", "-f", "locustfile.py", "-H", test_server.url, "-u", "2", "-n", "8",
+        "--headless", "--allow-saturated", "--out", "r.json", "-q", cwd=workdir,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = read_json(workdir / "r.json")
+    by_name = {e["name"]: e for e in doc["endpoints"]}
+    assert by_name["login"]["requests"] == 2
+    assert by_name["home"]["requests"] + by_name["profile"]["requests"] == 16
+    assert by_name["profile"]["failures"] == by_name["profile"]["requests"]

@@ -67,15 +67,22 @@ def cli() -> None:
 
 
 @cli.command("run")
-@click.argument("target")
+@click.argument("arguments", nargs=-1, metavar="TARGET [CLASS]...")
 @click_options(RUN_OPTIONS)
 @click.pass_context
-def run_cmd(ctx: click.Context, /, target: str, **options: Any) -> None:
-    """Load-test TARGET: an http(s):// URL, a scenario .py file, or a scenarios .toml file."""
-    from surge.cli.run_command import run_target
+def run_cmd(ctx: click.Context, /, arguments: tuple[str, ...], **options: Any) -> None:
+    """Load-test TARGET: an http(s):// URL, a scenario .py file, a scenarios .toml file, or a
+    locustfile (also as -f FILE); CLASS names pick a locustfile's user classes."""
+    from surge.cli.run_command import locust_habits, run_target
 
     del options
-    sys.exit(run_target(target, explicit_values(ctx), ctx.find_root().obj or {}))
+    explicit = explicit_values(ctx)
+    try:
+        target = locust_habits(arguments, explicit)
+    except click.UsageError as exc:
+        print_error(exc.format_message())
+        sys.exit(ExitCode.USAGE)
+    sys.exit(run_target(target, explicit, ctx.find_root().obj or {}))
 
 
 @cli.command("demo")

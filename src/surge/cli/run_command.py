@@ -16,6 +16,31 @@ from surge.runner import Runs, Target, no_success_hint, plan_jobs, run_all
 from surge.runner.reports import STDOUT
 
 
+def locust_habits(arguments: tuple[str, ...], explicit: dict[str, Any]) -> str:
+    """`surge run TARGET [CLASS]...` or `surge run -f LOCUSTFILE [CLASS]...`: the target, with
+    the class names added to `explicit` (as --user-class); `-H http(s)://…` is the host, as in
+    Locust (a header value never starts with a URL scheme). UsageError without a target."""
+    import click
+
+    locustfile = explicit.get("locustfile")
+    if not locustfile and not arguments:
+        raise click.UsageError(
+            "missing TARGET: give an http(s):// URL, a scenario .py or .toml file, or a "
+            "locustfile (also as -f FILE)"
+        )
+    target, names = (locustfile, arguments) if locustfile else (arguments[0], arguments[1:])
+    if names:
+        explicit["user_class"] = (*explicit.get("user_class", ()), *names)
+    headers = explicit.get("header") or ()
+    urls = [h.strip() for h in headers if h.strip().startswith(("http://", "https://"))]
+    if urls:
+        if explicit.get("host"):
+            raise click.UsageError(f"-H {urls[0]} and --host both give the host: keep one")
+        explicit["host"] = urls[-1]
+        explicit["header"] = tuple(h for h in headers if h.strip() not in urls)
+    return str(target)
+
+
 def human_console(config: RunConfig) -> Console:
     """Where the human output goes: stdout, or stderr when `--out -` takes stdout."""
     return Console(highlight=False, stderr=config.out == STDOUT)

@@ -26,6 +26,7 @@ OUTPUT_OPTIONS = frozenset(
     {
         "out", "csv", "junit", "html", "report_text", "quiet", "dry_run", "redact", "name",
         "store", "no_store", "repeat", "compare_to", "tolerance", "strict", "allow_saturated",
+        "headless",
     }
 )  # fmt: skip
 
@@ -46,6 +47,8 @@ class RunConfig:
     )
     duration: float | None = option(
         None,
+        "-t",
+        "--run-time",
         "-d",
         "--duration",
         help="How long to run (30s, 2m, 1h). Default 10s unless -n is given.",
@@ -69,6 +72,17 @@ class RunConfig:
         kind=Kind.DURATION,
         group=Group.LOAD,
         metavar="SECONDS",
+    )
+    spawn_rate: float | None = option(
+        None,
+        "-r",
+        "--spawn-rate",
+        help="Start R users per second (Locust's habit): sets --ramp-up to users / R.",
+        kind=Kind.FLOAT,
+        group=Group.LOAD,
+        metavar="R",
+        minimum=0,
+        minimum_open=True,
     )
     think_time: float = option(
         0.0,
@@ -295,9 +309,60 @@ class RunConfig:
     host: str | None = option(
         None,
         "--host",
-        help="Base URL for scripted scenarios (overrides the class).",
+        help=(
+            "Base URL for scripted scenarios and locustfiles (overrides the class). "
+            "-H http(s)://… sets it too, as in Locust."
+        ),
         kind=Kind.TEXT,
         group=Group.HTTP,
+    )
+    locustfile: str | None = option(
+        None,
+        "-f",
+        "--locustfile",
+        help=(
+            "Run this locustfile (Locust's habit; same as giving it as TARGET). Arguments after "
+            "it pick user classes by name."
+        ),
+        kind=Kind.TEXT,
+        group=Group.LOAD,
+        metavar="FILE",
+    )
+    user_class: tuple[str, ...] = option(
+        (),
+        "--user-class",
+        help="Locustfiles: run only this user class (repeatable; also as arguments after TARGET).",
+        kind=Kind.TEXT,
+        group=Group.LOAD,
+        multiple=True,
+        metavar="NAME",
+    )
+    tags: tuple[str, ...] = option(
+        (),
+        "-T",
+        "--tags",
+        help="Locustfiles: run only tasks with one of these @tag names (repeatable, or a,b).",
+        kind=Kind.TEXT,
+        group=Group.LOAD,
+        multiple=True,
+        metavar="TAG",
+    )
+    exclude_tags: tuple[str, ...] = option(
+        (),
+        "-E",
+        "--exclude-tags",
+        help="Locustfiles: skip tasks with any of these @tag names (repeatable, or a,b).",
+        kind=Kind.TEXT,
+        group=Group.LOAD,
+        multiple=True,
+        metavar="TAG",
+    )
+    headless: bool = option(
+        False,
+        "--headless",
+        help="Accepted for Locust's habit; surge always runs without a web UI.",
+        kind=Kind.FLAG,
+        group=Group.OUTPUT,
     )
     name: str | None = option(
         None,

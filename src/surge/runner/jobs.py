@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from surge.config import ConfigError, RunConfig
+from surge.metrics import LoadModel
 from surge.metrics.resources import MonitoredProcess
 from surge.redaction import NO_REDACTION, Redactor
 from surge.runner.recipe import JobRecipe, check_cluster_options
@@ -20,6 +21,7 @@ from surge.scenario import (
     EndpointSpec,
     Scenario,
     ScenarioError,
+    ScenarioKind,
     endpoint_from_options,
     endpoint_scenario,
     expectations_from_options,
@@ -62,11 +64,14 @@ class Job:
 def _plan(config: RunConfig, weights: Sequence[int], where: str, shape: type | None = None) -> Plan:
     dynamic = config.rate is not None or config.stages or shape is not None
     users = config.users if config.given("users") or not dynamic else 1
+    ramp_up_s = config.ramp_up
+    if config.spawn_rate and not dynamic and not config.given("ramp_up"):
+        ramp_up_s = users / config.spawn_rate  # -r R: R users a second, Locust's habit
     try:
         return compile_plan(
             LoadProfile(
                 users=users,
-                ramp_up_s=config.ramp_up,
+                ramp_up_s=ramp_up_s,
                 duration_s=config.duration,
                 requests_per_user=config.requests_per_user,
                 think_time_s=config.think_time,
@@ -147,9 +152,33 @@ def spec_job(endpoint: EndpointSpec, config: RunConfig) -> Job:
     return _endpoint_job(endpoint_scenario(endpoint), config, Mode.URL, "")
 
 
+def _names(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(name for value in values for name in value.replace(",", " ").split() if name)
+
+
+def _load(path: Path, config: RunConfig) -> tuple[Scenario, ...]:
+    """The file's scenarios: a locustfile (it imports `locust`, or came with -f) through
+    surge.locust, anything else through the scenario loaders."""
+    if path.suffix == ".py":
+        from surge.locust.check import is_locustfile
+
+        if config.locustfile or is_locustfile(path):
+            from surge.locust.loader import Selection, load_locustfile
+
+            picks = Selection(
+                _names(config.user_class), _names(config.tags), _names(config.exclude_tags)
+            )
+            return (load_locustfile(path, picks),)
+    for name in ("user_class", "tags", "exclude_tags"):
+        if getattr(config, name):
+            what = "user class names" if name == "user_class" else f"--{name.replace('_', '-')}"
+            raise InputError(f"{path}: {what} apply to locustfiles (files that import locust)")
+    return load_scenario(path)
+
+
 def file_jobs(path: Path, config: RunConfig) -> list[Job]:
     try:
-        scenarios = load_scenario(path)
+        scenarios = _load(path, config)
     except ScenarioError as exc:
         raise InputError(str(exc)) from None
     return [scenario_job(scenario, config, path) for scenario in scenarios]
@@ -183,7 +212,20 @@ def scenario_job(scenario: Scenario, config: RunConfig, source: Path | None = No
     name = config.name or scenario.name
     thresholds = _thresholds(resolved, scenario, None)
     target = _check_host(host, where)
-    return Job(scenario, resolved, plan, target, name, Mode.SCRIPT, thresholds)
+    mode = Mode.SCRIPT
+    if scenario.kind is ScenarioKind.LOCUST:
+        mode = Mode.LOCUST
+        _check_fixed_counts(scenario, plan, where)
+    return Job(scenario, resolved, plan, target, name, mode, thresholds)
+
+
+def _check_fixed_counts(scenario: Scenario, plan: Plan, where: str) -> None:
+    fixed = getattr(scenario.locustfile, "fixed_counts", ())
+    if any(fixed) and plan.model is LoadModel.OPEN:
+        raise InputError(
+            f"{where}: fixed_count sets a number of users, but an arrival rate (--rate, rate "
+            "stages or a rate shape) has no users to count: remove fixed_count, or run users"
+        )
 
 
 def _toml_job(scenario: Scenario, config: RunConfig, where: str) -> Job:

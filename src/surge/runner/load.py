@@ -21,6 +21,7 @@ from surge.engine.workload import RunContext, ScriptErrorSink, Workload
 from surge.metrics import LoadModel, Recorder, Snapshot
 from surge.runner.jobs import Job
 from surge.runner.steering import Steering
+from surge.scenario import ScenarioKind
 from surge.schedule import Plan, PlanSource, ShapeError
 
 T = TypeVar("T")
@@ -98,6 +99,11 @@ def _workload(job: Job, steering: Steering | None) -> Workload:
     plan, config = job.plan, client_config(job.config)
     if job.scenario.endpoint is not None:
         return UrlWorkload(job.scenario.endpoint, config, think_time_s=plan.think_time_s)
+    if job.scenario.kind is ScenarioKind.LOCUST:
+        from surge.engine.greenlet_workload import locust_workload
+
+        host_given = bool(job.config.host)
+        return locust_workload(job.scenario, plan, job.target, host_given, config, job.config.seed)
     # A fixed closed plan assigns its users' classes up front; users a run control adds (and
     # stages, shapes, arrivals) take the weighted round-robin sequence.
     fixed = plan.model is LoadModel.CLOSED and plan.source is PlanSource.FIXED

@@ -36,6 +36,7 @@ class Mode(enum.Enum):
     URL = "url"  # one endpoint: a URL and the HTTP options, or an EndpointSpec
     TOML = "toml"  # one endpoint table of a TOML scenario file
     SCRIPT = "script"  # User classes (a .py scenario, or classes given in Python)
+    LOCUST = "locust"  # a locustfile (surge.locust)
 
 
 def is_url(target: object) -> bool:

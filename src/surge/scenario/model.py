@@ -47,6 +47,7 @@ class ScenarioKind(enum.Enum):
 
     SCRIPT = "script"
     ENDPOINT = "endpoint"
+    LOCUST = "locust"  # a locustfile (surge.locust): its classes are in `locustfile`
 
 
 def _empty_overrides() -> Mapping[str, object]:
@@ -61,6 +62,9 @@ class Scenario:
       (the class mix, same order); `host` is the first class `host` attribute found.
     - ENDPOINT: `endpoint` is repeated by every user; `overrides` holds option values
       (see OVERRIDE_KEYS) from a scenario file.
+    - LOCUST: a locustfile; `locustfile` is the loaded file (a `surge.locust.Locustfile`, kept
+      opaque here: the scenario stage does not depend on the locust package), `weights` its
+      classes' shares.
 
     `thresholds` are the file's thresholds (unparsed); `shape` is a `surge.LoadShape` subclass
     found in a script (it then drives the users or the arrival rate over time).
@@ -76,9 +80,13 @@ class Scenario:
     overrides: Mapping[str, object] = field(default_factory=_empty_overrides, hash=False)
     thresholds: tuple[ThresholdEntry, ...] = ()
     shape: type | None = None
+    locustfile: object | None = None
 
     def __post_init__(self) -> None:
-        if len(self.weights) != len(self.user_classes):
+        if self.kind is ScenarioKind.LOCUST:
+            if self.locustfile is None or not self.weights:
+                raise ValueError("Scenario: a LOCUST scenario needs its locustfile and weights")
+        elif len(self.weights) != len(self.user_classes):
             raise ValueError("Scenario: weights must give one weight per user class")
         if self.kind is ScenarioKind.SCRIPT and not self.user_classes:
             raise ValueError("Scenario: a SCRIPT scenario needs at least one user class")
@@ -104,6 +112,7 @@ class Scenario:
                 dict(self.overrides),
                 self.thresholds,
                 self.shape,
+                self.locustfile,
             ),
         )
 

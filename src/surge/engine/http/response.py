@@ -156,6 +156,7 @@ class HttpResponse:
         "error_message",
         "method",
         "nbytes",
+        "sent_ns",
         "status",
         "url",
     )
@@ -178,6 +179,7 @@ class HttpResponse:
         self.url = url
         self.status = status
         self.nbytes = 0  # bytes received for it (the whole redirect chain)
+        self.sent_ns = 0  # when it was sent (perf_counter_ns), kept for a deferred record
         if isinstance(headers, bytes):
             self._head: bytes | None = headers
             self._headers: Headers | None = None
@@ -199,6 +201,11 @@ class HttpResponse:
             found = self._headers = Headers.parse(self._head)
             self._head = None
         return found
+
+    @property
+    def endpoint(self) -> EndpointRecorder | None:
+        """Where the request records (by method and name)."""
+        return self._endpoint
 
     @property
     def error(self) -> str | None:

@@ -158,8 +158,13 @@ class Session:
         timeout_s: float | None = None,
         checks: Sequence[Check] = (),
         fail_on_check: bool = False,
+        record: bool = True,
     ) -> HttpResponse:
-        """Send one request (following redirects), evaluate `checks`, and record it once."""
+        """Send one request (following redirects), evaluate `checks`, and record it once.
+
+        With `record=False` nothing is recorded yet: the caller decides the outcome (it may set
+        the response's `error_kind`/`error_message`) and records it once with `record()`.
+        """
         prep = None
         if params is None and headers is None and json is None and data is None:
             prep = self._plain.get((method, path, name))
@@ -181,8 +186,17 @@ class Session:
             if failed is not None and fail_on_check and response.error_kind is None:
                 response.error_kind = ErrorKind.CHECK
                 response.error_message = "check failed: " + ", ".join(failed)
-        self._record(prep.endpoint, response, t0)
+        if record:
+            self._record(prep.endpoint, response, t0)
+        else:
+            response.sent_ns = t0
         return response
+
+    def record(self, response: HttpResponse) -> None:
+        """Record a response sent with `record=False`, with the outcome it carries now."""
+        endpoint = response.endpoint
+        if endpoint is not None:
+            self._record(endpoint, response, response.sent_ns)
 
     def get(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
         return self.request("GET", path, **kwargs)
