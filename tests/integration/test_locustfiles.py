@@ -204,3 +204,13 @@ def test_a_task_that_raises_is_a_failed_iteration(
     assert errors["requests"] == errors["failures"] == load["failed"] > 10
     assert load["completed"] + load["failed"] == 100
     assert "ValueError: boom" in proc.stderr  # the first traceback is shown
+
+
+def test_a_task_that_never_yields_ends_the_run_naming_it(workdir: Path) -> None:
+    source = "from locust import User, task\n\nclass Spin(User):\n    @task\n    def t(self):\n"
+    source += "        pass\n"
+    (workdir / "spin.py").write_text(source)
+    proc = run_surge("run", "spin.py", "--host", "http://127.0.0.1:9", "-u", "1", "-d", "20s", "-q",
+                     "--no-store", cwd=workdir, timeout_s=60)  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Spin.t never yields" in proc.stdout + proc.stderr
