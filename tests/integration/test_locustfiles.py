@@ -57,6 +57,10 @@ def test_class_shares_catch_response_and_client_api(
     assert endpoint(doc, "POST", "write")["failures"] == 0
     assert not any(e["method"] == "SCRIPT" for e in doc["endpoints"]), doc["endpoints"]
     assert test_server.requests_by_path.get("/echo") == 40
+    classes = {c["name"]: c for c in doc["user_classes"]}
+    assert (classes["Reader"]["users"], classes["Writer"]["users"]) == (6, 2)
+    assert (classes["Reader"]["iterations"], classes["Writer"]["iterations"]) == (120, 40)
+    assert (classes["Reader"]["requests"], classes["Writer"]["requests"]) == (120, 80)
     events = read_json(workdir / "events.json")
     assert events == {"requests": 200, "failed": 40}
 

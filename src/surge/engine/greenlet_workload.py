@@ -62,6 +62,7 @@ class _UserRuntime:
         self.where = ""
         self.t0 = 0
         self.counted: BaseException | None = None
+        self.counts: Any = None  # the class's per-class counts (users, iterations, requests)
 
     # -- the bridge --------------------------------------------------------------------------
     def await_(self, awaitable: Awaitable[Any]) -> Any:
@@ -119,6 +120,8 @@ class _UserRuntime:
             self.counted = error
             self._script_failed(self.where, error, self.t0)
             self._user_error(error)
+        if self.counts is not None:
+            self.counts.iterations += 1
         if self.ticket is not None:
             self.done += 1
             arrivals = self.ctx.recorder.arrivals
@@ -234,10 +237,17 @@ class LocustWorkload:
         self, index: int, class_index: int, ticket: Ticket | None
     ) -> tuple[UserGreenlet, _UserRuntime, tuple[Any, ...]]:
         cls = self.classes[class_index]
+        counts = self.ctx.recorder.user_class(cls.__name__)  # per-class counts
+        counts.users += 1
         session = Session(
-            self._host(cls), self.ctx.recorder, self.config, open_model=ticket is None
+            self._host(cls),
+            self.ctx.recorder,
+            self.config,
+            open_model=ticket is None,
+            user_class=counts,
         )
         runtime = _UserRuntime(self, session, cls, ticket)
+        runtime.counts = counts
         self.ctx.tally(cls.__name__).started += 1
         rng = random.Random(None if self.seed is None else self.seed + index)
         greenlet = UserGreenlet(live, runtime)
