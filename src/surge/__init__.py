@@ -8,6 +8,7 @@ import typing as _typing
 
 from surge import checks
 from surge.metrics import ErrorKind, Histogram, RunResult, Snapshot
+from surge.metrics.bench import BenchKind as Kind
 from surge.monitor import MemoryTracker, ResourceSampler
 from surge.scenario import (
     HttpSession,
@@ -27,6 +28,7 @@ from surge.thresholds import Threshold
 from surge.version import __version__
 
 if _typing.TYPE_CHECKING:
+    from surge.benches import BenchResult, bench, benchmark
     from surge.compare import Comparison, Finding, Tolerances, Verdict
     from surge.compare_api import compare_to_baseline
     from surge.config import ConfigError, RunConfig
@@ -47,9 +49,13 @@ if _typing.TYPE_CHECKING:
     from surge.scenario import EndpointSpec
     from surge.store import Store, StoreError, establish_baseline
 
-# Names imported on first use (PEP 562): the runner (the engine), the store (SQLAlchemy) and the
-# statistics (SciPy) stay out of `import surge`, which every scenario script and worker runs.
+# Names imported on first use (PEP 562): the runner (the engine), the store (SQLAlchemy), the
+# statistics (SciPy) and the bench engine stay out of `import surge`, which every scenario script
+# and worker runs.
 _LAZY: dict[str, str] = {
+    "BenchResult": "surge.benches",
+    "bench": "surge.benches",
+    "benchmark": "surge.benches",
     "Comparison": "surge.compare",
     "ConfigError": "surge.config",
     "ControlError": "surge.runner",
@@ -87,6 +93,7 @@ def __getattr__(name: str) -> _typing.Any:
 
 
 __all__ = [
+    "BenchResult",
     "Comparison",
     "ConfigError",
     "ControlError",
@@ -97,6 +104,7 @@ __all__ = [
     "Finding",
     "Histogram",
     "HttpSession",
+    "Kind",
     "LoadShape",
     "MemoryTracker",
     "Notice",
@@ -121,6 +129,8 @@ __all__ = [
     "Verdict",
     "WaitTime",
     "__version__",
+    "bench",
+    "benchmark",
     "between",
     "checks",
     "compare_to_baseline",

@@ -11,12 +11,12 @@ of the observed change and Benjamini-Hochberg adjusted across all findings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from surge.compare.fingerprints import fingerprint_warnings
-from surge.compare.intervals import interval_series, resampled_metrics
+from surge.compare.intervals import IntervalSeries, interval_series, resampled_metrics
 from surge.compare.metrics import (
     METRICS,
     EndpointKey,
@@ -25,6 +25,7 @@ from surge.compare.metrics import (
     pooled_value,
     run_value,
 )
+from surge.compare.samples import is_bench_key, sample_series
 from surge.compare.stats import (
     Effect,
     benjamini_hochberg,
@@ -57,6 +58,7 @@ class _Measured:
     test: str
     min_p: float = 0.0
     untested: str | None = None
+    bench: bool = False
 
 
 def _scaled(metric: Metric, value: float) -> float:
@@ -64,6 +66,13 @@ def _scaled(metric: Metric, value: float) -> float:
 
 
 def _runs_measure(
+    key: EndpointKey, base: Sequence[RunResult], cand: Sequence[RunResult], rng: np.random.Generator
+) -> list[_Measured]:
+    bench = any(is_bench_key(r, key) for r in (*base, *cand))
+    return [replace(m, bench=bench) for m in _runs_measured(key, base, cand, rng)]
+
+
+def _runs_measured(
     key: EndpointKey, base: Sequence[RunResult], cand: Sequence[RunResult], rng: np.random.Generator
 ) -> list[_Measured]:
     out: list[_Measured] = []
@@ -136,9 +145,65 @@ def _intervals_measure(
     return out
 
 
+def _samples_measure(
+    key: EndpointKey, base: Sequence[RunResult], cand: Sequence[RunResult], rng: np.random.Generator
+) -> list[_Measured]:
+    """Benches with fewer than MIN_RUNS runs a side: a moving-block bootstrap over their
+    samples (serial rounds, or a sweep level's slices), metrics from merged histograms."""
+    series_a, series_b = sample_series(base, key), sample_series(cand, key)
+    if series_a is None or series_b is None:
+        why = "the bench is missing from a side (or measured nothing there)"
+        values = [(m, pooled_value(m, base, key), pooled_value(m, cand, key)) for m in METRICS]
+        return [
+            _Measured(key, m, a, b, _point(m, a, b), why, untested=why, bench=True)
+            for m, a, b in values
+        ]
+    n_a, n_b = sum(series_a.run_lengths), sum(series_b.run_lengths)
+    whole_a = _whole(series_a)
+    whole_b = _whole(series_b)
+    if min(n_a, n_b) < MIN_INTERVALS:
+        why = (
+            f"only {min(n_a, n_b)} samples on a side, too few to bootstrap (need "
+            f"{MIN_INTERVALS}): give the bench more rounds or use {MIN_RUNS}+ runs per side"
+        )
+        return [
+            _Measured(key, m, whole_a[m], whole_b[m], _point(m, whole_a[m], whole_b[m]), why,
+                      untested=why, bench=True)
+            for m in METRICS
+        ]  # fmt: skip
+    reps_a = resampled_metrics(series_a, block_weights(series_a.run_lengths, rng), METRICS)
+    reps_b = resampled_metrics(series_b, block_weights(series_b.run_lengths, rng), METRICS)
+    test = (
+        f"moving-block bootstrap over samples, {n_a} vs {n_b} sample groups "
+        f"(blocks of {block_length(n_a)} and {block_length(n_b)}); p and 95% CI from it"
+    )
+    out: list[_Measured] = []
+    for metric in METRICS:
+        a, b = whole_a[metric], whole_b[metric]
+        effect = _point(metric, a, b)
+        if effect is not None:
+            effect = bootstrap_effect(
+                effect.change, reps_a[metric], reps_b[metric], relative=metric.relative
+            )
+        out.append(_Measured(key, metric, a, b, effect, test, bench=True))
+    return out
+
+
+def _whole(series: IntervalSeries) -> dict[Metric, float | None]:
+    """Each metric over every unit of the series (the point estimate of a samples test)."""
+    from scipy import sparse
+
+    n = series.prefix.shape[0] - 1
+    everything = sparse.csr_matrix(([-1.0, 1.0], ([0, 0], [0, n])), shape=(1, n + 1))
+    values = resampled_metrics(series, everything, METRICS)
+    return {m: (None if not np.isfinite(v[0]) else float(v[0])) for m, v in values.items()}
+
+
 def _finding(
     item: _Measured, p_adjusted: float | None, tolerances: Tolerances, alpha: float
 ) -> Finding:
+    if item.bench:
+        tolerances = replace(tolerances, floor_ms=tolerances.bench_floor_ms)
     effect = item.effect
     change = None if effect is None else _scaled(item.metric, effect.change)
     judged = decide(
@@ -175,6 +240,12 @@ def _quality_warnings(
     baseline: Sequence[RunSample], candidate: Sequence[RunSample], method: Method
 ) -> list[str]:
     warnings: list[str] = []
+    if method is Method.SAMPLES:
+        warnings.append(
+            f"fewer than {MIN_RUNS} runs on a side: the bootstrap over samples sees the noise "
+            "within a run, not between runs (another machine load, a cold cache); "
+            f"use {MIN_RUNS}+ runs per side for a run-level test"
+        )
     if method is Method.INTERVALS:
         warnings.append(
             f"fewer than {MIN_RUNS} runs on a side: the bootstrap over intervals sees the noise "
@@ -207,8 +278,11 @@ def compare_runs(
     rng = np.random.default_rng(seed)
     base = [s.result for s in baseline]
     cand = [s.result for s in candidate]
+    benches = all(r.is_bench for r in (*base, *cand))
     method = Method.RUNS if min(len(base), len(cand)) >= MIN_RUNS else Method.INTERVALS
     measure = _runs_measure if method is Method.RUNS else _intervals_measure
+    if benches and method is Method.INTERVALS:
+        method, measure = Method.SAMPLES, _samples_measure
     measured = [m for key in endpoint_keys([*base, *cand]) for m in measure(key, base, cand, rng)]
     tested = [i for i, m in enumerate(measured) if m.effect is not None and m.effect.testable]
     raw = [_directional_p(measured[i]) for i in tested]

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Iterable, Sequence
 
 from surge.metrics import EndpointStats, RunResult, merge_stats
+from surge.metrics.bench import BenchStats
 
 
 class Metric(enum.Enum):
@@ -77,9 +78,43 @@ def endpoint_of(result: RunResult, key: EndpointKey) -> EndpointStats | None:
     return None
 
 
+def bench_stats_of(result: RunResult, key: EndpointKey) -> BenchStats | None:
+    """The exact stats of the bench (or sweep level) an endpoint key names in a bench run."""
+    method, name = key
+    for entry in result.benches:
+        if entry.kind.tag != method:
+            continue
+        if not entry.levels and entry.name == name:
+            return entry.stats
+        for level in entry.levels:
+            if entry.level_key(level) == name:
+                return level.stats
+    return None
+
+
+def bench_value(metric: Metric, stats: BenchStats) -> float | None:
+    """A metric of a bench from its exact stats (ms; rps is operations per second)."""
+    if metric is Metric.RPS:
+        return stats.ops if stats.total_s > 0 else None
+    if metric is Metric.ERROR_RATE:
+        attempted = stats.calls + stats.errors
+        return 100.0 * stats.errors / attempted if attempted else None
+    if not stats.calls:
+        return None
+    return {
+        Metric.P50: stats.median_ms,
+        Metric.P95: stats.p95_ms,
+        Metric.P99: stats.p99_ms,
+        Metric.MEAN: stats.mean_ms,
+    }[metric]
+
+
 def run_value(metric: Metric, result: RunResult, key: EndpointKey) -> float | None:
     """One run's value of a metric for one endpoint (an endpoint absent from the run has no
-    latency and no requests: rps 0, the rest undefined)."""
+    latency and no requests: rps 0, the rest undefined). A bench's value is exact (its stats)."""
+    bench = bench_stats_of(result, key)
+    if bench is not None:
+        return bench_value(metric, bench)
     stats = endpoint_of(result, key)
     if stats is None:
         return 0.0 if metric is Metric.RPS else None

@@ -28,6 +28,7 @@ class Method(enum.Enum):
 
     RUNS = "runs"  # >= 3 runs per side: exact Mann-Whitney U on per-run values, bootstrap of runs
     INTERVALS = "intervals"  # fewer runs: moving-block bootstrap over per-second intervals
+    SAMPLES = "samples"  # benches, fewer runs: moving-block bootstrap over their samples
 
 
 def _no_fingerprint() -> Mapping[str, Any]:

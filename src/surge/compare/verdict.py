@@ -32,7 +32,9 @@ class ToleranceError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Tolerances:
     """How much change is accepted per metric (in %; error_rate in percentage points) and the
-    absolute floor a latency change must reach (ms)."""
+    absolute floor a latency change must reach (ms): `floor_ms` for load runs, `bench_floor_ms`
+    for benches of callables (0 by default: their calls are often microseconds, and a 10 %
+    slowdown of a 50 µs query is a regression worth reporting)."""
 
     p50: float = 5.0
     p95: float = 10.0
@@ -41,6 +43,7 @@ class Tolerances:
     rps: float = 5.0
     error_rate: float = 0.5
     floor_ms: float = 1.0
+    bench_floor_ms: float = 0.0
 
     def of(self, metric: Metric) -> float:
         value: float = getattr(self, metric.value)
@@ -50,29 +53,31 @@ class Tolerances:
 _ITEM = re.compile(
     r"^\s*(?:(?P<key>[a-z_\-0-9]+)\s*=\s*)?(?P<num>[0-9]*\.?[0-9]+)\s*(?P<unit>%|ms)?\s*$"
 )
-_KEYS = {m.value for m in Metric} | {"floor"}
+_KEYS = {m.value for m in Metric} | {"floor", "bench_floor"}
 
 
 def parse_tolerances(items: Sequence[str], base: Tolerances | None = None) -> Tolerances:
     """`20%` (every latency and rps metric), `p95=15%`, `error_rate=1%` (percentage points),
-    `floor=2ms`; later items win. Raises ToleranceError naming the bad item."""
+    `floor=2ms`, `bench_floor=0.01ms`; later items win. Raises ToleranceError naming the bad
+    item."""
     tolerances = base or Tolerances()
     for item in items:
         match = _ITEM.match(item.lower())
         if match is None:
             raise ToleranceError(
                 f"--tolerance {item!r}: expected PERCENT (e.g. 20%), METRIC=PERCENT "
-                "(e.g. p95=15%) or floor=MS (e.g. floor=2ms)"
+                "(e.g. p95=15%) or floor=MS (e.g. floor=2ms; bench_floor=0.01ms for benches)"
             )
         key = (match["key"] or "").replace("-", "_")
         value = float(match["num"])
         if key and key not in _KEYS:
             known = ", ".join(sorted(_KEYS))
             raise ToleranceError(f"--tolerance {item!r}: unknown metric {key!r} (known: {known})")
-        if key == "floor":
+        if key in ("floor", "bench_floor"):
             if match["unit"] == "%":
-                raise ToleranceError(f"--tolerance {item!r}: the floor is in ms (e.g. floor=2ms)")
-            tolerances = replace(tolerances, floor_ms=value)
+                raise ToleranceError(f"--tolerance {item!r}: the floor is in ms (e.g. {key}=2ms)")
+            field = "floor_ms" if key == "floor" else "bench_floor_ms"
+            tolerances = replace(tolerances, **{field: value})
         elif match["unit"] == "ms":
             raise ToleranceError(f"--tolerance {item!r}: tolerances are in % (e.g. p95=15%)")
         elif key:

@@ -125,6 +125,28 @@ class Histogram:
             return Histogram.empty()
         return Histogram.from_dense(dense, lo, hi, total)
 
+    @staticmethod
+    def from_array(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> Histogram:
+        """Build from an array of integer values (each counted `weights` times, once by default)
+        in one vectorised pass; values are clamped to 0 … 2**32. Callable benches record
+        nanoseconds this way (the layout does not care about the unit)."""
+        v = np.clip(np.asarray(values, dtype=np.int64).ravel(), 0, HIGHEST_US)
+        w = (
+            np.ones(v.size, dtype=np.int64)
+            if weights is None
+            else np.asarray(weights, dtype=np.int64).ravel()
+        )
+        keep = w > 0
+        v, w = v[keep], w[keep]
+        if v.size == 0:
+            return Histogram.empty()
+        bucket = np.frexp((v | SUB_BUCKET_MASK).astype(np.float64))[1].astype(np.int64) - _SHIFT
+        index = (bucket << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (v >> bucket)
+        dense = np.bincount(index, weights=w, minlength=COUNTS_LEN)
+        return Histogram.from_dense(
+            np.rint(dense).astype(np.int64), int(v.min()), int(v.max()), int((v * w).sum())
+        )
+
     def dense(self) -> IntArray:
         out = np.zeros(COUNTS_LEN, dtype=np.int64)
         out[self.indices] = self.counts

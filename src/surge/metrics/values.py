@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from surge.metrics.bench import BenchEntry
 from surge.metrics.figures import Figures, figures_of
 from surge.metrics.histogram import Histogram
 from surge.metrics.resources import Resources
+from surge.metrics.threshold_verdict import ThresholdVerdict as ThresholdVerdict
 from surge.metrics.verdict import ExitCode, result_exit_code
 from surge.metrics.workers import WorkerReport
 
@@ -234,26 +236,6 @@ class GeneratorVerdict:
 
 
 @dataclass(frozen=True, slots=True)
-class ThresholdVerdict:
-    """One threshold evaluated against a result.
-
-    `expression` is the text as the user wrote it; `endpoint` is "METHOD name" or None (global);
-    `observed` is in `unit` ("ms", "%", "rps", "count"), None when there was nothing to measure
-    (e.g. a percentile of an endpoint without a success), which fails the threshold.
-    """
-
-    expression: str
-    endpoint: str | None
-    metric: str
-    op: str
-    limit: float
-    unit: str
-    observed: float | None
-    passed: bool
-    abort_on_fail: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Interval:
     """One interval (about a second) of the run, per endpoint, all workers merged.
 
@@ -288,7 +270,8 @@ class RunResult:
     """Everything a run measured. Reports, thresholds, compare and the store read only this.
 
     `user_classes`: each User class of a scripted run that started a user, by name (empty in URL
-    mode).
+    mode). A run of callable benchmarks has one endpoint per bench (method: the kind's tag, e.g. `DB`;
+    latency in µs like any run) and the exact measurements in `benches`.
     """
 
     meta: RunMeta
@@ -303,6 +286,13 @@ class RunResult:
     resources: Resources | None = None
     workers: tuple[WorkerReport, ...] = ()
     user_classes: tuple[UserClassStats, ...] = ()
+    benches: tuple[BenchEntry, ...] = ()
+
+    @property
+    def is_bench(self) -> bool:
+        """A run of callable benchmarks (`surge bench`, `surge.benchmark`): its endpoints are
+        benches and `benches` holds their exact measurements."""
+        return bool(self.benches)
 
     @property
     def degraded(self) -> bool:

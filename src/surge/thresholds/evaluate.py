@@ -90,7 +90,7 @@ def observe(metric: Metric, stats: EndpointStats, elapsed_s: float) -> float | N
             return _latency_ms(metric, stats)
         case Metric.ERROR_RATE:
             return stats.failures / stats.requests * 100.0 if stats.requests else None
-        case Metric.RPS:
+        case Metric.RPS | Metric.OPS:
             return stats.requests / elapsed_s if elapsed_s > 0 else None
         case Metric.FAILURES:
             return float(stats.failures)
@@ -116,6 +116,8 @@ def observe(metric: Metric, stats: EndpointStats, elapsed_s: float) -> float | N
             | Metric.TARGET_WRITE
         ):
             return None  # a resource, not a figure of requests: see observe_resource
+        case Metric.MEMORY_INCREASE | Metric.MEMORY_PEAK | Metric.QUERIES:
+            return None  # measured by benches of callables only (surge.thresholds.bench)
         case _:
             assert_never(metric)
 

@@ -61,6 +61,11 @@ class Metric(enum.Enum):
     TARGET_CONNECTIONS = "target.connections"
     TARGET_READ = "target.read"
     TARGET_WRITE = "target.write"
+    # Benchmarks of callables (surge.benchmark, surge bench; see docs/benchmarks-python.md).
+    OPS = "ops"  # successful calls per second (in a load run: the same as rps)
+    MEMORY_INCREASE = "memory_increase"  # RSS growth over the bench's memory pass
+    MEMORY_PEAK = "memory_peak"  # tracemalloc peak over the bench's memory pass
+    QUERIES = "queries"  # database queries per call (counted SQLAlchemy cursor executions)
 
 
 class Kind(enum.Enum):
@@ -109,10 +114,23 @@ METRIC_KINDS: Mapping[Metric, Kind] = {
     Metric.TARGET_CONNECTIONS: Kind.COUNT,
     Metric.TARGET_READ: Kind.BYTE_RATE,
     Metric.TARGET_WRITE: Kind.BYTE_RATE,
+    Metric.OPS: Kind.RATE,
+    Metric.MEMORY_INCREASE: Kind.BYTES,
+    Metric.MEMORY_PEAK: Kind.BYTES,
+    Metric.QUERIES: Kind.COUNT,
 }
-RESOURCE_METRICS: frozenset[Metric] = frozenset(
-    metric for metric in Metric if METRIC_KINDS[metric] in (Kind.CPU, Kind.BYTES, Kind.BYTE_RATE)
-) | {Metric.TARGET_THREADS, Metric.TARGET_OPEN_FILES, Metric.TARGET_CONNECTIONS}
+BENCH_METRICS: frozenset[Metric] = frozenset(
+    {Metric.MEMORY_INCREASE, Metric.MEMORY_PEAK, Metric.QUERIES}
+)
+"""Metrics only a benchmark of a callable measures (per bench, never of a load run)."""
+RESOURCE_METRICS: frozenset[Metric] = (
+    frozenset(
+        metric
+        for metric in Metric
+        if METRIC_KINDS[metric] in (Kind.CPU, Kind.BYTES, Kind.BYTE_RATE)
+    )
+    | {Metric.TARGET_THREADS, Metric.TARGET_OPEN_FILES, Metric.TARGET_CONNECTIONS}
+) - BENCH_METRICS
 """Metrics of the run's resources rather than of its requests: no endpoint selector, and an
 optional `.mean` / `.peak` suffix (peak when none is written)."""
 TARGET_METRICS: frozenset[Metric] = frozenset(m for m in Metric if m.value.startswith("target."))
@@ -258,8 +276,13 @@ def metric_names() -> tuple[str, ...]:
 def _choices() -> str:
     """The metrics an error message offers: the request metrics, then a pointer to the
     resource metrics (listing all of them would bury the message)."""
-    requests = ", ".join(m.value for m in METRIC_KINDS if m not in RESOURCE_METRICS)
-    return f"{requests}; or a resource metric: cpu, memory, target.rss, … (docs/resources.md)"
+    requests = ", ".join(
+        m.value for m in METRIC_KINDS if m not in RESOURCE_METRICS and m not in BENCH_METRICS
+    )
+    return (
+        f"{requests}; or a resource metric: cpu, memory, target.rss, … (docs/resources.md); "
+        "benches also: memory_increase, memory_peak, queries"
+    )
 
 
 def parse_threshold(
@@ -494,7 +517,7 @@ def _rate(expression: str, position: int, metric: Metric) -> float:
     number, unit, unit_at = _number(expression, position, metric)
     if unit not in ("", "/s"):
         raise ThresholdError(
-            f"{metric.value} is requests per second: write a number, e.g. 100 or 100/s",
+            f"{metric.value} is a rate per second: write a number, e.g. 100 or 100/s",
             expression,
             (unit_at, len(expression)),
         )

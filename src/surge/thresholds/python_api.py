@@ -29,6 +29,9 @@ _LIMITS: tuple[tuple[str, str, str, str, float], ...] = (
     ("max_mean_ms", "mean", "<=", "ms", 1.0),
     ("min_throughput_rps", "rps", ">=", "", 1.0),
     ("max_error_rate", "error_rate", "<=", "%", 100.0),
+    ("min_throughput_ops", "ops", ">=", "", 1.0),
+    ("max_memory_increase_mb", "memory_increase", "<=", "MB", 1.0),
+    ("max_memory_peak_mb", "memory_peak", "<=", "MB", 1.0),
 )
 
 
@@ -46,11 +49,16 @@ def _finite(name: str, value: object) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
-    """SLA limits for a scenario script's module-level `thresholds = [...]` list.
+    """SLA limits for a scenario script's module-level `thresholds = [...]` list, or a bench's
+    `thresholds=[...]` (`surge.benchmark`, `@surge.bench`).
 
-    Latencies are in milliseconds of successful requests, `min_throughput_rps` in requests per
-    second over the run, `max_error_rate` a fraction (0.01 = 1%). `endpoint` narrows every limit
-    to one endpoint: "GET /api/deals" (method and name) or "/api/deals" (all its methods);
+    Latencies are in milliseconds of successful requests (or calls of a bench),
+    `min_throughput_rps` in requests per second over the run, `min_throughput_ops` in successful
+    calls per second of a bench (in a load run the same as rps), `max_error_rate` a fraction
+    (0.01 = 1%). `max_memory_increase_mb` (RSS growth) and `max_memory_peak_mb` (tracemalloc
+    peak) judge a bench's memory pass (`memory=True`), in MB of 10**6 bytes. `endpoint` narrows
+    every limit to one endpoint: "GET /api/deals" (method and name) or "/api/deals" (all its
+    methods), or to one bench of a suite by its name;
     None means the whole run. `abort_on_fail` stops the run once a limit is lost (after
     `grace_s` seconds; None uses `--abort-grace`).
     """
@@ -63,6 +71,10 @@ class Threshold:
     endpoint: str | None = None
     abort_on_fail: bool = False
     grace_s: float | None = None
+    # Added for benches; after the original fields so positional use keeps its meaning.
+    min_throughput_ops: float | None = None
+    max_memory_increase_mb: float | None = None
+    max_memory_peak_mb: float | None = None
 
     def __post_init__(self) -> None:
         given = [name for name, *_ in _LIMITS if getattr(self, name) is not None]

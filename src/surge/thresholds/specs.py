@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from surge.thresholds.grammar import (
+    BENCH_METRICS,
     DEFAULT_ABORT_GRACE_S,
     TARGET_METRICS,
     ThresholdError,
@@ -101,12 +102,24 @@ def _endpoint_label(key: tuple[str, str]) -> str:
 
 
 def validate(specs: Sequence[ThresholdSpec], known_endpoints: set[tuple[str, str]] | None) -> None:
-    """Reject a selector naming an endpoint the run cannot have.
+    """Reject a selector naming an endpoint the run cannot have, and a bench-only metric
+    (`memory_increase`, `memory_peak`, `queries`) in a load run.
 
     `known_endpoints` holds the (method, name) pairs of the run when they are known before it
     starts (URL mode, TOML endpoint scenarios); None for scripted users, whose endpoints appear
     only as they run — there an unmatched selector fails at evaluation instead.
     """
+    for spec in specs:
+        if spec.metric in BENCH_METRICS:
+            start = spec.expression.find(spec.metric.value)
+            raise ThresholdError(
+                f"{spec.metric.value} is measured by benchmarks of callables (surge bench, "
+                "surge.benchmark), not by a load run; for a load run's memory use "
+                "generator.rss or target.rss (docs/resources.md)",
+                spec.expression,
+                (start, start + len(spec.metric.value)) if start >= 0 else None,
+                spec.where,
+            )
     if known_endpoints is None:
         return
     for spec in specs:
