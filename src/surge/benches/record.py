@@ -11,8 +11,8 @@ the unit) wherever they are present.
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np

@@ -99,8 +99,9 @@ def rate(count: int, duration_s: float) -> float:
 
 
 def result_to_dict(result: RunResult) -> dict[str, Any]:
-    """The results document of one run (schema_version 1)."""
-    return {
+    """The results document of one run (schema_version 1); a run of benches adds `benches`
+    (docs/benchmarks-python.md)."""
+    document = {
         "schema_version": SCHEMA_VERSION,
         "meta": _meta(result.meta),
         "summary": _summary(result),
@@ -112,6 +113,11 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
         "workers": [_worker(report) for report in result.workers],
         "user_classes": [_user_class(c, result.duration_s) for c in result.user_classes],
     }
+    if result.benches:
+        from surge.report.bench_json import bench_document  # it builds on this module
+
+        document["benches"] = [bench_document(entry) for entry in result.benches]
+    return document
 
 
 def results_to_dict(results: Sequence[RunResult]) -> dict[str, Any]:

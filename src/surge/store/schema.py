@@ -101,16 +101,22 @@ def listing(result: RunResult) -> dict[str, Any]:
     """The listing columns of a run (version 2), computed from its result."""
     latency = result.total.latency
     generator = result.generator
+    if len(result.benches) == 1 and not result.benches[0].levels:
+        exact = result.benches[0].stats  # one serial bench: its exact figures, not µs buckets
+        p50, p95, p99, mean = exact.median_ms, exact.p95_ms, exact.p99_ms, exact.mean_ms
+    else:
+        p50, p95, p99 = (latency.value_at_percentile_us(p) / 1000.0 for p in (50.0, 95.0, 99.0))
+        mean = latency.mean_us / 1000.0
     return {
         "duration_s": result.duration_s,
         "requests": result.total.requests,
         "failures": result.total.failures,
         "rps": result.rps,
         "error_rate": result.total.error_rate,
-        "p50_ms": latency.value_at_percentile_us(50.0) / 1000.0,
-        "p95_ms": latency.value_at_percentile_us(95.0) / 1000.0,
-        "p99_ms": latency.value_at_percentile_us(99.0) / 1000.0,
-        "mean_ms": latency.mean_us / 1000.0,
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "p99_ms": p99,
+        "mean_ms": mean,
         "thresholds_failed": sum(1 for v in result.thresholds if not v.passed),
         "saturated": bool(generator is not None and generator.saturated),
         "aborted": result.meta.aborted,

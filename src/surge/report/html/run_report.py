@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from surge.metrics import EndpointStats, RunResult
 from surge.redaction import redact_text
+from surge.report.html.bench_section import benches_part
 from surge.report.html.page import (
     Cell,
     Column,
@@ -293,8 +294,7 @@ def options_part(result: RunResult) -> str:
     return table((Column("Option"), Column("Value")), rows) + note
 
 
-def run_section(result: RunResult, anchor: str) -> str:
-    """Everything about one run, its element ids prefixed with `anchor`."""
+def _load_parts(result: RunResult, anchor: str) -> list[str]:
     open_note = ""
     if result.total.service_time.total:
         open_note = paragraph(
@@ -302,6 +302,36 @@ def run_section(result: RunResult, anchor: str) -> str:
             "the generator added (no coordinated omission).",
             "note",
         )
+    return [
+        section(
+            f"{anchor}-endpoints",
+            "Endpoints",
+            endpoints_part(result, anchor),
+            user_classes_part(result),
+        ),
+        section(
+            f"{anchor}-throughput",
+            "Throughput over time",
+            grid(throughput_chart(result), concurrency_chart(result)),
+        ),
+        section(
+            f"{anchor}-latency",
+            "Latency",
+            open_note,
+            grid(latency_chart(result), run_distribution_chart(result)),
+            endpoint_latency_chart(result),
+            _timings_part(result),
+        ),
+    ]
+
+
+def _bench_parts(result: RunResult, anchor: str) -> list[str]:
+    """A run of callable benches: their exact stats and sweep charts instead of timelines."""
+    return [section(f"{anchor}-benches", "Benches", benches_part(result.benches))]
+
+
+def run_section(result: RunResult, anchor: str) -> str:
+    """Everything about one run, its element ids prefixed with `anchor`."""
     return "\n".join(
         [
             f'<section class="scenario" id="{anchor}">',
@@ -317,25 +347,7 @@ def run_section(result: RunResult, anchor: str) -> str:
                 load_part(result.load),
                 workers_part(result.workers),
             ),
-            section(
-                f"{anchor}-endpoints",
-                "Endpoints",
-                endpoints_part(result, anchor),
-                user_classes_part(result),
-            ),
-            section(
-                f"{anchor}-throughput",
-                "Throughput over time",
-                grid(throughput_chart(result), concurrency_chart(result)),
-            ),
-            section(
-                f"{anchor}-latency",
-                "Latency",
-                open_note,
-                grid(latency_chart(result), run_distribution_chart(result)),
-                endpoint_latency_chart(result),
-                _timings_part(result),
-            ),
+            *(_bench_parts(result, anchor) if result.is_bench else _load_parts(result, anchor)),
             section(f"{anchor}-errors", "Status codes and errors", errors_part(result)),
             section(f"{anchor}-checks", "Checks", checks_part(result)),
             section(f"{anchor}-resources", "Resources", *resources_parts(result.resources)),
