@@ -48,8 +48,26 @@ def _us_histogram(latency_ns: Histogram) -> Histogram:
     )
 
 
+def _samples_us(entry: BenchEntry) -> Histogram:
+    """A serial bench's per-call times in µs, straight from its rounds."""
+    iterations = max(entry.stats.iterations, 1)
+    per_call_ns = np.asarray(entry.sample_ns, dtype=np.float64) / iterations
+    built = Histogram.from_array(
+        np.rint(per_call_ns / 1000.0).astype(np.int64), np.full(per_call_ns.size, iterations)
+    )
+    total_ns = float(np.sum(np.asarray(entry.sample_ns, dtype=np.float64)))
+    return Histogram(
+        built.indices,
+        built.counts,
+        built.total,
+        built.min_us,
+        built.max_us,
+        round(total_ns / 1000.0),
+    )
+
+
 def _endpoint(
-    tag: str, name: str, stats: BenchStats, latency_ns: Histogram, errors: Mapping[str, int]
+    tag: str, name: str, stats: BenchStats, latency_us: Histogram, errors: Mapping[str, int]
 ) -> EndpointStats:
     return EndpointStats(
         method=tag,
@@ -60,7 +78,7 @@ def _endpoint(
         status_codes={},
         errors={"script": stats.errors} if stats.errors else {},
         error_messages=dict(errors),
-        latency=_us_histogram(latency_ns),
+        latency=latency_us,
         failure_latency=Histogram.empty(),
     )
 
@@ -69,9 +87,12 @@ def endpoints_of(entry: BenchEntry) -> list[EndpointStats]:
     """The endpoint rows of one bench: itself, or one per level of its sweep."""
     tag = entry.kind.tag
     if not entry.levels:
-        return [_endpoint(tag, entry.name, entry.stats, entry.latency_ns, entry.errors_by_type)]
+        latency = _samples_us(entry) if entry.sample_ns else _us_histogram(entry.latency_ns)
+        return [_endpoint(tag, entry.name, entry.stats, latency, entry.errors_by_type)]
     return [
-        _endpoint(tag, entry.level_key(lv), lv.stats, lv.latency_ns, lv.errors_by_type)
+        _endpoint(
+            tag, entry.level_key(lv), lv.stats, _us_histogram(lv.latency_ns), lv.errors_by_type
+        )
         for lv in entry.levels
     ]
 

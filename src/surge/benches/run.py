@@ -122,20 +122,23 @@ def _level(
     call = spec.call.prepared()
     max_calls = spec.plan.iterations
     duration = spec.plan.duration_s
+    warmup = 0.0 if max_calls is not None else SWEEP_WARMUP_SHARE  # a count is all measured
     try:
         if pool is not None:
-            window, logs = pool.level(call, concurrency, duration_s=duration, max_calls=max_calls)
+            window, logs = pool.level(
+                call, concurrency, duration_s=duration, max_calls=max_calls, warmup_share=warmup
+            )
             kind = Pool.PROCESSES
         elif loop is not None:
             window, logs = tasks_level(
                 call, concurrency, duration_s=duration, clock=clock, loop=loop,
-                max_calls=max_calls, disable_gc=spec.plan.disable_gc,
+                max_calls=max_calls, disable_gc=spec.plan.disable_gc, warmup_share=warmup,
             )  # fmt: skip
             kind = Pool.TASKS
         else:
             window, logs = threads_level(
                 call, concurrency, duration_s=duration, clock=clock,
-                max_calls=max_calls, disable_gc=spec.plan.disable_gc,
+                max_calls=max_calls, disable_gc=spec.plan.disable_gc, warmup_share=warmup,
             )  # fmt: skip
             kind = Pool.THREADS
     finally:
