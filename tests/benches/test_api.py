@@ -142,9 +142,7 @@ def test_memory_pass_sees_what_a_leaky_callable_keeps() -> None:
     def leak() -> None:
         kept.append(b"x" * 10_000)
 
-    result = surge.benchmark(
-        leak, rounds=5, warmup=0, memory=200, thresholds=["memory_peak<1KB"]
-    )
+    result = surge.benchmark(leak, rounds=5, warmup=0, memory=200, thresholds=["memory_peak<1KB"])
     memory = result.memory
     assert memory is not None and memory.calls == 200
     assert memory.retained_bytes >= 200 * 10_000

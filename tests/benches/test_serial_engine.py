@@ -117,7 +117,9 @@ def test_setup_feeds_each_round_and_teardown_gets_the_same_arguments() -> None:
 
 def test_setup_with_more_than_one_iteration_is_refused() -> None:
     with pytest.raises(ValueError, match="iterations must be 1 with setup"):
-        sample_serially(Call(lambda: None, setup=lambda: None), Plan(iterations=3), clock=FakeClock())
+        sample_serially(
+            Call(lambda: None, setup=lambda: None), Plan(iterations=3), clock=FakeClock()
+        )
 
 
 def test_gc_is_off_while_timing_and_back_on_after() -> None:

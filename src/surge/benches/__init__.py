@@ -6,7 +6,8 @@ The package is named `benches` so that it never shadows the `surge.bench` decora
 """
 
 from surge.benches.api import BenchResult, bench, benchmark, marked_options, run_spec
-from surge.benches.calls import Call, error_name, flavor_of
+from surge.benches.asgi import AsgiRequest, AsgiStatusError
+from surge.benches.calls import Call, bench_loop, error_name, flavor_of
 from surge.benches.run import run_bench
 from surge.benches.serial import Plan, Samples, sample_serially
 from surge.benches.spec import BenchSpec, spec_from_options
@@ -14,6 +15,8 @@ from surge.benches.stats import per_call_ns, stats_of
 from surge.metrics.bench import BenchKind as Kind
 
 __all__ = [
+    "AsgiRequest",
+    "AsgiStatusError",
     "BenchResult",
     "BenchSpec",
     "Call",
@@ -21,6 +24,7 @@ __all__ = [
     "Plan",
     "Samples",
     "bench",
+    "bench_loop",
     "benchmark",
     "error_name",
     "flavor_of",

@@ -11,7 +11,9 @@ loop's own cost is measured separately (`timing.loop_trip_ns`) and reported, not
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -99,6 +101,37 @@ async def _awaited(value: Awaitable[Any]) -> Any:
     return await value
 
 
+def awaiting(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """An `async def` around a plain function that returns awaitables (`redis.asyncio`'s
+    commands are such functions), so the bench awaits what it returns."""
+
+    async def awaited(*args: Any, **kwargs: Any) -> Any:
+        return await fn(*args, **kwargs)
+
+    awaited.__name__ = getattr(fn, "__name__", "awaited")
+    awaited.__qualname__ = getattr(fn, "__qualname__", awaited.__name__)
+    return awaited
+
+
+def resolve_awaitable(call: Call) -> Call:
+    """A sync callable whose first call returns an awaitable is an async one: the probe's
+    awaitable is awaited on the bench loop and the callable wrapped with `awaiting`."""
+    if call.flavor is Flavor.ASYNC:
+        return call
+    probe = call.prepared()
+    try:
+        value = probe.fn(*probe.args, **probe.kwargs)
+    except Exception:
+        return call  # the bench counts what it raises
+    finally:
+        probe.finish()
+    if not inspect.isawaitable(value):
+        return call
+    with contextlib.suppress(Exception):
+        bench_loop().run_until_complete(_awaited(value))
+    return Call(awaiting(call.fn), call.args, call.kwargs, call.setup, call.teardown)
+
+
 def sync_sampler(call: Call, clock: Clock) -> Sampler:
     """Time `n` calls of a sync callable."""
     fn, args, kwargs = call.fn, tuple(call.args), dict(call.kwargs)
@@ -157,11 +190,21 @@ def sampler_for(call: Call, clock: Clock, loop: asyncio.AbstractEventLoop | None
     return sync_sampler(call, clock)
 
 
-def new_loop() -> asyncio.AbstractEventLoop:
-    """A fresh uvloop event loop for an async bench (never installed as the global policy)."""
-    import uvloop
+_LOOPS = threading.local()
 
-    return uvloop.new_event_loop()
+
+def bench_loop() -> asyncio.AbstractEventLoop:
+    """The uvloop event loop async benches of this thread run on, made on first use and kept
+    open (never installed as the global policy). Async clients (a `redis.asyncio` client, an
+    SQLAlchemy `AsyncEngine`) bind to the loop they first connect on, so every bench of a thread
+    shares this one; run async setup on it too: `bench_loop().run_until_complete(prepare())`."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_LOOPS, "loop", None)
+    if loop is None or loop.is_closed():
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+        _LOOPS.loop = loop
+    return loop
 
 
 def run_untimed(call: Call, n: int, loop: asyncio.AbstractEventLoop | None) -> int:

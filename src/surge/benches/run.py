@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from surge.benches.calls import Call, Clock, new_loop
+from surge.benches.calls import Call, Clock, bench_loop, resolve_awaitable
 from surge.benches.memory import memory_pass
 from surge.benches.processes import ProcessPool
 from surge.benches.queries import queries_per_call
@@ -38,16 +37,8 @@ class Ran:
     value: Any
 
 
-@contextlib.contextmanager
-def _loop_for(spec: BenchSpec) -> Iterator[asyncio.AbstractEventLoop | None]:
-    if spec.flavor is not Flavor.ASYNC:
-        yield None
-        return
-    loop = new_loop()
-    try:
-        yield loop
-    finally:
-        loop.close()
+def _loop_for(spec: BenchSpec) -> asyncio.AbstractEventLoop | None:
+    return bench_loop() if spec.flavor is Flavor.ASYNC else None
 
 
 def _calibration(
@@ -61,25 +52,26 @@ def _calibration(
 
 def run_bench(spec: BenchSpec, *, clock: Clock = time.perf_counter_ns) -> Ran:
     """Measure one bench as its spec says."""
-    with _loop_for(spec) as loop:
-        step, overhead, trip = _calibration(spec, clock, loop)
-        if spec.sweep:
-            entry, value = _sweep(spec, clock, loop), None
-        else:
-            entry, value = _serial(spec, clock, loop, step)
-        entry = _finish(
-            spec,
-            entry,
-            loop,
-            Calibration(
-                timer_resolution_ns=step,
-                overhead_ns=overhead,
-                loop_trip_ns=trip,
-                warmup_rounds=entry.calibration.warmup_rounds,
-                gc_disabled=spec.plan.disable_gc,
-                target_sample_ns=entry.calibration.target_sample_ns,
-            ),
-        )
+    spec = replace(spec, call=resolve_awaitable(spec.call))
+    loop = _loop_for(spec)
+    step, overhead, trip = _calibration(spec, clock, loop)
+    if spec.sweep:
+        entry, value = _sweep(spec, clock, loop), None
+    else:
+        entry, value = _serial(spec, clock, loop, step)
+    entry = _finish(
+        spec,
+        entry,
+        loop,
+        Calibration(
+            timer_resolution_ns=step,
+            overhead_ns=overhead,
+            loop_trip_ns=trip,
+            warmup_rounds=entry.calibration.warmup_rounds,
+            gc_disabled=spec.plan.disable_gc,
+            target_sample_ns=entry.calibration.target_sample_ns,
+        ),
+    )
     return Ran(entry, value)
 
 

@@ -517,7 +517,8 @@ def _rate(expression: str, position: int, metric: Metric) -> float:
     number, unit, unit_at = _number(expression, position, metric)
     if unit not in ("", "/s"):
         raise ThresholdError(
-            f"{metric.value} is a rate per second: write a number, e.g. 100 or 100/s",
+            f"{metric.value} is {'calls' if metric is Metric.OPS else 'requests'} per second: "
+            "write a number, e.g. 100 or 100/s",
             expression,
             (unit_at, len(expression)),
         )
