@@ -20,7 +20,7 @@ def entry(name: str, mean_ns: float, seed: int, *, rounds: int = 2000) -> BenchE
     """A serial bench of `rounds` rounds of 10 calls around `mean_ns` per call (1 % noise)."""
     rng = np.random.default_rng(seed)
     per_call = rng.normal(mean_ns, mean_ns * 0.01, size=rounds)
-    sample_ns = tuple(int(round(v * 10)) for v in per_call)
+    sample_ns = tuple(int(v) for v in np.rint(per_call * 10))
     stats = stats_of(
         per_call_ns(sample_ns, 10), iterations=10, errors=0, total_s=sum(sample_ns) / 1e9
     )

@@ -8,6 +8,7 @@ The package is named `benches` so that it never shadows the `surge.bench` decora
 from surge.benches.api import BenchResult, bench, benchmark, marked_options, run_spec
 from surge.benches.asgi import AsgiRequest, AsgiStatusError
 from surge.benches.calls import Call, bench_loop, error_name, flavor_of
+from surge.benches.record import bench_run, run_result
 from surge.benches.run import run_bench
 from surge.benches.serial import Plan, Samples, sample_serially
 from surge.benches.spec import BenchSpec, spec_from_options
@@ -25,12 +26,14 @@ __all__ = [
     "Samples",
     "bench",
     "bench_loop",
+    "bench_run",
     "benchmark",
     "error_name",
     "flavor_of",
     "marked_options",
     "per_call_ns",
     "run_bench",
+    "run_result",
     "run_spec",
     "sample_serially",
     "spec_from_options",

@@ -151,3 +151,19 @@ def run_result(
         thresholds=tuple(v for entry in entries for v in verdicts_of(entry)),
         benches=tuple(entries),
     )
+
+
+def bench_run(
+    results: Sequence[Any],
+    *,
+    name: str,
+    target: str = "python",
+    options: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Bench results (`BenchResult`s or `BenchEntry`s) as one run, to store or report:
+    `store.save(bench_run(results, name="queries"), fingerprint({}))`."""
+    entries = [getattr(r, "entry", r) for r in results]
+    for entry in entries:
+        if not isinstance(entry, BenchEntry):
+            raise TypeError(f"bench_run takes BenchResults, got {type(entry).__name__}")
+    return run_result(entries, name=name, target=target, options=options)

@@ -4,12 +4,12 @@ Documented in docs/benchmarks-python.md; changes are additive only."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from surge.metrics.bench import BenchEntry, BenchLevel, BenchStats
 from surge.metrics.threshold_verdict import ThresholdVerdict
 from surge.redaction import redact_text
-from surge.report.json_report import number
 
 BENCH_SCHEMA = 1
 MS_DIGITS = 6
@@ -17,6 +17,13 @@ RATE_DIGITS = 3
 _TIMES = (
     "min", "max", "mean", "stddev", "median", "q1", "q3", "p75", "p90", "p95", "p99", "p999",
 )  # fmt: skip
+
+
+def number(value: float, digits: int) -> float:
+    """`value` rounded, NaN and infinities as 0.0, no negative zero (as the results JSON)."""
+    if not math.isfinite(value):
+        return 0.0
+    return round(value, digits) + 0.0
 
 
 def stats_document(stats: BenchStats) -> dict[str, Any]:
