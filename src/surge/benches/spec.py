@@ -16,9 +16,9 @@ from surge.benches.memory import DEFAULT_MEMORY_CALLS
 from surge.benches.queries import engines_of
 from surge.benches.serial import Plan
 from surge.metrics.bench import BenchKind, Flavor
-from surge.schedule.durations import parse_duration
 from surge.thresholds import Threshold, ThresholdError, ThresholdSpec, parse_threshold
 from surge.thresholds.bench import validate_bench
+from surge.units import parse_duration
 
 DEFAULT_DURATION_S = 1.0
 MAX_CONCURRENCY = 10_000
