@@ -270,8 +270,8 @@ class RunResult:
     """Everything a run measured. Reports, thresholds, compare and the store read only this.
 
     `user_classes`: each User class of a scripted run that started a user, by name (empty in URL
-    mode). A run of callable benchmarks has one endpoint per bench (method: the kind's tag, e.g. `DB`;
-    latency in µs like any run) and the exact measurements in `benches`.
+    mode). A run of callable benchmarks has one endpoint per bench (method: the kind's tag, e.g.
+    `DB`; latency in µs like any run) and the exact measurements in `benches`.
     """
 
     meta: RunMeta
