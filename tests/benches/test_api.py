@@ -81,6 +81,16 @@ def test_errors_are_counted_by_type_and_judged_by_error_rate() -> None:
     assert document["passed"] is False
 
 
+def test_a_bench_whose_every_call_raises_still_reports() -> None:
+    def down() -> None:
+        raise TimeoutError("no answer")
+
+    result = surge.benchmark(down, name="down", rounds=4, warmup=0)
+    assert result.stats.calls == 0 and result.errors == {"TimeoutError": 4}
+    row = [line for line in result.table().splitlines() if line.startswith("down")][0]
+    assert row.split()[-3:] == ["0", "-", "4"]  # rounds, iterations, errors
+
+
 def test_kind_accepts_the_enum_or_its_value() -> None:
     assert surge.benchmark(spin, 1, rounds=5, kind="cache_operation").kind is (
         surge.Kind.CACHE_OPERATION

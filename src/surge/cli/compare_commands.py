@@ -71,11 +71,11 @@ def _runs(ids: Sequence[int]) -> str:
 def print_comparison(comparison: Comparison, console: Console) -> None:
     """The header, the warnings, one row per endpoint and metric, and the verdict line."""
     version = f" (version {comparison.baseline_version})" if comparison.baseline_version else ""
-    method = (
-        "exact Mann-Whitney U on per-run values"
-        if comparison.method is Method.RUNS
-        else "block bootstrap over 1 s intervals"
-    )
+    method = {
+        Method.RUNS: "exact Mann-Whitney U on per-run values",
+        Method.INTERVALS: "block bootstrap over 1 s intervals",
+        Method.SAMPLES: "block bootstrap over the benches' samples",
+    }[comparison.method]
     console.print(
         f"compare: baseline [bold]{escape(comparison.baseline_name)}[/]{escape(version)} runs "
         f"{_runs(comparison.baseline_runs)} vs candidate "

@@ -19,6 +19,7 @@ from surge.version import __version__
 # statistics or the HTML report code at start-up: name -> (module, attribute).
 _LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "baseline": ("surge.cli.store_commands", "baseline_group"),
+    "bench": ("surge.cli.bench_command", "bench_cmd"),
     "calibrate": ("surge.cli.calibrate_command", "calibrate_cmd"),
     "compare": ("surge.cli.compare_commands", "compare_cmd"),
     "export": ("surge.cli.store_commands", "export_cmd"),

@@ -62,7 +62,7 @@ def stats_table(entries: Sequence[BenchEntry]) -> list[str]:
     for e in sorted(entries, key=lambda e: e.stats.mean_ms if e.stats.calls else float("inf")):
         s = e.stats
         if not s.calls:
-            rows.append([e.name, *(["-"] * 11), "0", "-", f"{s.errors:,}"])
+            rows.append([e.name, *(["-"] * 10), "0", "-", f"{s.errors:,}"])
             continue
         rows.append(
             [
