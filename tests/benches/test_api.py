@@ -87,7 +87,7 @@ def test_a_bench_whose_every_call_raises_still_reports() -> None:
 
     result = surge.benchmark(down, name="down", rounds=4, warmup=0)
     assert result.stats.calls == 0 and result.errors == {"TimeoutError": 4}
-    row = [line for line in result.table().splitlines() if line.startswith("down")][0]
+    row = next(line for line in result.table().splitlines() if line.startswith("down"))
     assert row.split()[-3:] == ["0", "-", "4"]  # rounds, iterations, errors
 
 

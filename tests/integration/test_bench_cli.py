@@ -65,6 +65,8 @@ def test_runs_every_bench_prints_the_table_and_stores_the_run(workdir: Path) -> 
     assert ("DB", "fetch_user") in names and ("CACHE", "cache get [c=2]") in names
     history = run_surge("history", cwd=workdir)
     assert history.returncode == 0 and "bench_app" in history.stdout
+    shown = run_surge("show", "1", cwd=workdir)
+    assert shown.returncode == 0 and "Name (time in" in shown.stdout
 
 
 def test_k_and_threshold_failures_exit_1_with_junit(workdir: Path) -> None:

@@ -257,6 +257,10 @@ def show_cmd(run: str, store_url: str | None) -> None:
     for line in describe(stored):
         console.print(Parts(line.split(" · ")))
     print_summary(stored.result, console)
+    if stored.result.is_bench:  # a run of callable benches: their exact table too
+        from surge.report.bench_text import bench_tables
+
+        console.print(bench_tables(stored.result.benches), markup=False, end="")
 
 
 @click.command("export")
