@@ -37,6 +37,8 @@ Connection handling and misbehaviour:
     /continue              "100 Continue" first, then (5 ms later) 200 "continued"
     /early-hints           "103 Early Hints" and 200 "hinted" in one write
     /pipelined-garbage     200 "ok" followed in the same write by GARBAGE (connection kept open)
+    /split-head            a 200 whose head comes in two writes 20 ms apart (Set-Cookie in the
+                           second), body "ok"
     /reset                 aborts the connection with a TCP RST (SO_LINGER 0), no response
     /reset-mid             half a response, then a TCP reset
     /garbage               writes non-HTTP bytes, then closes
@@ -354,6 +356,13 @@ async def _early_hints(conn: Connection, request: Request) -> bool:
     return request.keep_alive
 
 
+async def _split_head(conn: Connection, request: Request) -> bool:
+    conn.write(b"HTTP/1.1 200 OK\r\nX-First: 1\r\n")
+    await asyncio.sleep(0.02)
+    conn.write(b"Set-Cookie: split=yes; Path=/\r\nContent-Length: 2\r\n\r\nok")
+    return request.keep_alive
+
+
 async def _pipelined_garbage(conn: Connection, request: Request) -> bool:
     conn.write(serialize(Reply(), request, True) + GARBAGE)
     conn.hold_open()
@@ -425,6 +434,7 @@ ASYNC_ROUTES: dict[str, AsyncRoute] = {
     "/continue": _continue,
     "/early-hints": _early_hints,
     "/pipelined-garbage": _pipelined_garbage,
+    "/split-head": _split_head,
     "/reset": _reset,
     "/reset-mid": _reset_mid,
     "/garbage": _garbage,

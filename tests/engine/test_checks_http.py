@@ -18,7 +18,12 @@ from engine.loads import run
 from servers import closed_port
 from surge.engine.expect import ResponseJudge
 from surge.engine.http import Session
-from surge.engine.url import _BodySlotConn, _BodyUserConn, _SlotConn, _UserConn
+from surge.engine.urlconn import (
+    BodySlotConnection,
+    BodyUserConnection,
+    SlotConnection,
+    UserConnection,
+)
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder
 from surge.metrics.values import CheckCount, EndpointStats
@@ -264,15 +269,15 @@ def test_plain_runs_keep_the_plain_classes(fresh: TestServer) -> None:
         return work.judge is not None, work.user_conn, work.slot_conn
 
     plain = classes_of(EndpointSpec("GET", fresh.url("/fixed")))
-    assert plain == (False, _UserConn, _SlotConn)
+    assert plain == (False, UserConnection, SlotConnection)
     status_only = classes_of(endpoint_from_options(fresh.url("/x"), expect_status=[200]))
-    assert status_only == (True, _UserConn, _SlotConn)
+    assert status_only == (True, UserConnection, SlotConnection)
     body = classes_of(endpoint_from_options(fresh.url("/x"), expect_body="x"))
-    assert body == (True, _BodyUserConn, _BodySlotConn)
+    assert body == (True, BodyUserConnection, BodySlotConnection)
     # httptools calls only the callbacks a protocol defines: plain connections define none
     # for headers and bodies
-    assert not hasattr(_UserConn, "on_body") and not hasattr(_UserConn, "on_header")
-    assert hasattr(_BodyUserConn, "on_body") and hasattr(_BodySlotConn, "on_header")
+    assert not hasattr(UserConnection, "on_body") and not hasattr(UserConnection, "on_header")
+    assert hasattr(BodyUserConnection, "on_body") and hasattr(BodySlotConnection, "on_header")
 
 
 # -- the judge on its own ---------------------------------------------------------------------

@@ -38,6 +38,7 @@ class Case:
     errors: dict[str, int] = field(default_factory=dict)  # the error classes, when failing
     new_connection_each: bool = False  # the server sees one connection per request
     read_timeout_s: float | None = None
+    total_timeout_s: float | None = None
 
 
 CASES = {
@@ -51,6 +52,7 @@ CASES = {
     "pipelined-garbage": Case("GET", "/pipelined-garbage", new_connection_each=True),
     "reset": Case("GET", "/reset", status=0, errors={"reset": N}),
     "read-timeout": Case("GET", "/stall-body", status=0, errors={"timeout": N}, read_timeout_s=0.2),
+    "total-timeout": Case("GET", "/hang", status=0, errors={"timeout": N}, total_timeout_s=0.2),
 }
 
 
@@ -100,7 +102,9 @@ def test_every_pair_counts_every_case_the_same(
     test_server: HttpTestServer, name: str, driver: str, workload: str, loop_name: str
 ) -> None:
     case = CASES[name]
-    config = ClientConfig(read_timeout_s=case.read_timeout_s or 30.0)
+    config = ClientConfig(
+        read_timeout_s=case.read_timeout_s or 30.0, total_timeout_s=case.total_timeout_s or 30.0
+    )
     recorder = Recorder()
     work = WORKLOADS[workload](case, test_server.url, config)
     _run(loop_name, DRIVERS[driver](work, recorder))
@@ -115,7 +119,7 @@ def test_every_pair_counts_every_case_the_same(
     assert test_server.requests_by_path.get(case.path, 0) == N
     if case.new_connection_each:
         assert test_server.connections_total == N
-    _assert_timing(case, stats)
+    _assert_timing(case, stats, driver)
     arrivals = snap.arrivals  # open model: arrivals; closed scripted: iterations; closed URL: none
     if driver == "open" or workload == "scripted":
         assert arrivals.scheduled == N
@@ -125,11 +129,16 @@ def test_every_pair_counts_every_case_the_same(
         assert arrivals.failed == failures  # a request is the iteration
 
 
-def _assert_timing(case: Case, stats: EndpointStats) -> None:
-    if case.read_timeout_s is not None:  # recorded at the timeout, not when a timer noticed
+def _assert_timing(case: Case, stats: EndpointStats, driver: str) -> None:
+    if case.total_timeout_s is not None:  # recorded at the timeout, not when a timer noticed
+        limit_us = int(case.total_timeout_s * 1e6)
+        # the open model's latency runs from the intended time: its service time is exact
+        timed = stats.service_time if driver == "open" else stats.failure_latency
+        assert (timed.min_us, timed.max_us) == (limit_us, limit_us), timed.summary_ms()
+    elif case.read_timeout_s is not None:  # no byte for the read timeout after the last one
         limit_us = case.read_timeout_s * 1e6
         assert limit_us <= stats.failure_latency.min_us
-        assert stats.failure_latency.max_us <= limit_us + 50_000
+        assert stats.failure_latency.max_us <= limit_us + 500_000
         assert stats.latency.total == 0
     elif not case.errors:
         assert stats.latency.total == N and stats.failure_latency.total == 0

@@ -15,8 +15,8 @@ wait times do not apply, the arrival rate paces the load.
 A task that raises is recorded as a `script` error under `Class.task` (the first traceback at each
 place goes to the run's observer) and the user carries on. A task that never yields to the event
 loop (one that returns, or raises, before its first `await`, in a class without a wait) would
-freeze the run: a user that keeps iterating while the loop has not turned for `RunContext.hang_s`
-ends the run with a message naming the task.
+freeze the run: a user that has kept iterating for `RunContext.hang_s` without the loop turning
+once (its heartbeat did not move) ends the run with a message naming the task.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class _VirtualUser:
         "counts",
         "in_iteration",
         "name",
+        "only",
         "rng",
         "session",
         "started",
@@ -77,7 +78,9 @@ class _VirtualUser:
         self.counts = counts  # per-class counts hook: its class's users, iterations, requests
         self.user = cls(session, user_id=index)
         self.rng = random.Random(None if seed is None else seed + index)
-        self.choose = choose_task(tasks_of(cls))
+        tasks = tasks_of(cls)
+        self.choose = choose_task(tasks)
+        self.only = tasks[0] if len(tasks) == 1 else None
         self.name = cls.__name__
         self.wait: WaitTime | None = cls.wait_time
         self.started = False  # on_start ran (and succeeded)
@@ -191,16 +194,21 @@ class ScriptWorkload:
         user, choose, rng = vu.user, vu.choose, vu.rng
         wait: WaitTime = vu.wait or ConstantWait(self.think_time_s)
         no_wait = isinstance(wait, ConstantWait) and wait.wait_s == 0
+        only = vu.only  # the class's one task (no choice to make), or None
         clock = perf_counter_ns
         iterations = ctx.recorder.arrivals  # closed model: an iteration "arrives" at its start
         heartbeat, hang_ns = ctx.heartbeat, ctx.hang_ns
         counts = vu.counts
+        seen_beat, since_ns = heartbeat.last_ns, clock()  # the loop's last beat, as of when
         done = 0
         last_error: BaseException | None = None
         while done < ticket.limit:
-            task = choose(rng)
+            task = only or choose(rng)
             t0 = clock()
-            if t0 - heartbeat.last_ns > hang_ns:
+            beat = heartbeat.last_ns
+            if beat != seen_beat:  # the loop turned since: this user is not stuck
+                seen_beat, since_ns = beat, t0
+            elif t0 - since_ns > hang_ns:  # iterating all along, and the loop never turned
                 ctx.fail(_never_yields(vu.name, task.name, last_error, ctx.hang_ns))
                 return
             iterations.scheduled += 1

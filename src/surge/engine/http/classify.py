@@ -16,7 +16,12 @@ class ConnectionClosedError(ConnectionResetError):
 
 
 class RequestTimeoutError(TimeoutError):
-    """A connect, read or total timeout fired."""
+    """A connect, read or total timeout fired; `at_ns` (perf_counter_ns), when known, is the
+    instant it expired, which a request's latency is recorded at."""
+
+    def __init__(self, message: str, at_ns: int | None = None) -> None:
+        super().__init__(message)
+        self.at_ns = at_ns
 
 
 class TooManyRedirectsError(Exception):

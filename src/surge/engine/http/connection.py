@@ -38,7 +38,8 @@ from surge.engine.http.config import ClientConfig
 from surge.engine.http.request import Origin
 
 _SLACK_NS = 1_000_000  # loop timers have millisecond resolution: one may fire that much early
-_ParserError = (httptools.HttpParserError, httptools.HttpParserUpgrade)
+ParserErrors = (httptools.HttpParserError, httptools.HttpParserUpgrade)
+_ParserError = ParserErrors
 
 
 class Http1Connection(asyncio.Protocol):
@@ -52,6 +53,7 @@ class Http1Connection(asyncio.Protocol):
     """
 
     __slots__ = (
+        "collecting",
         "dead",
         "done",
         "first",
@@ -61,8 +63,10 @@ class Http1Connection(asyncio.Protocol):
         "keep",
         "last_rx_ns",
         "loop",
+        "more",
         "parser",
         "pending",
+        "rare",
         "read_ns",
         "reused",
         "rx",
@@ -87,12 +91,15 @@ class Http1Connection(asyncio.Protocol):
         self.keep = False  # ... and whether the connection may carry another exchange
         self.first: bytes | None = None  # the response's first chunk (its headers, usually)
         self.interim: bytes | None = None  # the chunk that held a 1xx response before it
+        self.collecting = False  # keep the chunks after `first` until the head is complete
+        self.more: list[bytes] | None = None  # ... here (a head longer than one read)
         self.timer: asyncio.TimerHandle | None = None
         self.reused = False
         self.stale = False
         self.dead = False
         self.head = False  # the exchange is a HEAD request (see HeadAwareConnection)
         self.head_done = False
+        self.rare = False  # something above needs tidying after the response (off the hot path)
 
     # -- the owner's side ---------------------------------------------------------------------
 
@@ -129,6 +136,15 @@ class Http1Connection(asyncio.Protocol):
     def gone(self) -> None:
         """Hook: the transport is gone, whatever the reason (called once, first)."""
 
+    def head_bytes(self) -> bytes:
+        """During `complete`: the bytes the response's head arrived in (its first read, any 1xx
+        response before it and, when `collecting`, the reads until the head was complete). A
+        body may follow the head in them."""
+        first = self.first or b""
+        if self.interim is None and self.more is None:
+            return first
+        return b"".join([self.interim or b"", first, *(self.more or ())])
+
     def close(self) -> None:
         """Close gracefully (idle, or abandoning what is in flight without recording it)."""
         self._shut(abort=False)
@@ -152,34 +168,45 @@ class Http1Connection(asyncio.Protocol):
             return
         if self.first is None:
             self.first = data
+        elif self.collecting:
+            self._collect(data)
         self.rx += len(data)
         self.last_rx_ns = now
         try:
             self.parser.feed_data(data)
         except _ParserError as exc:
-            if not self.done:
-                self._fail(exc if isinstance(exc, httptools.HttpParserError) else _upgrade(), now)
+            if self.parse_failed(exc, now):
                 return
-            self.dead = True  # garbage after a whole response: it stands, the connection goes
-        status = self.done
-        if status:  # the hot path of every workload: inlined rather than a call to _completed
-            start_ns = self.start_ns
-            self.done = 0
-            self.first = None
-            self.start_ns = 0
-            self.reused = True
-            if self.interim is not None:
-                self.interim = None
-            self.complete(status, start_ns, now, self.keep and not self.dead)
-            if self.dead:
-                self._shut(abort=True)  # marked unusable while parsing; the response stood
+        if self.done:
+            self.completed(now)
+
+    def parse_failed(self, exc: Exception, now: int) -> bool:
+        """The parser stopped: fail the exchange (True), or — garbage after a whole response —
+        let the response stand and mark the connection unusable (False)."""
+        if not self.done:
+            self._fail(exc if isinstance(exc, httptools.HttpParserError) else _upgrade(), now)
+            return True
+        self.dead = self.rare = True
+        return False
+
+    def completed(self, now: int) -> None:
+        """The response in flight is whole (`done` holds its status): run `complete`."""
+        status, start_ns = self.done, self.start_ns
+        self.done = 0
+        self.start_ns = 0
+        self.reused = True
+        self.complete(status, start_ns, now, self.keep and not self.dead)
+        self.first = None  # (after the hook: it may read the head from it)
+        if self.rare:
+            self._tidy()
 
     def on_message_complete(self) -> None:
         status = self.parser.get_status_code()
         if status < 200:  # interim response: the final one follows
             self.interim, self.first = self.first, None
-        elif self.done or not self.start_ns:  # a second response in one read: unsolicited
-            self.dead = True
+            self.rare = True
+        elif self.done:  # a second response in one read: unsolicited
+            self.dead = self.rare = True
         else:
             self.done = status
             self.keep = self.parser.should_keep_alive()  # valid until the callback returns
@@ -215,13 +242,29 @@ class Http1Connection(asyncio.Protocol):
 
     # -- internals ------------------------------------------------------------------------------
 
+    def _tidy(self) -> None:
+        """After a response that needed more than the plain path (see `rare`)."""
+        self.rare = False
+        self.interim = self.more = None
+        if self.head_done:  # the parser still expects the body a HEAD announced
+            self.head_done = False
+            self.parser = httptools.HttpResponseParser(self)
+        if self.dead:
+            self._shut(abort=True)  # marked unusable while parsing; the response stood
+
+    def _collect(self, data: bytes) -> None:
+        self.rare = True
+        if self.more is None:
+            self.more = [data]
+        else:
+            self.more.append(data)
+
     def _completed_at_close(self, status: int, now: int) -> None:
         start_ns = self.start_ns
         self.done = 0
-        self.first = None
-        self.interim = None
         self.start_ns = 0
         self.complete(status, start_ns, now, False)
+        self.first = self.interim = self.more = None
 
     def _fail(self, exc: BaseException, at_ns: int) -> None:
         start_ns = self.start_ns
@@ -261,10 +304,10 @@ class Http1Connection(asyncio.Protocol):
         read_at = max(self.last_rx_ns, start_ns) + self.read_ns
         if now >= total_at and total_at <= read_at:
             why = "total timeout: response not complete in time"
-            self._fail(RequestTimeoutError(why), total_at)
+            self._fail(RequestTimeoutError(why, total_at), total_at)
         elif now >= read_at:
             gap = f"{self.read_ns / 1e9:.3g}"
-            self._fail(RequestTimeoutError(f"read timeout: no data for {gap} s"), read_at)
+            self._fail(RequestTimeoutError(f"read timeout: no data for {gap} s", read_at), read_at)
         else:
             self._arm(now - _SLACK_NS)
 
@@ -298,17 +341,11 @@ class HeadAwareConnection(Http1Connection):
             if status >= 200:
                 self.done = status
                 self.keep = self.parser.should_keep_alive()
-                self.head_done = True
+                self.head_done = self.rare = True
 
     def on_message_complete(self) -> None:
         if not self.head_done:
             super().on_message_complete()
-
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self.head_done:  # the parser still expects the announced body: replace it
-            self.head_done = False
-            self.parser = httptools.HttpResponseParser(self)
 
 
 class _HeadProbe:

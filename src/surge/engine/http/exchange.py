@@ -1,9 +1,10 @@
 """The scripted session's connection: the HTTP/1.1 core with an awaitable exchange.
 
 `exchange(wire, start_ns, head, total_ns)` returns a future that resolves to None when the
-response is whole (its status, head bytes and body chunks are then on the connection, until the
-next exchange) or to the exception it failed with. The head is kept as the bytes it arrived in
-and the body as the chunks received: the response parses and joins them only when a task asks.
+response is whole (its `status`, head bytes `head_data` and body `chunks` are then on the
+connection, until the next exchange) or to the exception it failed with. The head is kept as
+the bytes it arrived in and the body as the chunks received: the response parses and joins them
+only when a task asks.
 """
 
 from __future__ import annotations
@@ -12,26 +13,27 @@ import asyncio
 
 from surge.engine.http.classify import ConnectionClosedError, RequestTimeoutError
 from surge.engine.http.config import ClientConfig
-from surge.engine.http.connection import HeadAwareConnection, connect
+from surge.engine.http.connection import Http1Connection, connect
 from surge.engine.http.request import Origin
 from surge.engine.http.tls import client_ssl_context
 
 _Waiter = asyncio.Future[BaseException | None]
 
 
-class SessionConnection(HeadAwareConnection):
-    """A keep-alive connection of one session; one exchange at a time."""
+class SessionConnection(Http1Connection):
+    """A keep-alive connection of one session; one exchange at a time. HEAD-aware (see
+    `HeadAwareConnection`): its callbacks are written out here, the hot path of scripted
+    users, rather than inherited through `super()` calls."""
 
-    __slots__ = ("body", "head_parts", "keep_alive", "lost", "parts", "status", "waiter")
+    __slots__ = ("chunks", "head_data", "keep_alive", "lost", "status", "waiter")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, config: ClientConfig) -> None:
         super().__init__(loop, config)
         self.waiter: _Waiter | None = None
         self.status = 0
         self.keep_alive = False
-        self.body: list[bytes] | None = None
-        self.parts: list[bytes] | None = None  # chunks received until the head is complete
-        self.head_parts: list[bytes] = []
+        self.head_data = b""
+        self.chunks: list[bytes] | None = None
         self.lost: asyncio.Future[None] = loop.create_future()
 
     def exchange(self, wire: bytes, start_ns: int, head: bool, total_ns: int) -> _Waiter:
@@ -47,57 +49,58 @@ class SessionConnection(HeadAwareConnection):
                 self.timer.cancel()
                 self.timer = None
         self.head = head
-        self.body = None
-        self.parts = []
+        self.chunks = None
+        self.collecting = True
         self.waiter = waiter
         self.send(wire, start_ns)
         return waiter
 
-    def head_bytes(self) -> bytes:
-        """The bytes the response's head arrived in (a body may follow it in them)."""
-        parts = self.head_parts
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
     def take_body(self) -> list[bytes] | None:
-        body, self.body = self.body, None
-        return body
+        chunks, self.chunks = self.chunks, None
+        return chunks
 
-    # -- httptools and asyncio callbacks ------------------------------------------------------
-
-    def data_received(self, data: bytes) -> None:
-        parts = self.parts
-        if parts is not None:
-            parts.append(data)
-        super().data_received(data)
+    # -- httptools callbacks ---------------------------------------------------------------------
 
     def on_headers_complete(self) -> None:
-        if self.parser.get_status_code() >= 200 and self.parts is not None:
-            self.head_parts, self.parts = self.parts, None
-        super().on_headers_complete()
+        status = self.parser.get_status_code()
+        if status >= 200:
+            self.collecting = False
+            if self.head and self.start_ns:  # HEAD: complete on the headers
+                self.done = status
+                self.keep = self.parser.should_keep_alive()
+                self.head_done = self.rare = True
 
     def on_body(self, data: bytes) -> None:
-        body = self.body
-        if body is None:
-            self.body = [data]
+        chunks = self.chunks
+        if chunks is None:
+            self.chunks = [data]
         else:
-            body.append(data)
+            chunks.append(data)
+
+    def on_message_complete(self) -> None:
+        if not self.head_done:
+            Http1Connection.on_message_complete(self)
+
+    # -- the core's hooks ----------------------------------------------------------------------
 
     def complete(self, status: int, start_ns: int, now_ns: int, keep_alive: bool) -> None:
         self.status = status
         self.keep_alive = keep_alive
-        if self.parts is not None:  # a head without its blank line yet (close-delimited)
-            self.head_parts, self.parts = self.parts, None
+        self.head_data = self.head_bytes()
+        self.collecting = False
         waiter = self.waiter
-        self.waiter = None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
 
     def failed(self, exc: BaseException, start_ns: int, at_ns: int) -> None:
-        self.parts = None
+        self.collecting = False
         waiter = self.waiter
-        self.waiter = None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(exc)
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(exc)
 
     def gone(self) -> None:
         if not self.lost.done():

@@ -148,6 +148,50 @@ def static_request(
     return origin, build_request(method, target, merge_headers(defaults, headers), body)
 
 
+class DefaultHeaders(dict[str, str]):
+    """The session's default headers: a dict that counts its changes, so that prepared request
+    bytes are known to be current by comparing one number."""
+
+    __slots__ = ("version",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.version = 0
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.version += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.version += 1
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> DefaultHeaders:  # type: ignore[override,misc]
+        self.version += 1
+        super().__ior__(other)
+        return self
+
+    def update(self, *args: Any, **kwargs: str) -> None:
+        self.version += 1
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, str]:
+        self.version += 1
+        return super().popitem()
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        self.version += 1
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        self.version += 1
+        super().clear()
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A scripted request ready to send: where, the bytes, and the endpoint it records under.

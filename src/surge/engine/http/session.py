@@ -13,37 +13,37 @@ In the open model (`open_model=True`) the engine calls `begin_iteration(intended
 arrival starts a task iteration: the first request recorded after it is timed from the intended
 time (no coordinated omission), and every request records its service time and schedule lag.
 
-The hot path (a plain request a script repeats) costs one dictionary lookup for its prepared
-bytes and endpoint, one future and one response object: headers are parsed and the body joined
-only when the task reads them (see `response.py`); connections are the engine's one HTTP/1.1
-core (`connection.py`).
+The hot path — a verb called with a path alone, which scripts repeat — is `_plain`: one lookup
+finds the prepared bytes and endpoint, one coroutine sends them on an idle keep-alive connection
+and builds the response; headers are parsed and the body joined only when the task reads them
+(see `response.py`). Anything else (a first request, a redirect, a cookie, an error) takes the
+general path, `request`. Connections are the engine's one HTTP/1.1 core (`connection.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Coroutine, Mapping, Sequence
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from surge.engine.http.classify import (
     ConnectionClosedError,
     TooManyRedirectsError,
-    classify_error,
-    describe_error,
 )
 from surge.engine.http.config import ClientConfig
 from surge.engine.http.cookies import CookieJar
 from surge.engine.http.exchange import SessionConnection, open_connection
+from surge.engine.http.hops import REDIRECTS, error_response, name_of, redirected, store_cookies
 from surge.engine.http.request import (
+    DefaultHeaders,
     Origin,
     Prepared,
     add_params,
     encode_body,
     prepare,
-    split_url_cached,
 )
-from surge.engine.http.response import Headers, HttpResponse, final_head_end, run_checks
+from surge.engine.http.response import Headers, HttpResponse, run_checks
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder, UserClassRecorder
 from surge.scenario.checks import Check
@@ -51,55 +51,13 @@ from surge.scenario.checks import Check
 if TYPE_CHECKING:
     from surge.scenario.protocols import HttpSession
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_REDIRECTS = REDIRECTS
+_FOLLOWED = ("GET", "HEAD")  # methods whose redirects are followed unless told otherwise
 _ABSOLUTE = ("http://", "https://")
 _CLOSE_WAIT_S = 1.0
 _CACHE_MAX = 256
 _NO_BODY = (None, None)
-
-
-class DefaultHeaders(dict[str, str]):
-    """The session's default headers: a dict that counts its changes, so that prepared request
-    bytes are known to be current by comparing one number."""
-
-    __slots__ = ("version",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.version = 0
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self.version += 1
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key: str) -> None:
-        self.version += 1
-        super().__delitem__(key)
-
-    def __ior__(self, other: Any) -> DefaultHeaders:  # type: ignore[override,misc]
-        self.version += 1
-        super().__ior__(other)
-        return self
-
-    def update(self, *args: Any, **kwargs: str) -> None:
-        self.version += 1
-        super().update(*args, **kwargs)
-
-    def pop(self, *args: Any) -> Any:
-        self.version += 1
-        return super().pop(*args)
-
-    def popitem(self) -> tuple[str, str]:
-        self.version += 1
-        return super().popitem()
-
-    def setdefault(self, key: str, default: str = "") -> str:
-        self.version += 1
-        return super().setdefault(key, default)
-
-    def clear(self) -> None:
-        self.version += 1
-        super().clear()
+_Sent = tuple[SessionConnection, BaseException | None]
 
 
 class Session:
@@ -120,12 +78,13 @@ class Session:
         self._intended_ns: int | None = None
         self.config = config if config is not None else ClientConfig()
         self.cookies = CookieJar()
+        self._jar = self.cookies._cookies  # truthy when any cookie is kept (read per request)
         self._recorder = recorder
         self._headers = DefaultHeaders()
         self._idle: dict[Origin, list[SessionConnection]] = {}
         self._live: set[SessionConnection] = set()
         self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
-        self._plain: dict[tuple[str, str, str | None], Prepared] = {}
+        self._prepared: dict[tuple[str, str, str | None], Prepared] = {}
         self._total_ns = int(self.config.total_timeout_s * 1e9)
         self._closed = False
 
@@ -143,7 +102,6 @@ class Session:
         self._intended_ns = intended_ns
 
     # -- public API ------------------------------------------------------------------------
-    # The verb methods return `request`'s coroutine directly (no extra coroutine frame per call).
     async def request(
         self,
         method: str,
@@ -167,15 +125,15 @@ class Session:
         """
         prep = None
         if params is None and headers is None and json is None and data is None:
-            prep = self._plain.get((method, path, name))
-            if prep is not None and (prep.version != self._headers.version or self.cookies):
+            prep = self._prepared.get((method, path, name))
+            if prep is not None and (prep.version != self._headers.version or self._jar):
                 prep = None
         if prep is None:
             prep = self._prepare(method, path, params, headers, json, data, name)
         total_ns = self._total_ns if timeout_s is None else int(timeout_s * 1e9)
-        t0 = time.perf_counter_ns()
+        t0 = perf_counter_ns()
         try:
-            response = await self._send(prep, follow_redirects, t0, total_ns)
+            response = await self._send(prep, follow_redirects, t0, total_ns, None)
         except asyncio.CancelledError:
             prep.endpoint.incomplete()
             raise
@@ -198,23 +156,25 @@ class Session:
         if endpoint is not None:
             self._record(endpoint, response, response.sent_ns)
 
+    # The verbs return a coroutine directly (no extra frame): `_plain`'s when called with a
+    # path alone, else `request`'s.
     def get(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
-        return self.request("GET", path, **kwargs)
+        return self.request("GET", path, **kwargs) if kwargs else self._plain("GET", path)
 
     def post(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
-        return self.request("POST", path, **kwargs)
+        return self.request("POST", path, **kwargs) if kwargs else self._plain("POST", path)
 
     def put(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
-        return self.request("PUT", path, **kwargs)
+        return self.request("PUT", path, **kwargs) if kwargs else self._plain("PUT", path)
 
     def patch(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
-        return self.request("PATCH", path, **kwargs)
+        return self.request("PATCH", path, **kwargs) if kwargs else self._plain("PATCH", path)
 
     def delete(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
-        return self.request("DELETE", path, **kwargs)
+        return self.request("DELETE", path, **kwargs) if kwargs else self._plain("DELETE", path)
 
     def head(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
-        return self.request("HEAD", path, **kwargs)
+        return self.request("HEAD", path, **kwargs) if kwargs else self._plain("HEAD", path)
 
     def options(self, path: str, **kwargs: Any) -> Coroutine[Any, Any, HttpResponse]:
         return self.request("OPTIONS", path, **kwargs)
@@ -245,6 +205,67 @@ class Session:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    # -- the hot path ------------------------------------------------------------------------
+    async def _plain(self, method: str, path: str) -> HttpResponse:
+        """`request(method, path)` when it can reuse prepared bytes and an idle connection and
+        the response needs nothing more (no redirect, no cookie): see the module docstring."""
+        prep = self._prepared.get((method, path, None))
+        if prep is None or prep.version != self._headers.version or self._jar:
+            return await self.request(method, path)
+        idle = self._idle.get(prep.origin)
+        conn = idle.pop() if idle else None
+        if conn is None or conn.dead:
+            return await self.request(method, path)
+        endpoint = prep.endpoint
+        t0 = perf_counter_ns()
+        try:
+            error = await conn.exchange(prep.wire, t0, method == "HEAD", self._total_ns)
+        except asyncio.CancelledError:
+            conn.abort()
+            endpoint.incomplete()
+            raise
+        if self.user_class is not None:
+            self.user_class.requests += 1
+        status = conn.status
+        head = conn.head_data
+        if (
+            error is not None
+            or (status in _REDIRECTS and method in _FOLLOWED)
+            or b"ookie" in head
+            or b"OOKIE" in head
+        ):
+            try:
+                response = await self._send(prep, None, t0, self._total_ns, (conn, error))
+            except asyncio.CancelledError:
+                endpoint.incomplete()
+                raise
+            self._record(endpoint, response, t0)
+            return response
+        if conn.keep_alive and not self._closed:
+            idle.append(conn)  # type: ignore[union-attr]  # (not None: conn came from it)
+        else:
+            conn.close()
+        now = perf_counter_ns()
+        nbytes = conn.rx
+        if status < 400:
+            response = HttpResponse(
+                method, prep.url, status, head, conn.take_body(), now - t0, None, None, endpoint
+            )
+            response.nbytes = nbytes
+            if self.open_model:
+                self._record(endpoint, response, t0)
+            else:
+                endpoint.ok((now - t0) // 1000, status, nbytes)
+            return response
+        message = f"HTTP {status}"
+        kind = ErrorKind.HTTP_STATUS
+        response = HttpResponse(
+            method, prep.url, status, head, conn.take_body(), now - t0, kind, message, endpoint
+        )
+        response.nbytes = nbytes
+        self._record(endpoint, response, t0)
+        return response
+
     # -- preparing -------------------------------------------------------------------------
     def _prepare(
         self,
@@ -261,12 +282,12 @@ class Session:
         url = add_params(self._resolve(path), params)
         body, content_type = _NO_BODY if json is None and data is None else encode_body(json, data)
         extra = list(headers.items()) if headers else []
-        endpoint = self._endpoint(verb, name or _name_of(path))
+        endpoint = self._endpoint(verb, name or name_of(path))
         prep = prepare(verb, url, extra, body, content_type, self._headers, self.cookies, endpoint)
         if params is None and headers is None and body is None and not prep.cookies:
-            if len(self._plain) >= _CACHE_MAX:
-                self._plain.clear()
-            self._plain[(method, path, name)] = prep
+            if len(self._prepared) >= _CACHE_MAX:
+                self._prepared.clear()
+            self._prepared[(method, path, name)] = prep
         return prep
 
     def _resolve(self, path: str) -> str:
@@ -284,26 +305,28 @@ class Session:
             found = self._endpoints[key] = self._recorder.endpoint(method, name)
         return found
 
-    # -- sending ---------------------------------------------------------------------------
+    # -- the general path ------------------------------------------------------------------
     async def _send(
-        self, prep: Prepared, follow: bool | None, t0: int, total_ns: int
+        self, prep: Prepared, follow: bool | None, t0: int, total_ns: int, sent: _Sent | None
     ) -> HttpResponse:
-        """One request and, when asked (GET and HEAD by default), its redirects."""
+        """One request and, when asked (GET and HEAD by default), its redirects. `sent`: the
+        first exchange, when the hot path made it already."""
         if follow is None:
-            follow = prep.method in ("GET", "HEAD")
+            follow = prep.method in _FOLLOWED
         first_host = prep.origin.host
         redirects = 0
         nbytes = 0
         while True:
             try:
-                conn = await self._exchange(prep, t0, total_ns)
+                conn = await self._exchange(prep, t0, total_ns, sent)
             except Exception as exc:
-                return self._error_response(prep, exc, t0, nbytes)
+                return error_response(prep, exc, t0, nbytes)
+            sent = None
             nbytes += conn.rx
             status = conn.status
-            head = conn.head_bytes()
-            if head.find(b"ookie", 0, final_head_end(head)) >= 0 or b"OOKIE" in head:
-                self._store_cookies(prep, Headers.parse(head))
+            head = conn.head_data
+            if b"ookie" in head or b"OOKIE" in head:
+                store_cookies(self.cookies, prep, Headers.parse(head))
             if follow and status in _REDIRECTS:
                 headers = Headers.parse(head)
                 location = headers.get("location")
@@ -312,11 +335,12 @@ class Session:
                         limit = self.config.max_redirects
                         why = f"more than {limit} redirects (max_redirects)"
                         too_many = TooManyRedirectsError(why)
-                        return self._error_response(prep, too_many, t0, nbytes, status, headers)
+                        return error_response(prep, too_many, t0, nbytes, status, headers)
                     redirects += 1
-                    prep = self._redirect(prep, status, location, first_host)
+                    prep = redirected(
+                        prep, status, location, first_host, self._headers, self.cookies
+                    )
                     continue
-            elapsed_ns = time.perf_counter_ns() - t0
             kind = ErrorKind.HTTP_STATUS if status >= 400 else None
             response = HttpResponse(
                 prep.method,
@@ -324,7 +348,7 @@ class Session:
                 status,
                 head,
                 conn.take_body(),
-                elapsed_ns,
+                perf_counter_ns() - t0,
                 kind,
                 f"HTTP {status}" if kind is not None else None,
                 prep.endpoint,
@@ -332,96 +356,53 @@ class Session:
             response.nbytes = nbytes
             return response
 
-    async def _exchange(self, prep: Prepared, t0: int, total_ns: int) -> SessionConnection:
-        """Send `prep` on an idle connection (or a new one) and wait for its response; the
-        connection is back in the pool (or closed) when this returns. Raises on failure."""
+    async def _exchange(
+        self, prep: Prepared, t0: int, total_ns: int, sent: _Sent | None
+    ) -> SessionConnection:
+        """Send `prep` on an idle connection (or a new one) and wait for its response (or take
+        `sent`'s); the connection is back in the pool (or closed) when this returns. A stale
+        keep-alive connection is retried once on a fresh one. Raises on failure."""
         origin = prep.origin
-        idle = self._idle.get(origin)
-        conn = None
-        while idle:
-            conn = idle.pop()
-            if not conn.dead:
-                break
-            conn = None
-        reused = conn is not None
-        if conn is None:
-            conn = await self._connect(origin, t0, total_ns)
         head = prep.method == "HEAD"
-        try:
-            error = await conn.exchange(prep.wire, t0, head, total_ns)
+        if sent is not None:
+            conn, error = sent
+            reused = True
+        else:
+            idle = self._idle_connection(origin)
+            reused = idle is not None
+            conn = idle if idle is not None else await self._connect(origin, t0, total_ns)
+            error = await _await_exchange(conn, prep.wire, t0, head, total_ns)
+        if error is not None:
+            if not (reused and conn.stale):
+                raise error
+            # The server closed the idle keep-alive connection: retry once on a fresh one.
+            conn = await self._connect(origin, t0, total_ns)
+            error = await _await_exchange(conn, prep.wire, t0, head, total_ns)
             if error is not None:
-                if not (reused and conn.stale):
-                    raise error
-                # The server closed the idle keep-alive connection: retry once on a fresh one.
-                conn = await self._connect(origin, t0, total_ns)
-                error = await conn.exchange(prep.wire, t0, head, total_ns)
-                if error is not None:
-                    raise error
-        except asyncio.CancelledError:
-            conn.abort()
-            raise
+                raise error
         if conn.keep_alive and not self._closed:
             self._idle.setdefault(origin, []).append(conn)
         else:
             conn.close()
         return conn
 
+    def _idle_connection(self, origin: Origin) -> SessionConnection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            conn = idle.pop()
+            if not conn.dead:
+                return conn
+        return None
+
     async def _connect(self, origin: Origin, t0: int, total_ns: int) -> SessionConnection:
         if self._closed:
             raise ConnectionClosedError("session is closed")
-        remaining_s = (t0 + total_ns - time.perf_counter_ns()) / 1e9
+        remaining_s = (t0 + total_ns - perf_counter_ns()) / 1e9
         conn = await open_connection(origin, self.config, remaining_s)
         if not conn.lost.done():
             self._live.add(conn)
             conn.lost.add_done_callback(lambda _: self._live.discard(conn))
         return conn
-
-    def _redirect(self, prep: Prepared, status: int, location: str, first_host: str) -> Prepared:
-        """The next hop of a redirect: 303 (and 301/302 after POST) become a body-less GET."""
-        from urllib.parse import urljoin
-
-        method, body, content_type = prep.method, prep.body, prep.content_type
-        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
-            method, body, content_type = "GET", None, None
-        extra = prep.extra
-        if body is None:
-            extra = [(k, v) for k, v in extra if k.lower() != "content-type"]
-        url = urljoin(prep.url, location)
-        strip_auth = split_url_cached(url)[0].host != first_host
-        return prepare(
-            method,
-            url,
-            extra,
-            body,
-            content_type,
-            self._headers,
-            self.cookies,
-            prep.endpoint,
-            strip_auth=strip_auth,
-        )
-
-    def _store_cookies(self, prep: Prepared, headers: Headers) -> None:
-        values = headers.get_all("set-cookie")
-        if values:
-            origin, target = split_url_cached(prep.url)
-            self.cookies.set_from_response(values, origin.host, target)
-
-    @staticmethod
-    def _error_response(
-        prep: Prepared,
-        exc: Exception,
-        t0: int,
-        nbytes: int,
-        status: int = 0,
-        headers: Headers | None = None,
-    ) -> HttpResponse:
-        elapsed_ns = time.perf_counter_ns() - t0
-        kind, message = classify_error(exc), describe_error(exc)
-        response = HttpResponse(
-            prep.method, prep.url, status, headers, None, elapsed_ns, kind, message, prep.endpoint
-        )
-        response.nbytes = nbytes
-        return response
 
     # -- recording -------------------------------------------------------------------------
     def _record(self, endpoint: EndpointRecorder, response: HttpResponse, t0: int) -> None:
@@ -443,20 +424,15 @@ class Session:
             endpoint.timing(elapsed_ns // 1000, lag_ns // 1000)
 
 
-_NAMES: dict[str, str] = {}
-
-
-def _name_of(path: str) -> str:
-    """The default endpoint name: the path without its query string."""
-    found = _NAMES.get(path)
-    if found is None:
-        from urllib.parse import urlsplit
-
-        found = urlsplit(path).path or "/"
-        if len(_NAMES) >= 4096:
-            _NAMES.clear()
-        _NAMES[path] = found
-    return found
+async def _await_exchange(
+    conn: SessionConnection, wire: bytes, t0: int, head: bool, total_ns: int
+) -> BaseException | None:
+    """One exchange on `conn`; a cancelled one drops the connection (it cannot be reused)."""
+    try:
+        return await conn.exchange(wire, t0, head, total_ns)
+    except asyncio.CancelledError:
+        conn.abort()
+        raise
 
 
 if TYPE_CHECKING:  # mypy proves Session satisfies the scenario-facing protocol
