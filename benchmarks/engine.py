@@ -71,7 +71,9 @@ def measure(
         runner.run(load())  # type: ignore[arg-type]
     cpu_s = time.process_time() - cpu0
     requests = handled(port) - before - 1
-    print(f"{name:>9}: {requests:>9,} requests  cpu {cpu_s:6.2f} s  {requests / cpu_s:>9,.0f} req/cpu-s")
+    print(
+        f"{name:>9}: {requests:>9,} requests  cpu {cpu_s:6.2f} s  {requests / cpu_s:>9,.0f} req/cpu-s"
+    )
     return requests, cpu_s
 
 
@@ -88,13 +90,17 @@ def closed(url: str, duration_s: float, scripted: bool) -> Callable[[], Awaitabl
     return load
 
 
-def open_model(url: str, duration_s: float, rate: float, recorder: Recorder) -> Callable[[], Awaitable[object]]:
+def open_model(
+    url: str, duration_s: float, rate: float, recorder: Recorder
+) -> Callable[[], Awaitable[object]]:
     count = int(rate * duration_s)
 
     async def load() -> None:
         pace = lambda elapsed_s, k: k / rate - elapsed_s if k < count else None  # noqa: E731
         driver = OpenDriver(pace=pace, max_in_flight=10_000)
-        await driver.run(UrlWorkload(EndpointSpec("GET", url), ClientConfig()), RunContext(recorder))
+        await driver.run(
+            UrlWorkload(EndpointSpec("GET", url), ClientConfig()), RunContext(recorder)
+        )
 
     return load
 
@@ -110,11 +116,15 @@ def wrk(url: str, duration_s: float, cpu: int, port: int, handled: Callable[[int
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_s = used.ru_utime + used.ru_stime - used0.ru_utime - used0.ru_stime
     requests = handled(port) - before - 1
-    print(f"{'wrk':>9}: {requests:>9,} requests  cpu {cpu_s:6.2f} s  {requests / cpu_s:>9,.0f} req/cpu-s")
+    print(
+        f"{'wrk':>9}: {requests:>9,} requests  cpu {cpu_s:6.2f} s  {requests / cpu_s:>9,.0f} req/cpu-s"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--rate", type=float, default=20_000.0)
     ap.add_argument("--server-cpu", type=int, default=0)
