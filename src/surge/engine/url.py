@@ -154,9 +154,9 @@ class UrlWorkload:
             if not conn.dead:
                 conn.carry(intended_ns, now_ns)
                 return
-        self._open(intended_ns, now_ns)
+        self.reopen(intended_ns, now_ns)
 
-    def _open(self, intended_ns: int, sent_ns: int) -> None:
+    def reopen(self, intended_ns: int, sent_ns: int) -> None:
         """Carry an arrival on a new connection (its connect time counts as service time)."""
         conn = self.slot_conn(self)
         self.live.add(conn)

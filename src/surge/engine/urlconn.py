@@ -7,16 +7,45 @@ from __future__ import annotations
 import asyncio
 import enum
 from time import perf_counter_ns
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from surge.engine.expect import ResponseJudge
+from surge.engine.http.config import ClientConfig
 from surge.engine.http.connection import HeadAwareConnection, Http1Connection, ParserErrors
-from surge.engine.workload import Ticket
+from surge.engine.workload import IterationSink, Ticket
 from surge.metrics.errors import ErrorKind
-
-if TYPE_CHECKING:
-    from surge.engine.url import UrlWorkload
+from surge.metrics.recorder import EndpointRecorder
 
 _ParserError = ParserErrors
+
+
+class UrlWorkloadSide(Protocol):
+    """What the connections need of their workload (`url.UrlWorkloadSide` implements it)."""
+
+    config: ClientConfig
+    wire: bytes
+    think_time_s: float
+    judge: ResponseJudge | None
+    live: set[UrlConnection]
+    idle: list[SlotConnection]
+    over: bool
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+
+    @property
+    def endpoint(self) -> EndpointRecorder: ...
+
+    @property
+    def sink(self) -> IterationSink: ...
+
+    def judged(
+        self, status: int, latency_us: int, nbytes: int, body: bytes, encoding: str
+    ) -> bool: ...
+
+    def record_failure(self, exc: BaseException, latency_us: int, nbytes: int) -> None: ...
+
+    def reopen(self, intended_ns: int, sent_ns: int) -> None: ...
 
 
 class Ending(enum.IntEnum):
@@ -43,7 +72,7 @@ class UrlUser:
 class UrlConnection(Http1Connection):
     __slots__ = ("body", "encoding", "work")
 
-    def __init__(self, work: UrlWorkload) -> None:
+    def __init__(self, work: UrlWorkloadSide) -> None:
         super().__init__(work.loop, work.config)
         self.work = work
         self.body: list[bytes] = []  # the body and Content-Encoding, for a judge that reads
@@ -86,7 +115,7 @@ class UserConnection(UrlConnection):
         "wire",
     )
 
-    def __init__(self, work: UrlWorkload, user: UrlUser) -> None:
+    def __init__(self, work: UrlWorkloadSide, user: UrlUser) -> None:
         super().__init__(work)
         self.user = user
         self.ticket = user.ticket
@@ -219,7 +248,7 @@ class UserConnection(UrlConnection):
 class HeadUserConnection(HeadAwareConnection, UserConnection):
     __slots__ = ()
 
-    def __init__(self, work: UrlWorkload, user: UrlUser) -> None:
+    def __init__(self, work: UrlWorkloadSide, user: UrlUser) -> None:
         UserConnection.__init__(self, work, user)
         self.head = True
 
@@ -236,7 +265,7 @@ class SlotConnection(UrlConnection):
 
     __slots__ = ("intended_ns",)
 
-    def __init__(self, work: UrlWorkload) -> None:
+    def __init__(self, work: UrlWorkloadSide) -> None:
         super().__init__(work)
         self.intended_ns = 0  # non-zero while an arrival is in flight
 
@@ -277,7 +306,7 @@ class SlotConnection(UrlConnection):
             # Stale keep-alive race: the server closed the idle connection as we wrote. Resend
             # once on a fresh connection, keeping the request's intended and sent times.
             self.intended_ns = 0
-            work._open(intended_ns, start_ns)
+            work.reopen(intended_ns, start_ns)
             return
         self.intended_ns = 0
         work.record_failure(exc, (at_ns - intended_ns) // 1000, self.rx)
@@ -288,7 +317,7 @@ class SlotConnection(UrlConnection):
 class HeadSlotConnection(HeadAwareConnection, SlotConnection):
     __slots__ = ()
 
-    def __init__(self, work: UrlWorkload) -> None:
+    def __init__(self, work: UrlWorkloadSide) -> None:
         SlotConnection.__init__(self, work)
         self.head = True
 

@@ -91,11 +91,6 @@ def _final_head_span(data: bytes) -> tuple[int, int]:
         start = end
 
 
-def final_head_end(data: bytes) -> int:
-    """The index just past the final response's head in `data` (len(data) if incomplete)."""
-    return _final_head_span(data)[1]
-
-
 def final_head(data: bytes) -> bytes:
     """The head of the final response in `data`: interim 1xx heads before it are skipped."""
     start, end = _final_head_span(data)
