@@ -1,17 +1,31 @@
-"""Between the hops of one scripted request: where a redirect goes, the cookies a response
-sets, and the response of a request that failed (recorded at the instant a timeout expired)."""
+"""Between the hops of one scripted request: the URL it goes to, where a redirect goes, the
+cookies a response sets, and the response of a request that failed (recorded at the instant a
+timeout expired)."""
 
 from __future__ import annotations
 
+import asyncio
 from time import perf_counter_ns
 from urllib.parse import urljoin, urlsplit
 
 from surge.engine.http.classify import classify_error, describe_error
 from surge.engine.http.cookies import CookieJar
+from surge.engine.http.exchange import SessionConnection
 from surge.engine.http.request import Prepared, prepare, split_url_cached
 from surge.engine.http.response import Headers, HttpResponse
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_ABSOLUTE = ("http://", "https://")
+
+
+def resolve(base_url: str, path: str) -> str:
+    """The URL a scripted request for `path` goes to (`path` may be absolute)."""
+    if path.lower().startswith(_ABSOLUTE):
+        return path
+    if not path:
+        return base_url
+    base = base_url.rstrip("/")
+    return base + path if path.startswith(("/", "?")) else f"{base}/{path}"
 
 
 def redirected(
@@ -77,3 +91,14 @@ def name_of(path: str) -> str:
             _NAMES.clear()
         _NAMES[path] = found
     return found
+
+
+async def await_exchange(
+    conn: SessionConnection, wire: bytes, t0: int, head: bool, total_ns: int
+) -> BaseException | None:
+    """One exchange on `conn`; a cancelled one drops the connection (it cannot be reused)."""
+    try:
+        return await conn.exchange(wire, t0, head, total_ns)
+    except asyncio.CancelledError:
+        conn.abort()
+        raise

@@ -34,7 +34,15 @@ from surge.engine.http.classify import (
 from surge.engine.http.config import ClientConfig
 from surge.engine.http.cookies import CookieJar
 from surge.engine.http.exchange import SessionConnection, open_connection
-from surge.engine.http.hops import REDIRECTS, error_response, name_of, redirected, store_cookies
+from surge.engine.http.hops import (
+    REDIRECTS,
+    await_exchange,
+    error_response,
+    name_of,
+    redirected,
+    resolve,
+    store_cookies,
+)
 from surge.engine.http.request import (
     DefaultHeaders,
     Origin,
@@ -53,7 +61,6 @@ if TYPE_CHECKING:
 
 _REDIRECTS = REDIRECTS
 _FOLLOWED = ("GET", "HEAD")  # methods whose redirects are followed unless told otherwise
-_ABSOLUTE = ("http://", "https://")
 _CLOSE_WAIT_S = 1.0
 _CACHE_MAX = 256
 _NO_BODY = (None, None)
@@ -279,7 +286,7 @@ class Session:
     ) -> Prepared:
         """The request's origin, bytes and endpoint; plain ones are kept for next time."""
         verb = method.upper()
-        url = add_params(self._resolve(path), params)
+        url = add_params(resolve(self.base_url, path), params)
         body, content_type = _NO_BODY if json is None and data is None else encode_body(json, data)
         extra = list(headers.items()) if headers else []
         endpoint = self._endpoint(verb, name or name_of(path))
@@ -289,14 +296,6 @@ class Session:
                 self._prepared.clear()
             self._prepared[(method, path, name)] = prep
         return prep
-
-    def _resolve(self, path: str) -> str:
-        if path.lower().startswith(_ABSOLUTE):
-            return path
-        base = self.base_url.rstrip("/")
-        if not path:
-            return self.base_url
-        return base + path if path.startswith(("/", "?")) else f"{base}/{path}"
 
     def _endpoint(self, method: str, name: str) -> EndpointRecorder:
         key = (method, name)
@@ -371,13 +370,13 @@ class Session:
             idle = self._idle_connection(origin)
             reused = idle is not None
             conn = idle if idle is not None else await self._connect(origin, t0, total_ns)
-            error = await _await_exchange(conn, prep.wire, t0, head, total_ns)
+            error = await await_exchange(conn, prep.wire, t0, head, total_ns)
         if error is not None:
             if not (reused and conn.stale):
                 raise error
             # The server closed the idle keep-alive connection: retry once on a fresh one.
             conn = await self._connect(origin, t0, total_ns)
-            error = await _await_exchange(conn, prep.wire, t0, head, total_ns)
+            error = await await_exchange(conn, prep.wire, t0, head, total_ns)
             if error is not None:
                 raise error
         if conn.keep_alive and not self._closed:
@@ -422,17 +421,6 @@ class Session:
             endpoint.fail(latency_us, kind, response.status, response.nbytes, message)
         if self.open_model:
             endpoint.timing(elapsed_ns // 1000, lag_ns // 1000)
-
-
-async def _await_exchange(
-    conn: SessionConnection, wire: bytes, t0: int, head: bool, total_ns: int
-) -> BaseException | None:
-    """One exchange on `conn`; a cancelled one drops the connection (it cannot be reused)."""
-    try:
-        return await conn.exchange(wire, t0, head, total_ns)
-    except asyncio.CancelledError:
-        conn.abort()
-        raise
 
 
 if TYPE_CHECKING:  # mypy proves Session satisfies the scenario-facing protocol
