@@ -156,6 +156,9 @@ class Http1Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport = cast(asyncio.Transport, transport)  # uvloop: not a subclass
+        if self.dead:  # its exchange timed out (or was abandoned) while it connected
+            transport.abort()
+            return
         wire = self.pending
         if wire is not None:
             self.pending = None
