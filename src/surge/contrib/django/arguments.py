@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import click
 
 HOST_FLAG = "--host"
+# The parameter that holds the target: `run TARGET [CLASS]...` and `calibrate TARGET`.
+_TARGET_PARAMS = frozenset({"target", "arguments"})
 SETTINGS_HINT = 'SURGE = {"host": "http://127.0.0.1:8000"}'
 
 
@@ -84,7 +86,7 @@ def resolve_arguments(
         return args
     with click.Context(group) as ctx:
         command = group.get_command(ctx, args[0])
-    if command is None or not any(p.name == "target" for p in command.params):
+    if command is None or not any(p.name in _TARGET_PARAMS for p in command.params):
         return args
     rest = args[1:]
     positionals = _positionals(rest, _value_options(command))
