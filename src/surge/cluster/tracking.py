@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from surge.engine.run import RunOutcome
 from surge.metrics.histogram import Histogram, merge_all
-from surge.metrics.values import Arrivals, HealthSample, Snapshot
+from surge.metrics.merge import HealthTally
+from surge.metrics.values import Arrivals, Snapshot
 from surge.metrics.workers import WorkerReport, WorkerState
 from surge.monitor import judge_generator
 
@@ -60,9 +61,9 @@ class WorkerTrack:
         self.requests = 0
         self.last_seq = -1
         self.last_end_s: float | None = None
-        self.health: list[tuple[int, float, HealthSample]] = []
+        self.health = HealthTally(worker)
         self.arrivals = Arrivals()
-        self.lags: list[Histogram] = []
+        self.lag = Histogram.empty()  # schedule lag of all its requests, merged as they come
         self.duration_s: float | None = None
         self.outcome: RunOutcome | None = None  # the worker's own, once it is done
         self.lost_at_s: float | None = None
@@ -81,9 +82,11 @@ class WorkerTrack:
         self.last_end_s = round(snap.end_s, 3)
         self.requests += sum(e.requests for e in snap.endpoints)
         self.arrivals = self.arrivals + snap.arrivals
-        self.lags.extend(e.schedule_lag for e in snap.endpoints if e.schedule_lag.total)
+        lags = [e.schedule_lag for e in snap.endpoints if e.schedule_lag.total]
+        if lags:
+            self.lag = merge_all((self.lag, *lags))
         if snap.health is not None:
-            self.health.append((snap.worker, snap.end_s, snap.health))
+            self.health.add(snap.end_s, snap.health)
 
     def done(self, outcome: RunOutcome | None, stop_reason: str | None) -> None:
         self.state = WorkerState.FINISHED
@@ -96,9 +99,10 @@ class WorkerTrack:
         self.state, self.lost_at_s, self.reason = state, at_s, reason
 
     def report(self) -> WorkerReport:
-        verdict = judge_generator(self.health, self.arrivals, merge_all(self.lags))
-        cpus = [s.cpu_pct for _, _, s in self.health]
-        lag = merge_all(s.loop_lag for _, _, s in self.health)
+        health = self.health.value()
+        verdict = judge_generator((health,), self.arrivals, self.lag)
+        cpus = [cpu for _, cpu in health.cpu]
+        lag = health.loop_lag
         return WorkerReport(
             worker=self.worker,
             host=self.host,

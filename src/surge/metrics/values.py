@@ -163,6 +163,16 @@ class HealthSample:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerHealth:
+    """One worker's generator health over the run: its CPU per interval as (interval end in s,
+    CPU %) in time order, and the loop-lag probe's samples of the whole run merged."""
+
+    worker: int
+    cpu: tuple[tuple[float, float], ...]
+    loop_lag: Histogram
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """One interval (about a second) of one worker's recording: deltas, not running totals.
 

@@ -20,11 +20,18 @@ from dataclasses import dataclass
 
 import psutil  # type: ignore[import-untyped]
 
-from surge.metrics.histogram import Histogram, merge_all
-from surge.metrics.values import Arrivals, DropReason, GeneratorVerdict, HealthSample
+from surge.metrics.histogram import Histogram
+from surge.metrics.merge import HealthTally
+from surge.metrics.values import (
+    Arrivals,
+    DropReason,
+    GeneratorVerdict,
+    HealthSample,
+    WorkerHealth,
+)
 
 HealthPoint = tuple[int, float, HealthSample]
-"""(worker, interval end in seconds since the run started, sample): `Aggregator.health()` rows."""
+"""(worker, interval end in seconds since the run started, sample): one worker's one second."""
 
 # Snapshot ticks land within a few ms of each whole second, so three "one-second" intervals can
 # add up to 2.99 s; this much slack keeps a 3 s rule from missing a 3-sample run.
@@ -147,21 +154,24 @@ def _ms(value_ms: float) -> str:
     return f"{value_ms:,.0f}" if value_ms >= 100 else f"{value_ms:.1f}".removesuffix(".0")
 
 
-def _by_worker(samples: Iterable[HealthPoint]) -> dict[int, list[tuple[float, HealthSample]]]:
-    out: dict[int, list[tuple[float, HealthSample]]] = {}
-    for worker, end_s, sample in samples:
-        out.setdefault(worker, []).append((end_s, sample))
-    for rows in out.values():
-        rows.sort(key=lambda row: row[0])
+def _by_worker(samples: Iterable[HealthPoint | WorkerHealth]) -> dict[int, WorkerHealth]:
+    """Per-second points grouped by worker (or workers' tallies as they are), CPU in time order."""
+    tallies: dict[int, HealthTally] = {}
+    out: dict[int, WorkerHealth] = {}
+    for item in samples:
+        if isinstance(item, WorkerHealth):
+            out[item.worker] = item
+        else:
+            worker, end_s, sample = item
+            tallies.setdefault(worker, HealthTally(worker)).add(end_s, sample)
+    out.update({worker: tally.value() for worker, tally in tallies.items()})
     return dict(sorted(out.items()))
 
 
-def _cpu_reasons(
-    workers: dict[int, list[tuple[float, HealthSample]]], rules: HealthRules
-) -> list[str]:
+def _cpu_reasons(workers: dict[int, WorkerHealth], rules: HealthRules) -> list[str]:
     reasons = []
-    for worker, rows in workers.items():
-        run = _longest_hot_run([(t, s.cpu_pct) for t, s in rows], rules.cpu_pct)
+    for worker, health in workers.items():
+        run = _longest_hot_run(health.cpu, rules.cpu_pct)
         if run is None or run.duration_s + _TICK_SLACK_S < rules.cpu_sustained_s:
             continue
         prefix = f"worker {worker}: " if len(workers) > 1 else ""
@@ -173,13 +183,13 @@ def _cpu_reasons(
 
 
 def _loop_lag(
-    workers: dict[int, list[tuple[float, HealthSample]]], rules: HealthRules
+    workers: dict[int, WorkerHealth], rules: HealthRules
 ) -> tuple[list[str], float, float]:
     """Reasons, the worst worker's p99 and the overall max, all in ms."""
     reasons = []
     worst_p99_ms = max_ms = 0.0
-    for worker, rows in workers.items():
-        lag = merge_all(s.loop_lag for _, s in rows)
+    for worker, health in workers.items():
+        lag = health.loop_lag
         p99_ms = lag.value_at_percentile_us(99.0) / 1000.0
         worst_p99_ms = max(worst_p99_ms, p99_ms)
         max_ms = max(max_ms, lag.max_us / 1000.0)
@@ -206,14 +216,15 @@ def _drop_reason(arrivals: Arrivals, rules: HealthRules) -> tuple[str | None, in
 
 
 def judge_generator(
-    samples: Iterable[HealthPoint],
+    samples: Iterable[HealthPoint | WorkerHealth],
     arrivals: Arrivals,
     schedule_lag: Histogram,
     rules: HealthRules | None = None,
 ) -> GeneratorVerdict:
     """Judge the whole run's generator health.
 
-    `samples`: `Aggregator.health()`, from any number of workers; CPU and loop lag are judged per
+    `samples`: `Aggregator.health()` (one `WorkerHealth` per worker) or per-second
+    `HealthPoint`s, from any number of workers; CPU and loop lag are judged per
     worker (merging would hide one pinned worker among idle ones) and a reason names its worker
     when there is more than one. `arrivals`: the run's merged open-model accounting.
     `schedule_lag`: the merged schedule-lag histogram of all endpoints (empty in the closed model).
@@ -234,7 +245,7 @@ def judge_generator(
     limit = rules.schedule_lag_p99_ms
     if limit is not None and schedule_p99_ms > limit:
         reasons.append(f"schedule lag p99 {_ms(schedule_p99_ms)} ms > {limit:g} ms")
-    cpus = [s.cpu_pct for rows in workers.values() for _, s in rows]
+    cpus = [cpu for health in workers.values() for _, cpu in health.cpu]
     return GeneratorVerdict(
         saturated=bool(reasons),
         reasons=tuple(reasons),

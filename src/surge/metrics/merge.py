@@ -1,0 +1,71 @@
+"""Adding recordings together: endpoint counts, and each worker's generator health.
+
+Counts add and histograms merge bucket by bucket, so the sum of any number of parts (seconds,
+workers) is exactly what one recording of all their requests would hold.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+
+from surge.metrics.histogram import Histogram, merge_all
+from surge.metrics.values import CheckCount, EndpointStats, HealthSample, WorkerHealth
+
+
+def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> EndpointStats:
+    """Add endpoint counts together (intervals of one endpoint, or endpoints into a total)."""
+    items = list(parts)
+    status: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+    messages: Counter[str] = Counter()
+    checks: dict[str, CheckCount] = {}
+    for part in items:
+        status.update(part.status_codes)
+        errors.update(part.errors)
+        messages.update(part.error_messages)
+        for check, count in part.checks.items():
+            before = checks.get(check)
+            checks[check] = count if before is None else before + count
+    return EndpointStats(
+        method=method,
+        name=name,
+        requests=sum(p.requests for p in items),
+        failures=sum(p.failures for p in items),
+        bytes_received=sum(p.bytes_received for p in items),
+        status_codes=dict(sorted(status.items())),
+        errors=dict(sorted(errors.items())),
+        error_messages=dict(messages.most_common()),
+        latency=merge_all(p.latency for p in items),
+        failure_latency=merge_all(p.failure_latency for p in items),
+        incomplete=sum(p.incomplete for p in items),
+        checks=dict(sorted(checks.items())),
+        service_time=merge_all(p.service_time for p in items),
+        schedule_lag=merge_all(p.schedule_lag for p in items),
+    )
+
+
+class HealthTally:
+    """One worker's health samples as they arrive, in memory that does not grow per sample
+    beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms merge."""
+
+    __slots__ = ("_cpu", "_loop_lag", "worker")
+
+    def __init__(self, worker: int) -> None:
+        self.worker = worker
+        self._cpu = array("d")  # end_s, cpu_pct, end_s, cpu_pct, …
+        self._loop_lag = Histogram.empty()
+
+    def add(self, end_s: float, sample: HealthSample) -> None:
+        self._cpu.extend((end_s, sample.cpu_pct))
+        if sample.loop_lag.total:
+            self._loop_lag = self._loop_lag.merge(sample.loop_lag)
+
+    def __len__(self) -> int:
+        return len(self._cpu) // 2
+
+    def value(self) -> WorkerHealth:
+        pairs = self._cpu.tolist()
+        cpu = sorted(zip(pairs[0::2], pairs[1::2], strict=True))
+        return WorkerHealth(self.worker, tuple(cpu), self._loop_lag)
