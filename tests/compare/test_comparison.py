@@ -10,6 +10,8 @@ from scipy import sparse
 from compare.synthetic import make_run, samples
 from surge.compare import Method, Metric, Verdict, compare_runs
 from surge.compare.intervals import interval_series, resampled_metrics
+from surge.metrics import Aggregator, RunResult, Snapshot
+from surge.metrics.history import History
 
 
 def _finding(comparison, name: str, metric: str):  # type: ignore[no-untyped-def]
@@ -143,3 +145,36 @@ def test_fingerprint_differences_are_warned() -> None:
     assert "other surge version" in text
     assert "users 10 → 20" in text and "out" not in text.split("other options:")[1].split("\n")[0]
     assert "uncommitted changes" in text
+
+
+def _through_history(run: RunResult, max_intervals: int) -> RunResult:
+    """The run's seconds recorded by an Aggregator whose history keeps at most `max_intervals`
+    (a long run's equal intervals of several seconds)."""
+    agg = Aggregator(History(max_intervals=max_intervals))
+    for iv in run.intervals:
+        agg.add(Snapshot(iv.seq, 0, iv.start_s, iv.end_s, 1, iv.endpoints))
+    result = agg.result(run.meta, run.duration_s)
+    agg.close()
+    return result
+
+
+def test_coarser_intervals_of_a_long_run_keep_the_comparison_honest() -> None:
+    """Two-second intervals: the same totals, no false alarm on A/A, a real slowdown found."""
+    rng = np.random.default_rng(23)
+    medians = {"/a": 10.0, "/b": 40.0}
+    verdicts = []
+    for seed in range(6):
+        a = make_run(rng, seconds=40, per_second=50, median_ms=medians)
+        b = make_run(rng, seconds=40, per_second=50, median_ms=medians)
+        coarse_a, coarse_b = _through_history(a, 20), _through_history(b, 20)
+        assert len(coarse_a.intervals) == 20
+        assert coarse_a.endpoints == a.endpoints
+        comparison = compare_runs(samples([coarse_a]), samples([coarse_b], 2), seed=seed)
+        verdicts.append(comparison.verdict)
+    assert Verdict.REGRESSED not in verdicts
+    slow = make_run(rng, seconds=40, per_second=50, median_ms={"/a": 10.0, "/b": 52.0})
+    comparison = compare_runs(samples([coarse_a]), samples([_through_history(slow, 20)], 2))
+    assert comparison.verdict is Verdict.REGRESSED
+    p50 = _finding(comparison, "/b", "p50")
+    assert "over 2 s intervals, 20 vs 20 intervals" in p50.test
+    assert p50.ci_low_pct is not None and p50.ci_low_pct > 10.0

@@ -73,7 +73,7 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     version = f" (version {comparison.baseline_version})" if comparison.baseline_version else ""
     method = {
         Method.RUNS: "exact Mann-Whitney U on per-run values",
-        Method.INTERVALS: "block bootstrap over 1 s intervals",
+        Method.INTERVALS: "block bootstrap over intervals",
         Method.SAMPLES: "block bootstrap over the benches' samples",
     }[comparison.method]
     console.print(

@@ -2,8 +2,9 @@
 
 The run is the unit. With at least `MIN_RUNS` runs on each side, each run gives one value per
 metric and the sides are compared by an exact Mann-Whitney U test with a bootstrap CI of the
-change of the medians. With fewer, the per-second intervals of the runs are resampled in blocks
-of consecutive seconds (a moving-block bootstrap; never individual requests) and each metric is
+change of the medians. With fewer, the per-second intervals of the runs (equal intervals of a few
+seconds for runs longer than the history keeps at one second) are resampled in blocks of
+consecutive intervals (a moving-block bootstrap; never individual requests) and each metric is
 recomputed from the merged histograms of every resample. P-values are one-sided in the direction
 of the observed change and Benjamini-Hochberg adjusted across all findings.
 """
@@ -16,7 +17,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from surge.compare.fingerprints import fingerprint_warnings
-from surge.compare.intervals import IntervalSeries, interval_series, resampled_metrics
+from surge.compare.intervals import (
+    IntervalSeries,
+    interval_series,
+    interval_width_label,
+    resampled_metrics,
+)
 from surge.compare.metrics import (
     METRICS,
     EndpointKey,
@@ -124,14 +130,16 @@ def _intervals_measure(
     n_a, n_b = sum(series_a.run_lengths), sum(series_b.run_lengths)
     if min(n_a, n_b) < MIN_INTERVALS:
         why = (
-            f"only {min(n_a, n_b)} one-second intervals on a side, too few to bootstrap "
+            f"only {min(n_a, n_b)} intervals on a side, too few to bootstrap "
             f"(need {MIN_INTERVALS}): run longer or use {MIN_RUNS}+ runs per side"
         )
         return [_Measured(key, m, a, b, _point(m, a, b), why, untested=why) for m, a, b in values]
     reps_a = resampled_metrics(series_a, block_weights(series_a.run_lengths, rng), METRICS)
     reps_b = resampled_metrics(series_b, block_weights(series_b.run_lengths, rng), METRICS)
+    width_a, width_b = interval_width_label(base), interval_width_label(cand)
+    width = width_a if width_a == width_b else f"{width_a} / {width_b}"
     test = (
-        f"moving-block bootstrap over 1 s intervals, {n_a} vs {n_b} intervals "
+        f"moving-block bootstrap over {width} intervals, {n_a} vs {n_b} intervals "
         f"(blocks of {block_length(n_a)} and {block_length(n_b)}); p and 95% CI from it"
     )
     out: list[_Measured] = []

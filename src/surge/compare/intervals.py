@@ -99,6 +99,15 @@ def interval_series(runs: Sequence[RunResult], key: EndpointKey) -> IntervalSeri
     return IntervalSeries(prefix, values_ms, tuple(len(r.intervals) for r in runs))
 
 
+def interval_width_label(runs: Sequence[RunResult]) -> str:
+    """The intervals' length as text ("1 s"): the median over the runs' intervals, in whole
+    seconds (a run longer than its history's limit keeps equal intervals of several seconds)."""
+    widths = [iv.end_s - iv.start_s for r in runs for iv in r.intervals]
+    if not widths:
+        return "1 s"
+    return f"{max(1, round(float(np.median(widths)))):d} s"
+
+
 def resampled_metrics(
     series: IntervalSeries, weights: sparse.csr_matrix, metrics: Sequence[Metric]
 ) -> dict[Metric, FloatArray]:

@@ -15,6 +15,7 @@ from surge.metrics.histogram import (
     SUB_BUCKET_MASK,
     Histogram,
     new_counts,
+    take_counts,
 )
 from surge.metrics.values import (
     Arrivals,
@@ -33,15 +34,17 @@ _OTHER_MESSAGES = "(other messages)"
 
 
 class DenseHistogram:
-    """A lazily used dense histogram for secondary timings (service time, lag, loop lag)."""
+    """A lazily used dense histogram for secondary timings (service time, lag, loop lag).
+
+    The counts array is allocated on first use and reused: `take()` clears what it read."""
 
     __slots__ = ("counts", "max_us", "min_us", "sum_us")
 
     def __init__(self) -> None:
+        self.counts: list[int] | None = None
         self._reset()
 
     def _reset(self) -> None:
-        self.counts: list[int] | None = None
         self.min_us = HIGHEST_US
         self.max_us = 0
         self.sum_us = 0
@@ -63,7 +66,7 @@ class DenseHistogram:
         """The recorded values as a Histogram; recording starts again from empty."""
         if self.counts is None:
             return Histogram.empty()
-        out = Histogram.from_dense(self.counts, self.min_us, self.max_us, self.sum_us)
+        out = take_counts(self.counts, self.min_us, self.max_us, self.sum_us)
         self._reset()
         return out
 
@@ -97,10 +100,13 @@ class EndpointRecorder:
     def __init__(self, method: str, name: str) -> None:
         self.method = method
         self.name = name
+        self._latency = new_counts()  # reused: `take()` clears the buckets it read
+        self._fail_counts: list[int] | None = None
+        self.service_time = DenseHistogram()
+        self.schedule_lag = DenseHistogram()
         self._reset()
 
     def _reset(self) -> None:
-        self._latency = new_counts()
         self.successes = 0
         self.sum_us = 0
         self.min_us = HIGHEST_US
@@ -110,14 +116,11 @@ class EndpointRecorder:
         self.failures = 0
         self.errors: dict[str, int] = {}
         self.messages: dict[str, int] = {}
-        self._fail_counts: list[int] | None = None
         self._fail_sum = 0
         self._fail_min = HIGHEST_US
         self._fail_max = 0
         self.incompletes = 0
         self.checks: dict[str, list[int]] = {}
-        self.service_time = DenseHistogram()
-        self.schedule_lag = DenseHistogram()
 
     def ok(self, latency_us: int, status: int, nbytes: int) -> None:
         """A successful request: into the latency histogram."""
@@ -181,13 +184,13 @@ class EndpointRecorder:
     def take(self) -> EndpointStats:
         """The interval's counts as a value; the counters start again from zero."""
         latency = (
-            Histogram.from_dense(self._latency, self.min_us, self.max_us, self.sum_us)
+            take_counts(self._latency, self.min_us, self.max_us, self.sum_us)
             if self.successes
             else Histogram.empty()
         )
         failure_latency = (
-            Histogram.from_dense(self._fail_counts, self._fail_min, self._fail_max, self._fail_sum)
-            if self._fail_counts is not None
+            take_counts(self._fail_counts, self._fail_min, self._fail_max, self._fail_sum)
+            if self._fail_counts is not None and self.failures
             else Histogram.empty()
         )
         stats = EndpointStats(
