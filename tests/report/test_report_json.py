@@ -125,7 +125,10 @@ LOAD_KEYS = {
     "dropped",
     "dropped_total",
     "in_flight_at_end",
+    "lost_with_worker",
     "schedule_lag_ms",
+    "load_phase_s",
+    "graceful_stop_s",
 }
 GENERATOR_KEYS = {
     "saturated",

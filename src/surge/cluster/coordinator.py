@@ -53,6 +53,7 @@ class ClusterOutcome:
     ready_s: float | None = None  # from launching the workers to the last READY
     error: str | None = None  # a fault in the user's code that stopped a worker (exit 2)
     classes: tuple[ClassStarts, ...] = ()  # every worker's user-class starts, added up
+    load_s: float | None = None  # the load phase: the latest of the workers' (RunOutcome.load_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +238,10 @@ class Coordinator:
         durations = [t.duration_s for t in self.tracks if t.duration_s is not None]
         duration_s = max(durations) if durations else self._now_s()
         outcomes = [t.outcome for t in self.tracks if t.outcome is not None]
+        loads = [t.load_s for t in self.tracks if t.load_s is not None]
         return ClusterOutcome(
             duration_s=duration_s,
+            load_s=max(loads) if loads else None,
             signal_name=self.signals.first,
             stop_reason=self.stop_reason,
             workers=tuple(t.report() for t in self.tracks),

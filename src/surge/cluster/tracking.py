@@ -66,6 +66,7 @@ class WorkerTrack:
         self.lag = Histogram.empty()  # schedule lag of all its requests, merged as they come
         self.duration_s: float | None = None
         self.outcome: RunOutcome | None = None  # the worker's own, once it is done
+        self.load_s: float | None = None  # its load phase, from its DONE
         self.lost_at_s: float | None = None
         self.reason: str | None = None
 
@@ -93,6 +94,7 @@ class WorkerTrack:
         if outcome is not None:
             self.duration_s = outcome.duration_s
             self.outcome = outcome
+            self.load_s = outcome.load_s
         self.reason = stop_reason
 
     def lose(self, state: WorkerState, at_s: float, reason: str) -> None:

@@ -87,6 +87,7 @@ class ClosedDriver:
                 {follower, stopper}, timeout=self.duration_s, return_when=asyncio.FIRST_COMPLETED
             )
             follower.cancel()
+            ctx.load_over()
             await self._wind_down(workload, ctx)
         except FORCED:
             forced = True  # nothing may wait on the loop now

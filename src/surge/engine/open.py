@@ -87,6 +87,7 @@ class OpenDriver:
                 break
             await asyncio.sleep(min(max(wait_s, _MIN_SLEEP_S), _MAX_SLEEP_S))
         self._over = True
+        ctx.load_over()
 
     def _issue_due(self, now_ns: int) -> float | None:
         """Start every arrival due by `now_ns`; the seconds until the next one (None: none)."""

@@ -67,13 +67,21 @@ def merge_class_starts(parts: Iterable[Iterable[ClassStarts]]) -> tuple[ClassSta
 class RunOutcome:
     """How the load ended. `error` is a fault in the user's code that made the run stop (a
     task that never yields, a loop blocked for good); `classes` tallies each user class's
-    starts."""
+    starts. `load_s` is the load phase: from the start until the driver started its last
+    iteration (the schedule ended or the run was stopped); the rest of `duration_s` is the
+    graceful stop. None when the driver never said (a run forced to end)."""
 
     duration_s: float
     aborted: bool
     abort_reason: str | None
     error: str | None = None
     classes: tuple[ClassStarts, ...] = ()
+    load_s: float | None = None
+
+    @property
+    def graceful_stop_s(self) -> float | None:
+        """The time after the load phase: iterations in flight finishing (or abandoned)."""
+        return None if self.load_s is None else max(0.0, self.duration_s - self.load_s)
 
     @property
     def failed_classes(self) -> tuple[ClassStarts, ...]:
@@ -214,8 +222,16 @@ class LoadRun:
         )
         if error is not None and not aborted:
             aborted, reason = True, error
+        load_s = None
+        if ctx is not None and ctx.load_over_at is not None:
+            load_s = min(max(0.0, ctx.load_over_at - self._t0), end)
         return RunOutcome(
-            duration_s=end, aborted=aborted, abort_reason=reason, error=error, classes=classes
+            duration_s=end,
+            aborted=aborted,
+            abort_reason=reason,
+            error=error,
+            classes=classes,
+            load_s=load_s,
         )
 
     async def _tick(self) -> None:

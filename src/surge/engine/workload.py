@@ -150,6 +150,7 @@ class RunContext:
         self._on_script_error = on_script_error
         self._reported: set[str] = set()
         self._on_forced: list[Callable[[], object]] = []
+        self.load_over_at: float | None = None  # time.perf_counter() when the load phase ended
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -178,6 +179,13 @@ class RunContext:
         if found is None:
             found = self.classes[cls_name] = ClassTally()
         return found
+
+    def load_over(self) -> None:
+        """The driver starts no more iterations (the schedule ended, or the run was stopped):
+        the load phase is over and what follows is the graceful stop. Only the first call
+        counts."""
+        if self.load_over_at is None:
+            self.load_over_at = time.perf_counter()
 
     def on_forced(self, callback: Callable[[], object]) -> None:
         """`callback()` runs (outside the loop) when the run is forced to end with the loop

@@ -121,8 +121,11 @@ class Arrivals:
     """Open-model accounting of one interval or a whole run (all zero in the closed model).
 
     An arrival is one request (URL mode) or one task iteration (scripted users). Every scheduled
-    arrival ends as exactly one of: completed, failed, dropped (by reason) or in flight at the end,
-    so `scheduled == completed + failed + dropped_total + in_flight_at_end` always holds.
+    arrival ends as exactly one of: completed, failed, dropped (by reason), in flight at the end,
+    or lost with a worker, so
+    `scheduled == completed + failed + dropped_total + in_flight_at_end + lost_with_worker`
+    always holds. `lost_with_worker` counts what a worker that died mid-run had in flight at its
+    last report or never sent: its slice of the plan went on being scheduled without it.
     `lag` is the schedule lag of every started arrival (intended to actual start).
     """
 
@@ -132,10 +135,22 @@ class Arrivals:
     dropped: Mapping[str, int] = field(default_factory=_no_counts)
     in_flight_at_end: int = 0
     lag: Histogram = field(default_factory=Histogram.empty)
+    lost_with_worker: int = 0
 
     @property
     def dropped_total(self) -> int:
         return sum(self.dropped.values())
+
+    @property
+    def outstanding(self) -> int:
+        """Scheduled but not (yet) accounted for: in flight, for a running worker's counts."""
+        return self.scheduled - (
+            self.completed
+            + self.failed
+            + self.dropped_total
+            + self.in_flight_at_end
+            + self.lost_with_worker
+        )
 
     def __add__(self, other: Arrivals) -> Arrivals:
         dropped = dict(self.dropped)
@@ -148,6 +163,7 @@ class Arrivals:
             dropped=dict(sorted(dropped.items())),
             in_flight_at_end=self.in_flight_at_end + other.in_flight_at_end,
             lag=self.lag.merge(other.lag),
+            lost_with_worker=self.lost_with_worker + other.lost_with_worker,
         )
 
 
@@ -220,8 +236,11 @@ class LoadSummary:
 
     `offered_rps` is what the plan asked for (open model: the arrival rate; closed model with
     pacing: users / pacing interval), None when the plan sets no rate (closed, no pacing).
-    `achieved_rps` is what was started per second. `sustained` is False when the achieved rate
-    fell short of the offered one by more than the tolerance the run used.
+    `achieved_rps` is what was started per second of the load phase. `sustained` is False when
+    the load fell behind by more than the tolerance the run used: in the open model, arrivals
+    that fell due were not started; in the closed model, the achieved rate fell short of the
+    offered one. `load_s` is the load phase (iterations being started) and `graceful_stop_s`
+    the time after it (iterations in flight finishing); None when not known.
     """
 
     model: LoadModel
@@ -229,6 +248,8 @@ class LoadSummary:
     achieved_rps: float
     sustained: bool
     arrivals: Arrivals = field(default_factory=Arrivals)
+    load_s: float | None = None
+    graceful_stop_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ def summarize_load(
     arrivals: Arrivals,
     started: int | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    load_s: float | None = None,
 ) -> LoadSummary:
     """Achieved rate and whether it sustained the offered one (within `tolerance`, a fraction).
 
@@ -35,6 +36,14 @@ def summarize_load(
     `started` is required: the requests completed, or the iterations when the pacing paces task
     iterations, in the same unit as `offered_rps`. `offered_rps` None (a closed run without
     pacing) offers no rate, so there is nothing to fall short of: `sustained` is True.
+
+    `load_s` is the load phase (the time iterations were being started, see
+    `RunOutcome.load_s`); the achieved rate is over it, and the rest of `duration_s` is the
+    graceful stop, reported beside it: requests that hang after the last arrival do not lower
+    the rate. In the open model the load is then sustained when (all but `tolerance` of) the
+    arrivals that fell due in the load phase were started: a run stopped early, or a stage plan
+    cut short, did not fall behind for having asked for less. Without `load_s` the whole
+    `duration_s` counts and the achieved rate is held against the offered one.
     """
     if not 0 <= tolerance < 1:
         raise ValueError(f"the load tolerance is a fraction in [0, 1), got {tolerance!r}")
@@ -48,14 +57,22 @@ def summarize_load(
         raise ValueError("closed model: pass `started` (requests or paced iterations completed)")
     else:
         count = started
-    achieved_rps = count / duration_s if duration_s > 0 else 0.0
-    sustained = offered_rps is None or achieved_rps >= offered_rps * (1.0 - tolerance)
+    phase_s = duration_s if load_s is None or load_s <= 0 else min(load_s, duration_s)
+    achieved_rps = count / phase_s if phase_s > 0 else 0.0
+    if offered_rps is None:
+        sustained = True
+    elif model is LoadModel.OPEN and load_s is not None:
+        sustained = count >= arrivals.scheduled * (1.0 - tolerance)
+    else:
+        sustained = achieved_rps >= offered_rps * (1.0 - tolerance)
     return LoadSummary(
         model=model,
         offered_rps=offered_rps,
         achieved_rps=achieved_rps,
         sustained=sustained,
         arrivals=arrivals,
+        load_s=None if load_s is None else phase_s,
+        graceful_stop_s=None if load_s is None else max(0.0, duration_s - phase_s),
     )
 
 

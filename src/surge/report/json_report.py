@@ -266,8 +266,15 @@ def _load(load: LoadSummary | None) -> dict[str, Any] | None:
         "dropped": dict(sorted(arrivals.dropped.items())),
         "dropped_total": arrivals.dropped_total,
         "in_flight_at_end": arrivals.in_flight_at_end,
+        "lost_with_worker": arrivals.lost_with_worker,
         "schedule_lag_ms": optional_latency_ms(arrivals.lag),
+        "load_phase_s": _seconds(load.load_s),
+        "graceful_stop_s": _seconds(load.graceful_stop_s),
     }
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else number(value, SECONDS_DIGITS)
 
 
 def _generator(verdict: GeneratorVerdict | None) -> dict[str, Any] | None:

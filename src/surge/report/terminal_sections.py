@@ -28,6 +28,7 @@ from surge.report.fit_table import Column, FitTable
 from surge.report.humanize import (
     NO_VALUE,
     fmt_count,
+    fmt_duration,
     fmt_ms,
     fmt_pass_rate,
     fmt_rate,
@@ -197,15 +198,17 @@ def _arrivals_line(load: LoadSummary) -> Parts:
             f"{reason} {fmt_count(count)}" for reason, count in sorted(arrivals.dropped.items())
         )
         dropped += f" ({by_reason})"
-    return Parts(
-        [
-            f"Arrivals: {fmt_count(arrivals.scheduled)} scheduled",
-            f"{fmt_count(arrivals.completed)} completed",
-            failed,
-            Text(dropped, style="bold red" if arrivals.dropped_total else ""),
-            f"{fmt_count(arrivals.in_flight_at_end)} in flight at the end",
-        ]
-    )
+    parts: list[str | Text] = [
+        f"Arrivals: {fmt_count(arrivals.scheduled)} scheduled",
+        f"{fmt_count(arrivals.completed)} completed",
+        failed,
+        Text(dropped, style="bold red" if arrivals.dropped_total else ""),
+        f"{fmt_count(arrivals.in_flight_at_end)} in flight at the end",
+    ]
+    if arrivals.lost_with_worker:
+        lost = f"{fmt_count(arrivals.lost_with_worker)} lost with a worker"
+        parts.append(Text(lost, style="bold red"))
+    return Parts(parts)
 
 
 def _rate_line(load: LoadSummary) -> Text:
@@ -214,6 +217,10 @@ def _rate_line(load: LoadSummary) -> Text:
         line.append(f" of {fmt_rate(load.offered_rps)}/s offered")
         if load.offered_rps > 0:
             line.append(f" ({load.achieved_rps / load.offered_rps:.0%})")
+    if load.load_s is not None:
+        line.append(f" over the {fmt_duration(load.load_s)} load phase")
+        if load.graceful_stop_s:
+            line.append(f"; graceful stop {fmt_duration(load.graceful_stop_s)}", style="dim")
     return line
 
 

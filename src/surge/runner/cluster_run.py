@@ -86,6 +86,7 @@ def run_cluster(
         abort_reason=outcome.signal_name or outcome.error,
         error=outcome.error,
         classes=outcome.classes,
+        load_s=outcome.load_s,
     )
     return run_outcome, outcome.stop_reason, outcome.workers
 

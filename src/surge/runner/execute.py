@@ -62,14 +62,17 @@ def _offered_rps(job: Job, result: RunResult) -> float | None:
     )
 
 
-def _finish(job: Job, result: RunResult, aggregator: Aggregator) -> RunResult:
+def _finish(
+    job: Job, result: RunResult, aggregator: Aggregator, load_s: float | None = None
+) -> RunResult:
     """Add what is judged after the run: the load delivered, generator health, thresholds."""
     arrivals = aggregator.arrivals()
     model = job.plan.model
     started = None
     if model is LoadModel.CLOSED:
         started = arrivals.scheduled if job.scenario.endpoint is None else result.total.requests
-    load = summarize_load(model, _offered_rps(job, result), result.duration_s, arrivals, started)
+    offered = _offered_rps(job, result)
+    load = summarize_load(model, offered, result.duration_s, arrivals, started, load_s=load_s)
     generator = judge_generator(aggregator.health(), arrivals, result.total.schedule_lag)
     result = dataclasses.replace(result, load=load, generator=generator)
     return dataclasses.replace(result, thresholds=evaluate(job.thresholds, result))
@@ -185,4 +188,5 @@ def execute(
     result = dataclasses.replace(result, resources=sampler.resources)
     if workers:
         result = dataclasses.replace(result, workers=workers)
-    return job.redactor.scrub(_finish(job, result, seconds.aggregator)), outcome
+    finished = _finish(job, result, seconds.aggregator, outcome.load_s)
+    return job.redactor.scrub(finished), outcome
