@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import signal
 from collections import deque
+from dataclasses import replace
 from typing import Any
 
 from surge.cluster import ClusterSettings, Coordinator, MessageKind, WorkerMessage
+from surge.cluster.coordinator import lost_arrivals
 from surge.engine.run import RunOutcome
-from surge.metrics import Snapshot, WorkerState
+from surge.metrics import Arrivals, Snapshot, WorkerState
 
 
 def _snap(worker: int, seq: int) -> WorkerMessage:
@@ -30,6 +34,7 @@ class ScriptedBackend:
         self.batches = deque([ready, *batches])
         self.workers = workers
         self.stopped = False
+        self.forced = False
         self.killed: list[int] = []
         self.closed = False
         self.finished: set[int] = set()
@@ -53,6 +58,10 @@ class ScriptedBackend:
         return out
 
     def stop(self) -> None:
+        self.stopped = True
+
+    def force(self) -> None:
+        self.forced = True
         self.stopped = True
 
     def kill(self, worker: int) -> None:
@@ -113,3 +122,98 @@ def test_a_worker_that_fails_to_start_stops_the_run_before_any_load() -> None:
         "No module 'x'"
     )
     assert outcome.workers[1].state is WorkerState.FAILED and backend.closed
+
+
+def _arrivals(worker: int, seq: int, **counts: Any) -> WorkerMessage:
+    message = _snap(worker, seq)
+    assert message.snapshot is not None
+    return replace(message, snapshot=replace(message.snapshot, arrivals=Arrivals(**counts)))
+
+
+def test_a_lost_worker_owes_what_its_slice_scheduled_and_the_identity_holds() -> None:
+    """Worker 1 reported 10 scheduled, 7 completed (3 in flight) and died; the run went on to
+    the end of its schedule, where worker 1's slice scheduled 30: 20 it never reported and the
+    3 in flight are lost with it."""
+    lost = WorkerMessage(MessageKind.LOST, 1, reason="killed by SIGKILL")
+    done = WorkerMessage(MessageKind.DONE, 0, outcome=RunOutcome(3.4, False, None, load_s=3.0))
+    backend = ScriptedBackend(
+        2,
+        [
+            [
+                _arrivals(0, 0, scheduled=10, completed=10),
+                _arrivals(1, 0, scheduled=10, completed=7),
+            ],
+            [lost],
+            [_arrivals(0, 1, scheduled=20, completed=19, in_flight_at_end=1), done],
+        ],
+    )
+    asked: list[tuple[int, float]] = []
+
+    def planned(worker: int, until_s: float) -> int:
+        asked.append((worker, until_s))
+        return 30
+
+    got: list[Snapshot] = []
+    coordinator = Coordinator(backend, ClusterSettings(2), got.append, planned_arrivals=planned)
+    outcome = coordinator.run(None, None)
+    assert asked == [(1, math.inf)]  # nobody stopped the run: the whole slice
+    owed = got[-1]
+    assert (owed.worker, owed.seq, owed.endpoints) == (1, 0, ())
+    assert owed.arrivals == Arrivals(scheduled=20, lost_with_worker=23)
+    total = Arrivals()
+    for snap in got:
+        total = total + snap.arrivals
+    assert total.scheduled == 60 and total.lost_with_worker == 23
+    assert total.outstanding == 0  # scheduled = completed + failed + dropped + in flight + lost
+    assert outcome.load_s == 3.0
+
+
+def test_lost_arrivals_never_schedule_less_than_was_reported() -> None:
+    delivered = Arrivals(scheduled=12, completed=5, failed=1, dropped={"max_in_flight": 2})
+    owed = lost_arrivals(delivered, planned=10)
+    assert owed == Arrivals(scheduled=0, lost_with_worker=4)
+    assert (delivered + owed).outstanding == 0
+
+
+def test_a_second_signal_forces_the_workers_before_anyone_is_killed() -> None:
+    """The second Ctrl-C asks the workers to end at once (they report what was in flight);
+    only a worker that does not answer within the bound is killed."""
+
+    class Interrupted(ScriptedBackend):
+        def receive(self, timeout_s: float) -> list[WorkerMessage]:
+            if len(self.batches) == 1:
+                coordinator.signals.handle(signal.SIGINT, None)
+                coordinator.signals.handle(signal.SIGINT, None)
+            return super().receive(timeout_s)
+
+    backend = Interrupted(2, [[_snap(0, 0), _snap(1, 0)], []])
+    coordinator = Coordinator(backend, ClusterSettings(2), lambda snap: None)
+    outcome = coordinator.run(None, None)
+    assert backend.forced and backend.killed == []
+    assert [w.state for w in outcome.workers] == [WorkerState.FINISHED] * 2
+    assert outcome.signal_name == "SIGINT"
+
+
+def test_a_run_stopped_early_owes_only_what_fell_due_before_the_stop() -> None:
+    """--fail-on-worker-loss stops worker 0, whose load phase then ends at 1.25 s: the lost
+    worker's slice is owed up to there, not to the end of the schedule."""
+
+    class StopsWithLoadPhase(ScriptedBackend):
+        def receive(self, timeout_s: float) -> list[WorkerMessage]:
+            if self.stopped and 0 not in self.finished:
+                self.finished.add(0)
+                outcome = RunOutcome(1.6, True, None, load_s=1.25)
+                return [WorkerMessage(MessageKind.DONE, 0, outcome=outcome)]
+            return super().receive(timeout_s)
+
+    lost = WorkerMessage(MessageKind.LOST, 1, reason="killed by SIGKILL")
+    backend = StopsWithLoadPhase(2, [[_snap(0, 0), _snap(1, 0)], [lost]])
+    asked: list[float] = []
+
+    def planned(worker: int, until_s: float) -> int:
+        asked.append(until_s)
+        return 0
+
+    settings = ClusterSettings(2, fail_on_loss=True)
+    Coordinator(backend, settings, lambda snap: None, planned_arrivals=planned).run(None, None)
+    assert asked == [1.25]

@@ -82,11 +82,13 @@ def _start(server: HttpTestServer, workdir: Path, *extra: str) -> subprocess.Pop
     )  # fmt: skip
 
 
-def _when_running(proc: subprocess.Popen[str], server: HttpTestServer) -> list[psutil.Process]:
+def _when_running(
+    proc: subprocess.Popen[str], server: HttpTestServer, at_least: int = 201
+) -> list[psutil.Process]:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         workers = _workers_of(proc.pid)
-        if len(workers) == 2 and server.requests_total > 200:
+        if len(workers) == 2 and server.requests_total >= at_least:
             return workers
         time.sleep(0.05)
     proc.kill()
@@ -204,3 +206,81 @@ def test_dry_run_shows_each_workers_slice(test_server: HttpTestServer, workdir: 
     for line in ("worker 0/3: 3 users", "worker 1/3: 2 users", "worker 2/3: 2 users"):
         assert line in proc.stdout
     assert test_server.requests_total == 0
+
+
+def _launch(server: HttpTestServer, workdir: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURGE_")}
+    return subprocess.Popen(
+        [*SURGE, "run", *args, "--workers", "2", "--out", "r.json", "-q", "--no-store"],
+        cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _identity(load: dict[str, int]) -> int:
+    return (
+        load["completed"]
+        + load["failed"]
+        + load["dropped_total"]
+        + load["in_flight_at_end"]
+        + load["lost_with_worker"]
+    )
+
+
+def test_a_killed_worker_leaves_what_the_plan_scheduled_and_the_identity(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    """400 arrivals planned (100/s for 4 s, 200 a worker); one worker is killed after about a
+    second: `scheduled` is still the plan's 400, and what the dead worker had in flight or
+    never sent is `lost_with_worker`."""
+    proc = _launch(
+        test_server, workdir, f"{test_server.url}/delay?ms=20", "--rate", "100", "-d", "4s"
+    )
+    workers = _when_running(proc, test_server, at_least=60)
+    time.sleep(1.2)  # past its first per-second snapshot
+    victim = max(workers, key=lambda p: p.pid)
+    victim.send_signal(signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stdout + stderr
+    doc = read_json(workdir / "r.json")
+    load = doc["summary"]["load"]
+    assert load["scheduled"] == 400, load
+    (dead,) = [w for w in doc["workers"] if w["pid"] == victim.pid]
+    assert 0 < dead["requests"] < 200, dead
+    # its 200 arrivals: those it reported done are counted; the rest went with it
+    assert load["lost_with_worker"] == 200 - dead["requests"], load
+    assert _identity(load) == load["scheduled"], load
+    assert doc["summary"]["degraded"] is True
+    assert load["completed"] + load["failed"] == doc["summary"]["requests"]
+    assert "lost with a worker" in stdout
+
+
+@pytest.mark.parametrize("model", ["closed", "open"])
+def test_a_second_ctrl_c_counts_what_was_in_flight_as_incomplete(
+    test_server: HttpTestServer, workdir: Path, model: str
+) -> None:
+    """Every request takes 3 s: at the second Ctrl-C the requests in flight are not lost, they
+    are reported incomplete (and, in the open model, in flight at the end)."""
+    load_args = ["-u", "4"] if model == "closed" else ["--rate", "8"]
+    proc = _launch(
+        test_server, workdir, f"{test_server.url}/delay?ms=3000", *load_args, "-d", "20s"
+    )
+    workers = _when_running(proc, test_server, at_least=4)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    signalled_at = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert time.monotonic() - signalled_at < 5.0, "the second Ctrl-C must end the run promptly"
+    assert proc.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr, stderr
+    doc = read_json(workdir / "r.json")
+    summary = doc["summary"]
+    assert summary["incomplete"] >= 4, summary
+    assert test_server.requests_total <= summary["requests"] + summary["incomplete"]
+    assert [w["state"] for w in doc["workers"]] == ["finished", "finished"]
+    if model == "open":
+        load = summary["load"]
+        assert load["in_flight_at_end"] >= 4 and load["lost_with_worker"] == 0, load
+        assert _identity(load) == load["scheduled"], load
+    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in workers)

@@ -128,3 +128,32 @@ def test_bad_splits_are_refused() -> None:
 def test_one_worker_is_the_plan_itself() -> None:
     whole = compile_plan(LoadProfile(users=3, duration_s=5.0))
     assert split_plan(whole, 1) == (whole,)
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        LoadProfile(rate=33.0, duration_s=3.0),
+        LoadProfile(stages="2s:50/s,1s:50/s,0s:5/s,2s:0/s"),
+        LoadProfile(stages="3s:40/s,1s:0/s", arrivals=ArrivalProcess.POISSON, seed=11),
+    ],
+)
+def test_arrivals_due_counts_a_slices_arrivals_up_to_a_moment(profile: LoadProfile) -> None:
+    """What a lost worker's slice scheduled by the end of the load phase: its arrivals due by
+    then, exactly (the same times the pacer gives the worker)."""
+    parts = split_plan(compile_plan(profile), 3)
+    for part in parts:
+        times = _times(part)
+        for until_s in (0.0, 0.5, 1.7, 2.0, 2.9, 100.0):
+            assert part.arrivals_due(until_s) == sum(1 for t in times if t <= until_s)
+
+
+def test_arrivals_due_is_unknown_for_users_and_for_a_shape() -> None:
+    class Flat(LoadShape):
+        kind = "rate"
+
+        def tick(self, elapsed_s: float) -> float | None:
+            return 10.0 if elapsed_s < 2 else None
+
+    assert compile_plan(LoadProfile(users=3, duration_s=5.0)).arrivals_due(1.0) is None
+    assert compile_plan(LoadProfile(shape=Flat())).arrivals_due(1.0) is None

@@ -60,6 +60,11 @@ class Backend(Protocol):
         """Ask every worker to finish now (its last snapshot and DONE follow)."""
         ...
 
+    def force(self) -> None:
+        """Ask every worker to end at once, without the graceful stop: what it has in flight is
+        counted as incomplete, and its last snapshot and DONE follow."""
+        ...
+
     def kill(self, worker: int) -> None:
         """End one worker at once (it stopped answering); no message follows."""
         ...

@@ -11,12 +11,13 @@ ends them at once.
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
 
@@ -24,13 +25,14 @@ from surge.cluster.backend import Backend, PrepareWorker
 from surge.cluster.messages import MessageKind, WorkerMessage
 from surge.cluster.tracking import Seconds, WorkerTrack
 from surge.engine.run import ClassStarts, merge_class_starts
-from surge.metrics.values import Snapshot
+from surge.metrics.values import Arrivals, Snapshot
 from surge.metrics.workers import WorkerReport, WorkerState
 
 SILENT_LIMIT_S = 5.0
 """A running worker that sends nothing for this long is declared lost (and killed)."""
 _POLL_S = 0.25  # the wait wakes at once on a message or a dead worker
 _STOP_SLACK_S = 5.0
+_FORCE_WAIT_S = 1.5  # after a second signal, how long workers get to report what was in flight
 
 
 class ClusterError(Exception):
@@ -54,6 +56,26 @@ class ClusterOutcome:
     error: str | None = None  # a fault in the user's code that stopped a worker (exit 2)
     classes: tuple[ClassStarts, ...] = ()  # every worker's user-class starts, added up
     load_s: float | None = None  # the load phase: the latest of the workers' (RunOutcome.load_s)
+
+
+PlannedArrivals = Callable[[int, float], int | None]
+"""`planned(worker, until_s)`: how many arrivals worker `worker`'s slice of the plan schedules
+by `until_s` seconds into the run (open model); None when the plan has no such count."""
+
+
+def lost_arrivals(delivered: Arrivals, planned: int) -> Arrivals:
+    """The accounting a lost worker owes: its slice's `planned` arrivals were scheduled (never
+    fewer than it reported); whatever it did not report as completed, failed, dropped or in
+    flight at the end was lost with it. Added to what it delivered, the identity holds."""
+    scheduled = max(planned, delivered.scheduled)
+    settled = (
+        delivered.completed
+        + delivered.failed
+        + delivered.dropped_total
+        + delivered.in_flight_at_end
+        + delivered.lost_with_worker
+    )
+    return Arrivals(scheduled=scheduled - delivered.scheduled, lost_with_worker=scheduled - settled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +126,15 @@ class Coordinator:
         on_snapshot: Callable[[Snapshot], None],
         should_stop: Callable[[], bool] = lambda: False,
         on_second: Callable[[float], None] | None = None,
+        planned_arrivals: PlannedArrivals | None = None,
     ) -> None:
         self.backend = backend
         self.settings = settings
         self.on_snapshot = on_snapshot
         self.should_stop = should_stop
         self.on_second = on_second
+        self.planned_arrivals = planned_arrivals
+        self.forcing_since: float | None = None
         self.tracks = [WorkerTrack(w) for w in range(settings.workers)]
         self.seconds = Seconds(settings.workers)
         self.signals = _Signals()
@@ -131,6 +156,7 @@ class Coordinator:
             finally:
                 self.backend.close()
         self._emit(self.seconds.flush())
+        self._account_lost()
         return self._outcome()
 
     def _now_s(self) -> float:
@@ -214,9 +240,15 @@ class Coordinator:
     def _watch(self) -> None:
         """Signals, an abort from outside, silent workers, workers that will not stop."""
         now = time.monotonic()
-        if self.signals.count >= 2:
+        if self.signals.count >= 3 or (
+            self.forcing_since is not None and now - self.forcing_since > _FORCE_WAIT_S
+        ):
             self._kill_running("killed after a second signal")
             return
+        if self.signals.count >= 2 and self.forcing_since is None:
+            self._stop(None)
+            self.forcing_since = now
+            self.backend.force()
         if self.signals.first is not None or self.should_stop():
             self._stop(None)
         for track in self.tracks:
@@ -233,6 +265,36 @@ class Coordinator:
             if track.running:
                 self.backend.kill(track.worker)
                 self._lose(track.worker, MessageKind.LOST, reason)
+
+    def _load_end_s(self) -> float:
+        """When the run's load phase ended: the whole schedule when nobody stopped the run;
+        else the latest load phase a finished worker reports, or when the coordinator stopped
+        it."""
+        if self.stopping_since is None:
+            return math.inf
+        loads = [t.load_s for t in self.tracks if t.load_s is not None]
+        if loads:
+            return max(loads)
+        return max(0.0, self.stopping_since - self.t0) if self.t0 else 0.0
+
+    def _account_lost(self) -> None:
+        """What each lost worker never reported, as a last snapshot on its behalf: its slice of
+        the plan went on being scheduled until the load phase ended; what it had in flight at
+        its last report, and never sent, is `lost_with_worker` (see `lost_arrivals`)."""
+        if self.planned_arrivals is None:
+            return
+        until_s = self._load_end_s()
+        for track in self.tracks:
+            if not track.started or track.state not in (WorkerState.LOST, WorkerState.FAILED):
+                continue
+            planned = self.planned_arrivals(track.worker, until_s)
+            if planned is None:
+                continue
+            correction = lost_arrivals(track.arrivals, planned)
+            track.arrivals = track.arrivals + correction
+            end_s = track.last_end_s or 0.0
+            snap = Snapshot(max(track.last_seq, 0), track.worker, end_s, end_s, 0, ())
+            self.on_snapshot(replace(snap, arrivals=correction))
 
     def _outcome(self) -> ClusterOutcome:
         durations = [t.duration_s for t in self.tracks if t.duration_s is not None]

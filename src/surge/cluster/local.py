@@ -34,6 +34,7 @@ import uvloop
 from surge.cluster.backend import PrepareWorker, WorkerLoad
 from surge.cluster.messages import Command, MessageKind, WorkerMessage
 from surge.cluster.worker import describe_error, run_from
+from surge.engine.run import StopEvent
 from surge.metrics.values import Snapshot
 
 # After a worker process exits, how long its pipe may still deliver what it sent last.
@@ -151,6 +152,9 @@ class LocalBackend:
 
     def stop(self) -> None:
         self._broadcast((Command.STOP, 0.0))
+
+    def force(self) -> None:
+        self._broadcast((Command.FORCE, 0.0))
 
     def _broadcast(self, command: tuple[Command, float]) -> None:
         for worker, conn in enumerate(self._conns):
@@ -278,7 +282,7 @@ def _worker_main(
 async def _serve(
     load: WorkerLoad, worker: int, start_at_s: float, conn: Connection, stopped: bool
 ) -> WorkerMessage:
-    stop = asyncio.Event()
+    stop = StopEvent()
     if stopped:
         stop.set()
     loop = asyncio.get_running_loop()
@@ -292,6 +296,8 @@ async def _serve(
             return
         if command is Command.STOP:
             stop.set()
+        elif command is Command.FORCE:
+            stop.force()
 
     def emit(snapshot: Snapshot) -> None:
         if not _send(conn, WorkerMessage(MessageKind.SNAPSHOT, worker, snapshot=snapshot)):

@@ -46,3 +46,4 @@ class Command(enum.Enum):
 
     START = "start"  # with a wall-clock start time
     STOP = "stop"  # finish now: stop the load, send the last snapshot and DONE
+    FORCE = "force"  # end at once: what is in flight counts as incomplete; last snapshot, DONE

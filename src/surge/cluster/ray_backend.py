@@ -25,6 +25,7 @@ from typing import Any
 from surge.cluster.backend import PrepareWorker, WorkerLoad
 from surge.cluster.messages import MessageKind, WorkerMessage
 from surge.cluster.worker import describe_error, run_from
+from surge.engine.run import StopEvent
 from surge.metrics.values import Snapshot
 
 RUNTIME_EXCLUDES = (".git", ".surge", "__pycache__", ".venv", "node_modules")
@@ -39,7 +40,7 @@ class RayWorker:
         self._worker = worker
         self._workers = workers
         self._load: WorkerLoad | None = None
-        self._stop = asyncio.Event()
+        self._stop = StopEvent()
 
     async def prepare(self) -> WorkerMessage:
         try:
@@ -79,6 +80,9 @@ class RayWorker:
 
     async def stop(self) -> None:
         self._stop.set()
+
+    async def force(self) -> None:
+        self._stop.force()
 
 
 class RayBackend:
@@ -187,6 +191,11 @@ class RayBackend:
         for worker, actor in enumerate(self._actors):
             if worker not in self._final:
                 actor.stop.remote()
+
+    def force(self) -> None:
+        for worker, actor in enumerate(self._actors):
+            if worker not in self._final:
+                actor.force.remote()
 
     def kill(self, worker: int) -> None:
         self._final.add(worker)

@@ -89,6 +89,31 @@ class RunOutcome:
         return tuple(c for c in self.classes if c.all_failed)
 
 
+class StopEvent(asyncio.Event):
+    """The stop event of a run that can also be *forced* from the loop: `force()` (a
+    coordinator's second Ctrl-C, passed on to its workers) ends the run at once instead of after
+    the graceful stop, what is in flight counted as incomplete, like a forced single-process
+    run. A plain `asyncio.Event` works as a stop event too; it cannot be forced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forced = False
+        self._on_force: list[Callable[[], None]] = []
+
+    def on_force(self, callback: Callable[[], None]) -> None:
+        self._on_force.append(callback)
+        if self.forced:
+            callback()
+
+    def force(self) -> None:
+        """Stop, and end what is in flight now (call on the loop)."""
+        self.set()
+        if not self.forced:
+            self.forced = True
+            for callback in self._on_force:
+                callback()
+
+
 class _Probes:
     """What each snapshot carries beside the counts: the schedule's target and the generator's
     health (its CPU from `cpu`, and the event-loop lag from a probe timer)."""
@@ -153,6 +178,8 @@ class LoadRun:
         self._ctx: RunContext | None = None
         self._t0 = 0.0
         self._last_s = 0.0
+        self._load_task: asyncio.Future[None] | None = None
+        self._forcing = False
 
     async def run(self) -> RunOutcome:
         """Run the load to its end with a snapshot every `interval_s`."""
@@ -172,9 +199,15 @@ class LoadRun:
         self.probes.start()
         self._t0 = time.perf_counter()
         ticker = asyncio.ensure_future(self._tick())
+        self._load_task = asyncio.ensure_future(self.load(ctx))
+        if isinstance(self.stop, StopEvent):
+            self.stop.on_force(self.force)
         forced = False
         try:
-            await self.load(ctx)
+            await self._load_task
+        except asyncio.CancelledError:
+            if not self._forcing:
+                raise
         except FORCED:
             forced = True  # nothing here may wait on the loop now
             raise
@@ -184,7 +217,19 @@ class LoadRun:
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
                 self._release()
+        if self._forcing:
+            return self._finish(aborted=True, reason=self.signal_name or "forced stop")
         return self._finish(aborted=self.signal_name is not None, reason=self.signal_name)
+
+    def force(self) -> None:
+        """End the run now, from its loop: what is in flight is counted as such (incomplete,
+        in flight at the end), the load is cancelled and the outcome follows at once."""
+        if self._forcing or self._ctx is None or self._load_task is None:
+            return
+        self._forcing = True
+        self._ctx.stop.set()
+        self._ctx.forced()
+        self._load_task.cancel()
 
     def forced(self, forced: ForcedStop) -> RunOutcome:
         """The outcome of a run forced to end with its loop blocked (call outside the loop)."""

@@ -76,7 +76,15 @@ def run_cluster(
         graceful_s=job.config.graceful_stop,
         ready_timeout_s=_READY_TIMEOUT_S[backend.name],
     )
-    coordinator = Coordinator(backend, settings, on_snapshot, should_stop, on_second)
+    slices = split_plan(job.plan, workers)
+    coordinator = Coordinator(
+        backend,
+        settings,
+        on_snapshot,
+        should_stop,
+        on_second,
+        planned_arrivals=lambda worker, until_s: slices[worker].arrivals_due(until_s),
+    )
     outcome = coordinator.run(prepare_worker, recipe)
     if outcome.ready_s is not None:
         observers.info(f"{workers} workers were ready {outcome.ready_s:.2f} s after launch")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from surge.metrics.values import LoadModel
@@ -112,6 +112,26 @@ class Plan:
             offset=self.worker,
             lookahead_s=lookahead_s,
         )
+
+    def arrivals_due(self, until_s: float) -> int | None:
+        """How many of this worker's arrivals fall due by `until_s` seconds into the run (open
+        model with a rate or stages; None in the closed model and for a load shape, whose
+        future the plan does not know): exact for uniform spacing and for Poisson arrivals (the
+        same draws from the seed)."""
+        if self.model is not LoadModel.OPEN or self.source is PlanSource.SHAPE:
+            return None
+        pacer = self.pacer()
+
+        def due(k: int) -> bool:
+            at = pacer.due_s(k)
+            return at is not None and at <= until_s
+
+        if self.arrivals is ArrivalProcess.POISSON:  # draws come in order: count them in order
+            k = 0
+            while due(k):
+                k += 1
+            return k
+        return count_while(due)
 
     def users_at(self, elapsed_s: float) -> int:
         """The users this worker should have running at `elapsed_s` (closed model; 0 in the
@@ -248,6 +268,24 @@ class Plan:
         if self.duration_s is not None:
             return f"for {self.duration_s:g}s or until it returns None"
         return "until it returns None"
+
+
+def count_while(holds: Callable[[int], bool]) -> int:
+    """The number of k = 0, 1, 2 … for which `holds(k)`, for a predicate true up to some k and
+    false from there on (by doubling, then bisection)."""
+    if not holds(0):
+        return 0
+    hi = 1
+    while holds(hi):
+        hi *= 2
+    lo = hi // 2  # holds(lo), not holds(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if holds(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo + 1
 
 
 def share(total: int, worker: int, workers: int) -> int:
