@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,64 @@ def test_unknown_key_in_pyproject(workdir: Path) -> None:
     proc = run_surge("run", "http://127.0.0.1:1/", cwd=workdir)
     assert proc.returncode == 2
     assert "userz" in proc.stderr and "pyproject.toml" in proc.stderr
+
+
+SWAPPED_AT_RUN_TIME = """\
+import surge
+
+
+class Browse(surge.User):
+    wait_time = surge.constant(0.05)
+
+    async def on_start(self) -> None:
+        await self.http.get("/ok")
+        self.pause = surge.between(2, 1)
+
+    @surge.task
+    async def home(self) -> None:
+        await self.http.get("/ok")
+"""
+
+
+def test_a_check_failing_while_the_scenario_runs_names_the_users_line(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    (workdir / "swapped.py").write_text(SWAPPED_AT_RUN_TIME)
+    proc = run_surge(
+        "run", "swapped.py", "--host", test_server.url, "-u", "2", "-d", "1s",
+        "--out", "r.json", "--no-store", cwd=workdir,
+    )  # fmt: skip
+    assert "surge: error in Browse.on_start at swapped.py:9" in proc.stderr, proc.stderr
+    doc = json.loads((workdir / "r.json").read_text())
+    (hook,) = [e for e in doc["endpoints"] if e["name"] == "Browse.on_start"]
+    (message,) = hook["error_messages"]
+    assert message.endswith("swap the arguments (at swapped.py:9)"), message
+
+
+@pytest.mark.parametrize(
+    ("toml", "where"),
+    [
+        (
+            '[scenarios.api]\nurl = "URL"\n\nstages = "30s:50/s,1m:xx"\n',
+            "stages.toml:4: scenarios.api.stages: stage 2 '1m:xx': target 'xx'",
+        ),
+        (
+            '[scenarios.api]\nurl = "URL"\nstages = [\n    { duration = "10s", rate = 20 },\n'
+            '    { duration = "5q", rate = 100 },\n]\n',
+            "stages.toml:5: scenarios.api.stages: stage 2 '5q:100/s': not a duration",
+        ),
+        (
+            '[defaults]\nstages = "10s:5,5s:5/s"\n\n[scenarios.api]\nurl = "URL"\n',
+            "stages.toml:2: defaults.stages: stage 2 '5s:5/s' sets rate but stage 1 sets users",
+        ),
+    ],
+)
+def test_bad_toml_stages_name_the_file_line_and_key(
+    test_server: HttpTestServer, workdir: Path, toml: str, where: str
+) -> None:
+    (workdir / "stages.toml").write_text(toml.replace("URL", f"{test_server.url}/ok"))
+    proc = run_surge("run", "stages.toml", cwd=workdir)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert where in " ".join(proc.stderr.split()), proc.stderr
+    assert "--stages" not in proc.stderr
+    assert test_server.requests_total == 0

@@ -154,6 +154,28 @@ def test_exception_at_import_names_the_innermost_line_in_the_script(tmp_path: Pa
     assert isinstance(error.__cause__, KeyError)
 
 
+def test_a_check_of_surges_api_is_reported_at_the_users_line_not_surges(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "swapped.py",
+        """
+        import surge
+
+
+        class Browse(surge.User):
+            wait_time = surge.between(2, 1)
+
+            @surge.task
+            async def home(self) -> None:
+                await self.http.get("/")
+        """,
+    )
+    error = load_error(path)
+    assert (error.path, error.line) == (path, line_of(path, "surge.between(2, 1)"))
+    assert "min_s (2) must not exceed max_s (1)" in error.message
+    assert "wait.py" not in error.message and "surge/" not in error.message
+
+
 def test_missing_module_suggests_installing_it(tmp_path: Path) -> None:
     path = write(tmp_path, "deps.py", "import surge_no_such_module_xyz\n")
     error = load_error(path)

@@ -34,6 +34,7 @@ from surge.engine.http import ClientConfig, Session
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import UserClassRecorder
+from surge.scenario.tracebacks import describe_error
 from surge.scenario.user import TaskSpec, User, tasks_of
 from surge.scenario.wait import ConstantWait, WaitTime
 
@@ -156,12 +157,12 @@ class ScriptWorkload:
         tally = self.ctx.tally(vu.name)
         tally.on_start_failed += 1
         if not tally.first_error:
-            tally.first_error = f"{type(failed).__name__}: {failed}"
+            tally.first_error = describe_error(failed)
         return False
 
     def _script_failed(self, where: str, exc: BaseException, t0: int) -> None:
         elapsed_us = (perf_counter_ns() - t0) // 1000
-        message = f"{type(exc).__name__}: {exc}"
+        message = describe_error(exc)
         self.ctx.recorder.endpoint(SCRIPT_METHOD, where).fail(
             elapsed_us, ErrorKind.SCRIPT, 0, 0, message
         )
@@ -307,7 +308,7 @@ class ScriptWorkload:
 
 def _never_yields(cls_name: str, task: str, error: BaseException | None, hang_ns: int) -> str:
     how = (
-        f"it raised before awaiting anything ({type(error).__name__}: {error})"
+        f"it raised before awaiting anything ({describe_error(error)})"
         if error is not None
         else "it returns without awaiting anything"
     )

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from surge.metrics.recorder import Recorder
+from surge.scenario.tracebacks import raised_at
 
 NO_LIMIT = sys.maxsize
 HANG_S = 1.0  # a user iterating this long without the loop turning never yields
@@ -166,7 +167,9 @@ class RunContext:
         if where in self._reported or self._on_script_error is None:
             return
         self._reported.add(where)
-        self._on_script_error(where, "".join(traceback.format_exception(exc)))
+        at = raised_at(exc)
+        label = where if at is None else f"{where} at {at}"
+        self._on_script_error(label, "".join(traceback.format_exception(exc)))
 
     def fail(self, message: str) -> None:
         """End the run: something makes it meaningless to go on (it exits 2, saying `message`)."""

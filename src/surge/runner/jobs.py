@@ -6,7 +6,7 @@ Everything here happens before any request: a bad option or file raises InputErr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from surge.runner.recipe import JobRecipe, check_cluster_options
 from surge.runner.target import Mode, Target, TargetKind, classify
 from surge.scenario import (
     EndpointSpec,
+    OptionSource,
     Scenario,
     ScenarioError,
     ScenarioKind,
@@ -61,7 +62,13 @@ class Job:
     redactor: Redactor = NO_REDACTION  # the run's secrets, masked in every output
 
 
-def _plan(config: RunConfig, weights: Sequence[int], where: str, shape: type | None = None) -> Plan:
+def _plan(
+    config: RunConfig,
+    weights: Sequence[int],
+    where: str,
+    shape: type | None = None,
+    sources: Mapping[str, OptionSource] | None = None,
+) -> Plan:
     dynamic = config.rate is not None or config.stages or shape is not None
     users = config.users if config.given("users") or not dynamic else 1
     ramp_up_s = config.ramp_up
@@ -85,6 +92,9 @@ def _plan(config: RunConfig, weights: Sequence[int], where: str, shape: type | N
             weights,
         )
     except PlanError as exc:
+        source = (sources or {}).get(exc.option or "")
+        if source is not None and exc.option and not config.given(exc.option):
+            raise InputError(source.error(exc.detail, exc.item)) from None  # where the file set it
         raise InputError(f"{where}: {exc}" if where else str(exc)) from None
 
 
@@ -139,7 +149,7 @@ def _endpoint_job(scenario: Scenario, config: RunConfig, mode: Mode, where: str)
     name = config.name or (
         scenario.name if mode is Mode.TOML else f"{endpoint.method} {endpoint.endpoint_name}"
     )
-    plan = _plan(config, (1,), where)
+    plan = _plan(config, (1,), where, sources=scenario.option_sources)
     known = {(endpoint.method.upper(), endpoint.endpoint_name)}
     thresholds = _thresholds(config, scenario, known)
     return Job(scenario, config, plan, endpoint.url, name, mode, thresholds)

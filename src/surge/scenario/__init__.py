@@ -10,7 +10,13 @@ from surge.scenario.checks import (
 from surge.scenario.endpoint import endpoint_from_options, expectations_from_options
 from surge.scenario.errors import EndpointOptionError, ScenarioError
 from surge.scenario.loader import load_scenario
-from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind, endpoint_scenario
+from surge.scenario.model import (
+    OVERRIDE_KEYS,
+    OptionSource,
+    Scenario,
+    ScenarioKind,
+    endpoint_scenario,
+)
 from surge.scenario.protocols import Check, HttpSession, Response
 from surge.scenario.script_loader import load_script, user_scenario
 from surge.scenario.spec import EndpointSpec, Expectations, JsonExpectation
@@ -38,6 +44,7 @@ __all__ = [
     "Expectations",
     "HttpSession",
     "JsonExpectation",
+    "OptionSource",
     "Response",
     "Scenario",
     "ScenarioError",

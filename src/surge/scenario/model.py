@@ -42,6 +42,29 @@ class ThresholdEntry:
     grace_s: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class OptionSource:
+    """Where a scenario file set an option: the file, the option's dotted key in it
+    (`scenarios.api.stages`), the line of the key and, for an array value, of each item."""
+
+    path: Path
+    key: str
+    line: int | None
+    item_lines: tuple[int, ...] = ()
+
+    def error(self, detail: str, item: int | None = None) -> str:
+        """`file:line: key: detail`, at the line of item `item` (from 1) when it is known."""
+        line = self.line
+        if item is not None and 0 < item <= len(self.item_lines):
+            line = self.item_lines[item - 1]
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        return f"{where}: {self.key}: {detail}"
+
+
+def _no_sources() -> Mapping[str, OptionSource]:
+    return MappingProxyType({})
+
+
 class ScenarioKind(enum.Enum):
     """Where the load comes from: User classes in a script, or one declarative endpoint."""
 
@@ -68,6 +91,8 @@ class Scenario:
 
     `thresholds` are the file's thresholds (unparsed); `shape` is a `surge.LoadShape` subclass
     found in a script (it then drives the users or the arrival rate over time).
+    `option_sources` says where in the file each of the `overrides` was set (for errors found
+    later, when the plan is compiled).
     """
 
     name: str
@@ -81,6 +106,7 @@ class Scenario:
     thresholds: tuple[ThresholdEntry, ...] = ()
     shape: type | None = None
     locustfile: object | None = None
+    option_sources: Mapping[str, OptionSource] = field(default_factory=_no_sources, hash=False)
 
     def __post_init__(self) -> None:
         if self.kind is ScenarioKind.LOCUST:
@@ -96,6 +122,7 @@ class Scenario:
         if unknown:
             raise ValueError(f"Scenario: unknown override keys {unknown}")
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        object.__setattr__(self, "option_sources", MappingProxyType(dict(self.option_sources)))
 
     def __reduce__(self) -> tuple[type[Scenario], tuple[object, ...]]:
         """Pickle support (worker processes): the read-only overrides view travels as a dict."""
@@ -113,6 +140,7 @@ class Scenario:
                 self.thresholds,
                 self.shape,
                 self.locustfile,
+                dict(self.option_sources),
             ),
         )
 

@@ -24,6 +24,7 @@ from surge.scenario.endpoint import check_url
 from surge.scenario.errors import ScenarioError
 from surge.scenario.model import Scenario, ScenarioKind, ThresholdEntry
 from surge.scenario.shape import LoadShape
+from surge.scenario.tracebacks import user_frame
 from surge.scenario.user import User, code_location, tasks_of
 from surge.scenario.wait import WaitTime
 
@@ -147,8 +148,10 @@ def _import_error(exc: BaseException, script: _Script) -> ScenarioError:
     line = in_script[-1].lineno if in_script else None
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     message = f"the script raised {text} while being imported"
-    if frames and frames[-1] not in in_script:
-        message += f" (in {script.shown(frames[-1].filename)}:{frames[-1].lineno})"
+    # Raised in another module of the user's (not in surge's checks, nor a library): say where.
+    innermost = user_frame(exc)
+    if innermost is not None and innermost not in in_script:
+        message += f" (in {script.shown(innermost.filename)}:{innermost.lineno})"
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         message += (
             f"; install {exc.name.partition('.')[0]!r} where surge runs, "

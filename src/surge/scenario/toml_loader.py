@@ -41,7 +41,13 @@ from surge.scenario.endpoint import (
     has_header,
 )
 from surge.scenario.errors import ScenarioError
-from surge.scenario.model import OVERRIDE_KEYS, Scenario, ScenarioKind, ThresholdEntry
+from surge.scenario.model import (
+    OVERRIDE_KEYS,
+    OptionSource,
+    Scenario,
+    ScenarioKind,
+    ThresholdEntry,
+)
 from surge.scenario.spec import EndpointSpec
 from surge.scenario.toml_positions import TomlPositions, quote_key
 from surge.units import parse_duration
@@ -282,6 +288,19 @@ class _TomlFile:
                 message += f"; did you mean {close[0]!r}?"
             raise self.error(message, *where, key)
 
+    def sources(self, table: Mapping[str, Any], *where: str) -> dict[str, OptionSource]:
+        """Where each option of `table` (at `where`) is set in the file."""
+        return {
+            key: OptionSource(
+                self.path,
+                ".".join(quote_key(part) for part in (*where, key)),
+                self.positions.line_of(*where, key),
+                self.positions.item_lines(*where, key),
+            )
+            for key in OVERRIDE_KEYS
+            if key in table
+        }
+
     def item_line(self, index: int, *key_path: str) -> int | None:
         """The line of item `index` of the array at `key_path` (else of the key itself)."""
         lines = self.positions.item_lines(*key_path)
@@ -328,7 +347,12 @@ def load_toml(path: str | Path) -> tuple[Scenario, ...]:
             file,
             name,
             file.table(table, "scenarios", name),
-            _Defaults(default_overrides, default_headers, default_thresholds),
+            _Defaults(
+                default_overrides,
+                default_headers,
+                default_thresholds,
+                file.sources(defaults, "defaults"),
+            ),
         )
         for name, table in scenarios.items()
     )
@@ -460,6 +484,7 @@ class _Defaults(NamedTuple):
     overrides: Mapping[str, object]
     headers: list[tuple[str, str]]
     thresholds: tuple[ThresholdEntry, ...]
+    sources: Mapping[str, OptionSource]
 
 
 def _scenario(
@@ -497,6 +522,7 @@ def _scenario(
         endpoint=endpoint,
         overrides={**defaults.overrides, **_overrides(file, table, *where)},
         thresholds=defaults.thresholds + _thresholds(file, table, *where),
+        option_sources={**defaults.sources, **file.sources(table, *where)},
     )
 
 

@@ -200,7 +200,11 @@ def _staged_plan(profile: LoadProfile, stages: tuple[Stage, ...], cycle: Sequenc
         if profile.rate is not None:
             raise PlanError("--rate and rate --stages both set the arrival rate: use one of them")
         if timeline.total <= 0:
-            raise PlanError("--stages schedule no arrivals: every rate is 0 while the run lasts")
+            raise PlanError(
+                "--stages schedule no arrivals: every rate is 0 while the run lasts",
+                option="stages",
+                detail="the stages schedule no arrivals: every rate is 0 while the run lasts",
+            )
         return _open_plan(
             profile,
             PlanSource.STAGES,
@@ -217,7 +221,11 @@ def _staged_plan(profile: LoadProfile, stages: tuple[Stage, ...], cycle: Sequenc
         )
     peak = whole_users(timeline.peak)
     if peak < 1:
-        raise PlanError("--stages never start a user: every target is 0 while the run lasts")
+        raise PlanError(
+            "--stages never start a user: every target is 0 while the run lasts",
+            option="stages",
+            detail="the stages never start a user: every target is 0 while the run lasts",
+        )
     return Plan(
         users=peak,
         ramp_up_s=0.0,

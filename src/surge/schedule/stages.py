@@ -183,18 +183,22 @@ def _parse_target(text: str) -> tuple[float, TargetKind]:
     return value, kind
 
 
+def _stages_error(detail: str, item: int | None = None) -> PlanError:
+    return PlanError(f"{STAGES_OPTION}: {detail}", option="stages", detail=detail, item=item)
+
+
 def _parse_one(text: str, position: int) -> Stage:
-    where = f"{STAGES_OPTION}: stage {position} {text.strip()!r}"
+    where = f"stage {position} {text.strip()!r}"
     duration_text, colon, target_text = text.partition(":")
     if not colon or not duration_text.strip() or not target_text.strip():
-        raise PlanError(f"{where} is not DURATION:TARGET (e.g. 30s:100 or 1m:50/s)")
+        raise _stages_error(f"{where} is not DURATION:TARGET (e.g. 30s:100 or 1m:50/s)", position)
     try:
         duration_s = parse_duration(duration_text)
         target, kind = _parse_target(target_text)
     except ValueError as exc:
-        raise PlanError(f"{where}: {exc}") from None
+        raise _stages_error(f"{where}: {exc}", position) from None
     if not math.isfinite(duration_s):
-        raise PlanError(f"{where}: the duration must be finite")
+        raise _stages_error(f"{where}: the duration must be finite", position)
     return Stage(duration_s, target, kind)
 
 
@@ -206,19 +210,20 @@ def parse_stages(stages: str | Sequence[str | Stage]) -> tuple[Stage, ...]:
     """
     items: Sequence[str | Stage] = stages.split(",") if isinstance(stages, str) else stages
     if not items or (isinstance(stages, str) and not stages.strip()):
-        raise PlanError(f"{STAGES_OPTION}: no stages given (e.g. 30s:100,1m:100,10s:0)")
+        raise _stages_error("no stages given (e.g. 30s:100,1m:100,10s:0)")
     parsed: list[Stage] = []
     for position, item in enumerate(items, start=1):
         stage = item if isinstance(item, Stage) else _parse_one(item, position)
         if parsed and stage.kind is not parsed[0].kind:
             first = parsed[0].kind.value
-            raise PlanError(
-                f"{STAGES_OPTION}: stage {position} {str(item).strip()!r} sets {stage.kind.value}"
-                f" but stage 1 sets {first}: all stages must be users (100) or all rates (50/s)"
+            raise _stages_error(
+                f"stage {position} {str(item).strip()!r} sets {stage.kind.value} but stage 1 "
+                f"sets {first}: all stages must be users (100) or all rates (50/s)",
+                position,
             )
         parsed.append(stage)
     if sum(s.duration_s for s in parsed) <= 0:
-        raise PlanError(f"{STAGES_OPTION}: the stages last no time at all (every duration is 0)")
+        raise _stages_error("the stages last no time at all (every duration is 0)")
     return tuple(parsed)
 
 
