@@ -33,9 +33,7 @@ def is_user_file(filename: str) -> bool:
     if not filename or filename.startswith("<"):
         return False
     resolved = str(Path(filename).resolve())
-    return not any(
-        resolved == lib or resolved.startswith(lib + os.sep) for lib in _library_dirs()
-    )
+    return not any(resolved == lib or resolved.startswith(lib + os.sep) for lib in _library_dirs())
 
 
 def user_frame(exc: BaseException) -> traceback.FrameSummary | None:
