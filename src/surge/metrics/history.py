@@ -4,7 +4,8 @@ Every second of the run, once all its snapshots are in, becomes one record (per-
 and histograms of the second, all workers merged) appended to an anonymous temporary file; in
 memory stay only the file offsets (24 bytes a second, whatever the number of endpoints). So the
 generator's memory does not grow with the run's length: a one-hour run at 1,500 requests/s over
-20 endpoints spills about 90 MB of history that would otherwise sit in RSS.
+20 endpoints writes about 34 MB of history to the file, which kept as objects in memory took
+about 0.6 GB.
 
 The history is read back once, at the end, into the RunResult's `intervals` and `timeline` at a
 resolution that keeps the result bounded too:
