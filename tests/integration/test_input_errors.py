@@ -104,11 +104,14 @@ def test_a_check_failing_while_the_scenario_runs_names_the_users_line(
         "run", "swapped.py", "--host", test_server.url, "-u", "2", "-d", "1s",
         "--out", "r.json", "--no-store", cwd=workdir,
     )  # fmt: skip
-    assert "surge: error in Browse.on_start at swapped.py:9" in proc.stderr, proc.stderr
+    stderr = " ".join(proc.stderr.split())
+    assert "(raised at swapped.py:9, in Browse.on_start)" in stderr, proc.stderr
+    # every user failed on_start: the run fails, and says where
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "swap the arguments (at swapped.py:9)" in stderr, proc.stderr
     doc = json.loads((workdir / "r.json").read_text())
     (hook,) = [e for e in doc["endpoints"] if e["name"] == "Browse.on_start"]
-    (message,) = hook["error_messages"]
-    assert message.endswith("swap the arguments (at swapped.py:9)"), message
+    assert hook["failures"] == 2
 
 
 @pytest.mark.parametrize(

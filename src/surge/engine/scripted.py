@@ -34,7 +34,7 @@ from surge.engine.http import ClientConfig, Session
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import UserClassRecorder
-from surge.scenario.tracebacks import describe_error
+from surge.scenario.tracebacks import describe_error, raised_at
 from surge.scenario.user import TaskSpec, User, tasks_of
 from surge.scenario.wait import ConstantWait, WaitTime
 
@@ -162,7 +162,7 @@ class ScriptWorkload:
 
     def _script_failed(self, where: str, exc: BaseException, t0: int) -> None:
         elapsed_us = (perf_counter_ns() - t0) // 1000
-        message = describe_error(exc)
+        message = f"{type(exc).__name__}: {exc}"
         self.ctx.recorder.endpoint(SCRIPT_METHOD, where).fail(
             elapsed_us, ErrorKind.SCRIPT, 0, 0, message
         )
@@ -306,9 +306,15 @@ class ScriptWorkload:
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
 
 
+def _at(error: BaseException) -> str:
+    """` at scenario.py:16`: the user's line that raised `error` (empty when none is)."""
+    where = raised_at(error)
+    return f" at {where}" if where is not None else ""
+
+
 def _never_yields(cls_name: str, task: str, error: BaseException | None, hang_ns: int) -> str:
     how = (
-        f"it raised before awaiting anything ({describe_error(error)})"
+        f"it raised before awaiting anything ({type(error).__name__}: {error}){_at(error)}"
         if error is not None
         else "it returns without awaiting anything"
     )

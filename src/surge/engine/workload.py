@@ -167,9 +167,11 @@ class RunContext:
         if where in self._reported or self._on_script_error is None:
             return
         self._reported.add(where)
+        text = "".join(traceback.format_exception(exc))
         at = raised_at(exc)
-        label = where if at is None else f"{where} at {at}"
-        self._on_script_error(label, "".join(traceback.format_exception(exc)))
+        if at is not None:  # the traceback ends in surge's own check: say which line is theirs
+            text += f"(raised at {at}, in {where})\n"
+        self._on_script_error(where, text)
 
     def fail(self, message: str) -> None:
         """End the run: something makes it meaningless to go on (it exits 2, saying `message`)."""
