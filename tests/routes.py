@@ -21,6 +21,7 @@ General:
     /echo                  JSON of method, path, query, query_string, headers, raw_headers, body
     /login (POST JSON)     {"token": "tok-<n>"}; 405 for other methods, 400 for a non-JSON body
     /me                    200 {"token": ...} with Authorization: Bearer tok-…, else 401
+    /basic                 200 with Authorization: Basic for BASIC_USER:BASIC_PASSWORD, else 401
     /cookie/set?value=     Set-Cookie: sid=<value or sid-<n>>; Path=/
     /cookie/get            {"cookie": <the Cookie header or null>}
     /set-cookie?k=v        Set-Cookie: k=v; Path=/   /set-cookie-expired?k: expires cookie k
@@ -54,6 +55,7 @@ Connection handling and misbehaviour:
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import http
 import json
@@ -209,6 +211,18 @@ def _me(server: HttpTestServer, request: Request) -> Reply:
     if scheme.lower() == "bearer" and token.startswith("tok-"):
         return _json({"token": token})
     return _json({"detail": "unauthorized"}, 401, ("WWW-Authenticate", "Bearer"))
+
+
+BASIC_USER, BASIC_PASSWORD = "alice", "s3cret-pw"  # as in docs/redaction.md
+
+
+def _basic(server: HttpTestServer, request: Request) -> Reply:
+    """200 for `Authorization: Basic` with BASIC_USER:BASIC_PASSWORD, else 401."""
+    scheme, _, token = (request.header("authorization") or "").partition(" ")
+    expected = base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode()
+    if scheme.lower() == "basic" and token == expected:
+        return _json({"user": BASIC_USER})
+    return _json({"detail": "unauthorized"}, 401, ("WWW-Authenticate", 'Basic realm="test"'))
 
 
 def _cookie_set(server: HttpTestServer, request: Request) -> Reply:
@@ -414,6 +428,7 @@ SYNC_ROUTES: dict[str, SyncRoute] = {
     "/echo": _echo,
     "/login": _login,
     "/me": _me,
+    "/basic": _basic,
     "/cookie/set": _cookie_set,
     "/cookie/get": _cookie_get,
     "/set-cookie": _set_cookie,

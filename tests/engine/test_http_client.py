@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from engine.conftest import TestServer
 from engine.loads import names, run, totals
 from servers import FIXED_BODY, closed_port
 from surge.engine.http import ClientConfig, HttpStatusError, Session, classify_error
+from surge.engine.http.request import basic_auth
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import Recorder
 
@@ -322,3 +324,17 @@ def test_on_uvloop_the_production_loop(fresh: TestServer, ca_file: str) -> None:
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         recorder = runner.run(main())
     assert totals(recorder) == {"ok": 4, "fail": 2, "incomplete": 0, "protocol": 1, "refused": 1}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://alice:s3cret-pw@h/x", "Basic YWxpY2U6czNjcmV0LXB3"),
+        ("http://al%40ce:p%3Ass@h/", "Basic " + base64.b64encode(b"al@ce:p:ss").decode()),
+        ("http://alice@h/", "Basic " + base64.b64encode(b"alice:").decode()),
+        ("http://h/x?email=a@b", None),
+        ("http://h/x", None),
+    ],
+)
+def test_url_credentials_become_basic_auth(url: str, expected: str | None) -> None:
+    assert basic_auth(url) == expected

@@ -4,12 +4,15 @@ or the store's database file (raw bytes)."""
 
 from __future__ import annotations
 
+import base64
 import re
 import shlex
 from pathlib import Path
+from urllib.parse import quote
 
 from cli_helpers import read_json, run_surge
 
+from routes import BASIC_PASSWORD, BASIC_USER
 from servers import HttpTestServer
 from surge.store import Store
 
@@ -80,7 +83,9 @@ def test_the_redaction_page_example_masks_what_it_says(
     test_server: HttpTestServer, workdir: Path
 ) -> None:
     page = (Path(__file__).resolve().parents[2] / "docs" / "redaction.md").read_text()
-    (block,) = re.findall(r"```bash\n(surge run .*?)```", page, flags=re.S)
+    (block,) = [
+        b for b in re.findall(r"```bash\n(surge run .*?)```", page, flags=re.S) if "--redact" in b
+    ]
     args = shlex.split(block.replace("\\\n", " "))[1:]
     args = [a.replace("http://127.0.0.1:8000", test_server.url) for a in args]
     # the page's load, shortened: a few requests instead of 10 users for 30 s
@@ -93,3 +98,78 @@ def test_the_redaction_page_example_masks_what_it_says(
     assert meta["target"] == f"{test_server.url}/api/items?tenant=***&page=2"
     assert meta["options"]["header"] == ["X-Tenant-Key: ***"]
     assert "acme-prod-7f3a" not in proc.stdout and "9b1c2d3e4f" not in proc.stdout
+
+
+BASIC_SCRIPT = """\
+import surge
+
+
+class Member(surge.User):
+    @surge.task
+    async def basic(self) -> None:
+        await self.http.get("/basic")
+"""
+
+
+def test_url_credentials_are_sent_as_basic_auth_and_appear_nowhere(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    """`http://user:password@host/` authenticates (URL mode, TOML and --host of a script)
+    and neither the password nor the Basic credential is in any output."""
+    host = test_server.url.removeprefix("http://")
+    password = quote(BASIC_PASSWORD, safe="")
+    url = f"http://{BASIC_USER}:{password}@{host}/basic"
+    credential = base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode()
+    (workdir / "basic.py").write_text(BASIC_SCRIPT)
+    (workdir / "basic.toml").write_text(f'[scenarios.basic]\nurl = "{url}"\n')
+    runs = [
+        ("url", [url]),
+        ("toml", ["basic.toml"]),
+        ("script", ["basic.py", "--host", url.removesuffix("/basic")]),
+    ]
+    outputs: list[str] = []
+    for name, target in runs:
+        proc = run_surge(
+            "run", *target, "-u", "1", "-n", "3", "--out", f"{name}.json",
+            "--html", f"{name}.html", "--junit", f"{name}.xml",
+            "--store", f"sqlite:///{workdir / 'runs.db'}", "--allow-saturated",
+            cwd=workdir,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        summary = read_json(workdir / f"{name}.json")["summary"]
+        assert summary["requests"] == 3 and summary["failures"] == 0, (name, summary)
+        outputs += [proc.stdout, proc.stderr]
+    assert test_server.requests_by_path == {"/basic": 9}
+    for secret in (BASIC_PASSWORD, password, credential, f"{BASIC_USER}:{BASIC_PASSWORD}"):
+        assert not any(secret in text for text in outputs), secret
+        for path in sorted(workdir.rglob("*")):
+            if path.is_file() and path.suffix != ".toml" and path.suffix != ".py":
+                assert secret.encode() not in path.read_bytes(), (secret, path.name)
+
+
+def test_explicit_authorization_beats_url_credentials(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    host = test_server.url.removeprefix("http://")
+    url = f"http://{BASIC_USER}:{quote(BASIC_PASSWORD, safe='')}@{host}/basic"
+    proc = run_surge(
+        "run", url, "-u", "1", "-n", "2", "-H", "Authorization: Basic bm9ib2R5Og==",
+        "--out", "r.json", "--no-store", cwd=workdir,
+    )  # fmt: skip
+    assert read_json(workdir / "r.json")["summary"]["failures"] == 2, proc.stdout
+
+
+def test_the_redaction_page_basic_auth_example_authenticates(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "redaction.md").read_text()
+    (block,) = [b for b in re.findall(r"```bash\n(surge run .*?)```", page, flags=re.S) if "@" in b]
+    host = test_server.url.removeprefix("http://")
+    args = shlex.split(block.replace("127.0.0.1:8000/admin/stats", f"{host}/basic"))[1:]
+    args[args.index("-d") + 1] = "1s"
+    proc = run_surge(*args, "--no-store", "--allow-saturated", cwd=workdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = read_json(workdir / "result.json")
+    assert doc["summary"]["requests"] > 0 and doc["summary"]["failures"] == 0
+    assert doc["meta"]["target"] == f"http://***@{host}/basic"
+    assert "s3cret-pw" not in proc.stdout and "YWxpY2U6czNjcmV0LXB3" not in proc.stdout

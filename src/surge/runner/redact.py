@@ -9,6 +9,7 @@ or stores the result, so every output (terminal, JSON, CSV, JUnit, text, HTML, s
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -54,7 +55,8 @@ def _header_secrets(name: str, value: str, names: frozenset[str]) -> list[str]:
 
 
 def _url_secrets(url: str, names: frozenset[str]) -> list[str]:
-    """Credentials of `user:password@` and the values of secret or named query parameters."""
+    """Credentials of `user:password@` (also as the Basic auth credential they are sent as) and
+    the values of secret or named query parameters."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -64,6 +66,8 @@ def _url_secrets(url: str, names: frozenset[str]) -> list[str]:
         found += [parts.password, unquote(parts.password)]
     if parts.username and parts.password is not None:
         found.append(f"{parts.username}:{parts.password}")
+        pair = f"{unquote(parts.username)}:{unquote(parts.password)}"
+        found += [pair, base64.b64encode(pair.encode("utf-8")).decode("ascii")]  # Basic auth
     for key, value in parse_qsl(parts.query, keep_blank_values=False):
         if key.lower() in names or SECRET_NAME.search(key):
             found.append(value)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json as jsonlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from surge.engine.http.classify import InvalidUrlError
 from surge.metrics.recorder import EndpointRecorder
@@ -54,6 +55,18 @@ def split_url(url: str) -> tuple[Origin, str]:
     if parts.query:
         target = f"{target}?{parts.query}"
     return Origin(scheme, parts.hostname, port), target
+
+
+def basic_auth(url: str) -> str | None:
+    """The `Authorization` value (`Basic …`, RFC 7617) for the `user:password@` of `url`, its
+    percent-escapes undone; None when the URL has no credentials."""
+    if "@" not in url:
+        return None
+    parts = urlsplit(url)
+    if parts.username is None:
+        return None
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
 
 
 _SPLIT_CACHE: dict[str, tuple[Origin, str]] = {}
@@ -141,9 +154,13 @@ def merge_headers(*layers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 def static_request(
     method: str, url: str, headers: Iterable[tuple[str, str]], body: bytes | None
 ) -> tuple[Origin, bytes]:
-    """The origin and pre-serialised bytes of a request that never changes (URL mode)."""
+    """The origin and pre-serialised bytes of a request that never changes (URL mode). The
+    URL's credentials become Basic auth, unless `headers` set Authorization themselves."""
     origin, target = split_url(url)
     defaults = [("Host", origin.host_header), ("User-Agent", USER_AGENT), ("Accept", "*/*")]
+    auth = basic_auth(url)
+    if auth is not None:
+        defaults.append(("Authorization", auth))
     method = method.upper()
     return origin, build_request(method, target, merge_headers(defaults, headers), body)
 
@@ -223,19 +240,22 @@ def prepare(
     *,
     strip_auth: bool = False,
 ) -> Prepared:
-    """Serialise a request: built-in headers, then Content-Type, the cookie jar's Cookie, the
-    session's defaults and the call's own headers, each layer replacing the ones before.
-    `strip_auth` (a redirect to another host) drops Authorization and any caller's Cookie."""
+    """Serialise a request: built-in headers (with Basic auth from the URL's credentials),
+    then Content-Type, the cookie jar's Cookie, the session's defaults and the call's own
+    headers, each layer replacing the ones before. `strip_auth` (a redirect to another host)
+    drops Authorization and any caller's Cookie (the new URL's own credentials still apply)."""
     origin, target = split_url_cached(url)
     cookie = jar.header_for(origin.host, target, origin.tls) if jar else None
-    layers: list[Iterable[tuple[str, str]]] = [
-        [
-            ("Host", origin.host_header),
-            ("User-Agent", USER_AGENT),
-            ("Accept", "*/*"),
-            ("Accept-Encoding", "gzip, deflate"),
-        ]
+    builtins = [
+        ("Host", origin.host_header),
+        ("User-Agent", USER_AGENT),
+        ("Accept", "*/*"),
+        ("Accept-Encoding", "gzip, deflate"),
     ]
+    auth = basic_auth(url)
+    if auth is not None:
+        builtins.append(("Authorization", auth))
+    layers: list[Iterable[tuple[str, str]]] = [builtins]
     if content_type is not None:
         layers.append([("Content-Type", content_type)])
     if cookie is not None:
@@ -246,6 +266,8 @@ def prepare(
         merged = [(k, v) for k, v in merged if k.lower() not in ("authorization", "cookie")]
         if cookie is not None:
             merged.append(("Cookie", cookie))
+        if auth is not None:
+            merged.append(("Authorization", auth))
     wire = build_request(method, target, merged, body)
     version = int(getattr(defaults, "version", 0))
     return Prepared(
