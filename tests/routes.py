@@ -22,6 +22,7 @@ General:
     /login (POST JSON)     {"token": "tok-<n>"}; 405 for other methods, 400 for a non-JSON body
     /me                    200 {"token": ...} with Authorization: Bearer tok-…, else 401
     /basic                 200 with Authorization: Basic for BASIC_USER:BASIC_PASSWORD, else 401
+    /big?n=N&chunked=1     N bytes (1 GiB is fine), written as the client reads them
     /cookie/set?value=     Set-Cookie: sid=<value or sid-<n>>; Path=/
     /cookie/get            {"cookie": <the Cookie header or null>}
     /set-cookie?k=v        Set-Cookie: k=v; Path=/   /set-cookie-expired?k: expires cookie k
@@ -267,6 +268,28 @@ async def _chunked(conn: Connection, request: Request) -> bool:
     return request.keep_alive
 
 
+_BIG_PIECE = b"x" * (256 * 1024)
+
+
+async def _big(conn: Connection, request: Request) -> bool:
+    """`n` bytes (any size: 1 GiB is fine) with a Content-Length (`chunked=1`: chunked instead),
+    written as the client reads them, never all in memory."""
+    n = max(request.int_param("n", 0), 0)
+    chunked = request.query.get("chunked") == "1"
+    length = ("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(n))
+    conn.write(serialize_head(200, [length, ("Content-Type", "application/octet-stream")]))
+    left = n
+    while left > 0:
+        piece = _BIG_PIECE if left >= len(_BIG_PIECE) else _BIG_PIECE[:left]
+        conn.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+        left -= len(piece)
+        if not await conn.drain():
+            return False
+    if chunked:
+        conn.write(b"0\r\n\r\n")
+    return request.keep_alive
+
+
 async def _reset(conn: Connection, request: Request) -> bool:
     conn.abort_with_rst()
     return False
@@ -440,6 +463,7 @@ SYNC_ROUTES: dict[str, SyncRoute] = {
     "/bye": _bye,
 }
 ASYNC_ROUTES: dict[str, AsyncRoute] = {
+    "/big": _big,
     "/delay": _delay,
     "/chunked": _chunked,
     "/chunked-abc": _chunked_abc,

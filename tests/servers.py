@@ -170,6 +170,17 @@ class Connection(asyncio.Protocol):
         if self.transport is not None and not self.closed:
             self.transport.write(data)
 
+    async def drain(self, high_bytes: int = 4 * 1024 * 1024) -> bool:
+        """Wait while more than `high_bytes` wait to be sent (the client reads slowly or not
+        at all); False when the connection went away meanwhile."""
+        while self.transport is not None and not self.closed:
+            if self.transport.is_closing():
+                return False
+            if self.transport.get_write_buffer_size() <= high_bytes:
+                return True
+            await asyncio.sleep(0.001)
+        return False
+
     def close(self) -> None:
         self.closed = True
         if self.transport is not None:

@@ -32,6 +32,7 @@ if _typing.TYPE_CHECKING:
     from surge.compare import Comparison, Finding, Tolerances, Verdict
     from surge.compare_api import compare_to_baseline
     from surge.config import ConfigError, RunConfig
+    from surge.engine.http.response import BodyTooLargeError
     from surge.metrics import ExitCode, Figures
     from surge.runner import (
         ControlError,
@@ -54,6 +55,7 @@ if _typing.TYPE_CHECKING:
 # and worker runs.
 _LAZY: dict[str, str] = {
     "BenchResult": "surge.benches",
+    "BodyTooLargeError": "surge.engine.http.response",
     "bench": "surge.benches",
     "benchmark": "surge.benches",
     "Comparison": "surge.compare",
@@ -94,6 +96,7 @@ def __getattr__(name: str) -> _typing.Any:
 
 __all__ = [
     "BenchResult",
+    "BodyTooLargeError",
     "Comparison",
     "ConfigError",
     "ControlError",

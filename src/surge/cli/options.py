@@ -63,6 +63,8 @@ def click_type(spec: OptionSpec) -> Any:
         return click.Path()
     if kind is Kind.DURATION:
         return _SpecType(spec, "duration")
+    if kind is Kind.SIZE:
+        return _SpecType(spec, "size")
     if kind is Kind.HEADER:
         return _HeaderType(spec, "header")
     if kind is Kind.WORKERS:

@@ -82,6 +82,30 @@ def _duration(spec: OptionSpec, value: object) -> float:
     return seconds
 
 
+_SIZE_UNITS = {
+    "": 1, "b": 1,
+    "k": 1000, "kb": 1000, "kib": 1024,
+    "m": 1000**2, "mb": 1000**2, "mib": 1024**2,
+    "g": 1000**3, "gb": 1000**3, "gib": 1024**3,
+}  # fmt: skip
+
+
+def _size(spec: OptionSpec, value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueProblem(f"{value!r} is not a size (use e.g. 64MiB, 500kB, 1GiB)")
+    text = str(value).strip().lower().replace(" ", "").replace("_", "")
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    try:
+        size = float(number) * _SIZE_UNITS[text[len(number) :]]
+    except (ValueError, KeyError):
+        raise ValueProblem(f"{value!r} is not a size (use e.g. 64MiB, 500kB, 1GiB)") from None
+    if not math.isfinite(size) or size < 0:
+        raise ValueProblem(f"{value!r} is not a size of 0 or more bytes")
+    return int(size)
+
+
 def _flag(spec: OptionSpec, value: object) -> bool:
     if isinstance(value, bool):
         return value
@@ -145,6 +169,7 @@ _READERS: Mapping[Kind, Callable[[OptionSpec, object], Any]] = {
     Kind.INT: _integer,
     Kind.FLOAT: _float,
     Kind.DURATION: _duration,
+    Kind.SIZE: _size,
     Kind.FLAG: _flag,
     Kind.CHOICE: _choice,
     Kind.HEADER: _header,

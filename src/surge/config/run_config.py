@@ -446,6 +446,15 @@ class RunConfig:
         kind=Kind.DURATION,
         group=Group.LOAD,
     )
+    max_body: int = option(
+        64 * 1024**2,
+        "--max-body",
+        help="Largest response body a script keeps in memory (e.g. 64MiB); a larger one is "
+        "counted and discarded, and reading it raises BodyTooLargeError (stream it instead).",
+        kind=Kind.SIZE,
+        group=Group.HTTP,
+        metavar="SIZE",
+    )
     insecure: bool = option(
         False,
         "--insecure",

@@ -23,6 +23,7 @@ class Kind(enum.Enum):
     INT = "int"
     FLOAT = "float"
     DURATION = "duration"  # seconds, from `30s`, `2m`, `500ms` or a number
+    SIZE = "size"  # bytes, from `64MiB`, `500kB`, `1GiB` or a number
     FLAG = "flag"
     CHOICE = "choice"
     HEADER = "header"  # `Name: value`

@@ -61,6 +61,7 @@ def client_config(config: RunConfig) -> ClientConfig:
         read_timeout_s=config.timeout,
         total_timeout_s=config.timeout,
         insecure=config.insecure,
+        max_body_bytes=config.max_body,
     )
 
 

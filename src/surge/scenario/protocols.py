@@ -7,7 +7,7 @@ scenario stage never imports the engine.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
 
@@ -24,7 +24,8 @@ class Response(Protocol):
 
     @property
     def content(self) -> bytes:
-        """The body, decoded from gzip/deflate when the server sent it compressed."""
+        """The body, decoded from gzip/deflate when the server sent it compressed. Raises
+        BodyTooLargeError for a body over --max-body (counted, not kept: stream it)."""
 
     @property
     def text(self) -> str:
@@ -53,6 +54,13 @@ class Response(Protocol):
     def json(self) -> Any:
         """The body parsed as JSON."""
 
+    def stream(self) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive (request it with `stream=True`); leaving the loop
+        early discards the rest."""
+
+    def close(self) -> None:
+        """`stream=True`: discard the rest of the body (it is still counted)."""
+
     def check(self, *checks: Check) -> bool:
         """Evaluate `checks` (see surge.scenario.checks) on this response and count each under
         the request's endpoint; True when all passed. Never raises and never changes whether
@@ -80,12 +88,15 @@ class HttpSession(Protocol):
         timeout_s: float | None = None,
         checks: Sequence[Check] = (),
         fail_on_check: bool = False,
+        stream: bool = False,
     ) -> Response:
         """Send a request and record it once under (method, name).
 
         `checks` are evaluated on the response before it is recorded, each counted under the
         endpoint; with `fail_on_check=True` a response that would be a success but fails a
         check is recorded as a failure of kind `check` ("check failed: <names>").
+        `stream=True` returns on the response's head: read the body with `resp.stream()`;
+        the request is recorded when its last byte arrives.
         """
         ...
 

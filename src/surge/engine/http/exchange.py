@@ -5,19 +5,28 @@ response is whole (its `status`, head bytes `head_data` and body `chunks` are th
 connection, until the next exchange) or to the exception it failed with. The head is kept as
 the bytes it arrived in and the body as the chunks received: the response parses and joins them
 only when a task asks.
+
+A body is kept only up to `ClientConfig.max_body_bytes`: a larger one (announced by its
+Content-Length, or found larger as it arrives) is counted and discarded, and the connection
+says so (`body_over`). A streamed exchange (`stream=`) resolves on the head instead: its body
+goes to the `StreamBody` as it arrives, which ends (or fails) with the exchange.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 
 from surge.engine.http.classify import ConnectionClosedError, RequestTimeoutError
 from surge.engine.http.config import ClientConfig
 from surge.engine.http.connection import Http1Connection, connect
 from surge.engine.http.request import Origin
+from surge.engine.http.response import final_head
+from surge.engine.http.stream import StreamBody
 from surge.engine.http.tls import client_ssl_context
 
 _Waiter = asyncio.Future[BaseException | None]
+_CONTENT_LENGTH = re.compile(rb"^content-length[ \t]*:[ \t]*(\d+)", re.IGNORECASE | re.MULTILINE)
 
 
 class SessionConnection(Http1Connection):
@@ -25,7 +34,18 @@ class SessionConnection(Http1Connection):
     `HeadAwareConnection`): its callbacks are written out here, the hot path of scripted
     users, rather than inherited through `super()` calls."""
 
-    __slots__ = ("chunks", "head_data", "keep_alive", "lost", "status", "waiter")
+    __slots__ = (
+        "body_over",
+        "body_size",
+        "chunks",
+        "head_data",
+        "keep_alive",
+        "lost",
+        "max_body",
+        "status",
+        "stream",
+        "waiter",
+    )
 
     def __init__(self, loop: asyncio.AbstractEventLoop, config: ClientConfig) -> None:
         super().__init__(loop, config)
@@ -34,10 +54,22 @@ class SessionConnection(Http1Connection):
         self.keep_alive = False
         self.head_data = b""
         self.chunks: list[bytes] | None = None
+        self.max_body = config.max_body_bytes
+        self.body_size = 0  # bytes of the body received (kept or not)
+        self.body_over = False  # over max_body: counted, not kept
+        self.stream: StreamBody | None = None
         self.lost: asyncio.Future[None] = loop.create_future()
 
-    def exchange(self, wire: bytes, start_ns: int, head: bool, total_ns: int) -> _Waiter:
-        """Send `wire` (an exchange that started at `start_ns` and must end `total_ns` later)."""
+    def exchange(
+        self,
+        wire: bytes,
+        start_ns: int,
+        head: bool,
+        total_ns: int,
+        stream: StreamBody | None = None,
+    ) -> _Waiter:
+        """Send `wire` (an exchange that started at `start_ns` and must end `total_ns` later);
+        with `stream`, the future resolves on the response's head and the body goes there."""
         waiter: _Waiter = self.loop.create_future()
         if self.dead:
             self.stale = self.reused
@@ -50,6 +82,11 @@ class SessionConnection(Http1Connection):
                 self.timer = None
         self.head = head
         self.chunks = None
+        self.body_size = 0
+        self.body_over = False
+        if stream is not None:
+            stream.reader = self.transport
+        self.stream = stream
         self.collecting = True
         self.waiter = waiter
         self.send(wire, start_ns)
@@ -69,13 +106,34 @@ class SessionConnection(Http1Connection):
                 self.done = status
                 self.keep = self.parser.should_keep_alive()
                 self.head_done = self.rare = True
+            stream = self.stream
+            if stream is not None and self.start_ns and not self.head_done:
+                self.status = status  # a streamed exchange goes on from its head
+                stream.head = self.head_bytes()
+                self._resolve(None)
 
     def on_body(self, data: bytes) -> None:
+        stream = self.stream
+        if stream is not None:
+            stream.feed(data)
+            return
+        size = self.body_size + len(data)
+        self.body_size = size
+        if self.body_over:
+            return
         chunks = self.chunks
-        if chunks is None:
+        if size > self.max_body or (chunks is None and self._announced_over()):
+            self.body_over = True
+            self.chunks = None
+        elif chunks is None:
             self.chunks = [data]
         else:
             chunks.append(data)
+
+    def _announced_over(self) -> bool:
+        """The head announces a Content-Length over max_body: keep none of that body."""
+        found = _CONTENT_LENGTH.search(final_head(self.head_bytes()))
+        return found is not None and int(found.group(1)) > self.max_body
 
     def on_message_complete(self) -> None:
         if not self.head_done:
@@ -88,19 +146,28 @@ class SessionConnection(Http1Connection):
         self.keep_alive = keep_alive
         self.head_data = self.head_bytes()
         self.collecting = False
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
+        stream = self.stream
+        if stream is not None:
+            self.stream = None
+            if not stream.head:  # whole on its head (HEAD, 204, close-delimited)
+                stream.head = self.head_data
+            stream.finish()
+        self._resolve(None)
 
     def failed(self, exc: BaseException, start_ns: int, at_ns: int) -> None:
         self.collecting = False
+        self._resolve(exc)
+        stream = self.stream
+        if stream is not None:
+            self.stream = None
+            stream.fail(exc)
+
+    def _resolve(self, result: BaseException | None) -> None:
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None
             if not waiter.done():
-                waiter.set_result(exc)
+                waiter.set_result(result)
 
     def gone(self) -> None:
         if not self.lost.done():

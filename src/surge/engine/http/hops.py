@@ -13,6 +13,7 @@ from surge.engine.http.cookies import CookieJar
 from surge.engine.http.exchange import SessionConnection
 from surge.engine.http.request import Prepared, prepare, split_url_cached
 from surge.engine.http.response import Headers, HttpResponse
+from surge.engine.http.stream import StreamBody
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ABSOLUTE = ("http://", "https://")
@@ -94,11 +95,16 @@ def name_of(path: str) -> str:
 
 
 async def await_exchange(
-    conn: SessionConnection, wire: bytes, t0: int, head: bool, total_ns: int
+    conn: SessionConnection,
+    wire: bytes,
+    t0: int,
+    head: bool,
+    total_ns: int,
+    stream: StreamBody | None = None,
 ) -> BaseException | None:
     """One exchange on `conn`; a cancelled one drops the connection (it cannot be reused)."""
     try:
-        return await conn.exchange(wire, t0, head, total_ns)
+        return await conn.exchange(wire, t0, head, total_ns, stream)
     except asyncio.CancelledError:
         conn.abort()
         raise

@@ -10,12 +10,18 @@ from __future__ import annotations
 import datetime
 import json as jsonlib
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
+from surge.engine.http.stream import BodyUnavailableError, StreamBody
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder
 from surge.scenario.checks import Check, evaluate
+
+
+class BodyTooLargeError(BodyUnavailableError):
+    """The task read a body larger than `--max-body`: surge counted it and discarded it as it
+    arrived instead of holding it in memory."""
 
 
 class HttpStatusError(Exception):
@@ -91,6 +97,11 @@ def _final_head_span(data: bytes) -> tuple[int, int]:
         start = end
 
 
+def final_head_end(data: bytes) -> int:
+    """The index just past the final response's head in `data` (len(data) if incomplete)."""
+    return _final_head_span(data)[1]
+
+
 def final_head(data: bytes) -> bytes:
     """The head of the final response in `data`: interim 1xx heads before it are skipped."""
     start, end = _final_head_span(data)
@@ -141,11 +152,14 @@ class HttpResponse:
     """One (possibly redirected) request's outcome. Transport errors set `error`, never raise."""
 
     __slots__ = (
+        "__weakref__",
         "_chunks",
         "_content",
         "_endpoint",
         "_head",
         "_headers",
+        "_stream",
+        "body_over",
         "elapsed_ns",
         "error_kind",
         "error_message",
@@ -183,6 +197,8 @@ class HttpResponse:
             self._headers = headers if headers is not None else _EMPTY_HEADERS
         self._chunks = chunks
         self._content: bytes | None = None
+        self._stream: StreamBody | None = None  # stream=True: the body as it arrives
+        self.body_over = 0  # the size of a body over --max-body, counted and not kept
         self.elapsed_ns = elapsed_ns
         self.error_kind = error_kind
         self.error_message = error_message
@@ -218,6 +234,7 @@ class HttpResponse:
     @property
     def content(self) -> bytes:
         if self._content is None:
+            self._check_kept()
             chunks = self._chunks
             raw = (chunks[0] if len(chunks) == 1 else b"".join(chunks)) if chunks else b""
             self._chunks = None
@@ -231,6 +248,37 @@ class HttpResponse:
 
     def json(self) -> Any:
         return jsonlib.loads(self.content)
+
+    def _check_kept(self) -> None:
+        if self._stream is not None:
+            raise BodyUnavailableError(
+                f"{self.method} {self.url} was sent with stream=True: read its body with "
+                "`async for chunk in resp.stream()`"
+            )
+        if self.body_over:
+            raise BodyTooLargeError(
+                f"the body of {self.method} {self.url} is {_size(self.body_over)}, over "
+                "--max-body: surge counted it and discarded it as it arrived. Send the request "
+                "with stream=True and read it with `async for chunk in resp.stream()`, or raise "
+                "--max-body"
+            )
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body in chunks as they arrive (`stream=True`: never all in memory at once); a
+        response read whole yields its content once. Leaving the loop early discards the
+        rest of the body."""
+        if self._stream is None:
+            content = self.content
+            if content:
+                yield content
+            return
+        async for chunk in self._stream.chunks():
+            yield chunk
+
+    def close(self) -> None:
+        """Stream responses: discard the rest of the body (it is still counted)."""
+        if self._stream is not None:
+            self._stream.discard()
 
     def check(self, *checks: Check) -> bool:
         """Evaluate `checks` and count each under this request's endpoint; True when all passed.
@@ -253,6 +301,14 @@ class HttpResponse:
     def __repr__(self) -> str:
         state = f"error={self.error!r}" if self.error_kind is not None else "ok"
         return f"<HttpResponse {self.method} {self.url} {self.status} {state}>"
+
+
+def _size(count: int) -> str:
+    """`1.0 GiB`, `65.0 MiB`, `12,345 bytes`."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:,} bytes"
 
 
 def run_checks(

@@ -9,6 +9,12 @@ ended) is counted with `EndpointRecorder.incomplete()`.
 Checks (`checks=[...]`) are evaluated after the response arrives and before it is recorded, so
 `fail_on_check=True` can turn a success into a failure of kind `check`.
 
+A body is kept in memory only up to `ClientConfig.max_body_bytes` (`--max-body`): a larger one
+is counted and discarded as it arrives, and reading it raises `BodyTooLargeError`. With
+`stream=True` the request returns on the response's head and the task reads the body as it
+arrives (`async for chunk in resp.stream()`, see `stream.py`); such a request is recorded when
+its last byte arrives, and a body nobody reads is counted and discarded.
+
 In the open model (`open_model=True`) the engine calls `begin_iteration(intended_ns)` when an
 arrival starts a task iteration: the first request recorded after it is timed from the intended
 time (no coordinated omission), and every request records its service time and schedule lag.
@@ -51,7 +57,13 @@ from surge.engine.http.request import (
     encode_body,
     prepare,
 )
-from surge.engine.http.response import Headers, HttpResponse, run_checks
+from surge.engine.http.response import Headers, HttpResponse, final_head_end, run_checks
+from surge.engine.http.stream import (
+    DEFAULT_WINDOW_BYTES,
+    StreamBody,
+    record_when_over,
+    streams_incomplete,
+)
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder, UserClassRecorder
 from surge.scenario.checks import Check
@@ -94,6 +106,7 @@ class Session:
         self._prepared: dict[tuple[str, str, str | None], Prepared] = {}
         self._total_ns = int(self.config.total_timeout_s * 1e9)
         self._closed = False
+        self._streams: dict[StreamBody, EndpointRecorder] = {}  # streamed bodies not over yet
 
     @property
     def headers(self) -> dict[str, str]:
@@ -123,12 +136,16 @@ class Session:
         timeout_s: float | None = None,
         checks: Sequence[Check] = (),
         fail_on_check: bool = False,
+        stream: bool = False,
         record: bool = True,
     ) -> HttpResponse:
         """Send one request (following redirects), evaluate `checks`, and record it once.
 
-        With `record=False` nothing is recorded yet: the caller decides the outcome (it may set
-        the response's `error_kind`/`error_message`) and records it once with `record()`.
+        `stream=True`: return on the response's head; the body is read with `resp.stream()`,
+        checks see the status and headers, and the request is recorded on its last byte.
+        With `record=False` (and no stream) nothing is recorded yet: the caller decides the
+        outcome (it may set the response's `error_kind`/`error_message`) and records it once
+        with `record()`.
         """
         prep = None
         if params is None and headers is None and json is None and data is None:
@@ -139,8 +156,9 @@ class Session:
             prep = self._prepare(method, path, params, headers, json, data, name)
         total_ns = self._total_ns if timeout_s is None else int(timeout_s * 1e9)
         t0 = perf_counter_ns()
+        body = StreamBody(DEFAULT_WINDOW_BYTES) if stream else None
         try:
-            response = await self._send(prep, follow_redirects, t0, total_ns, None)
+            response = await self._send(prep, follow_redirects, t0, total_ns, None, body)
         except asyncio.CancelledError:
             prep.endpoint.incomplete()
             raise
@@ -151,7 +169,11 @@ class Session:
             if failed is not None and fail_on_check and response.error_kind is None:
                 response.error_kind = ErrorKind.CHECK
                 response.error_message = "check failed: " + ", ".join(failed)
-        if record:
+        streamed = response._stream
+        if streamed is not None:
+            lag_ns = self._take_lag(t0)
+            record_when_over(self._streams, prep.endpoint, response, streamed, t0, lag_ns, self)
+        elif record:
             self._record(prep.endpoint, response, t0)
         else:
             response.sent_ns = t0
@@ -190,6 +212,7 @@ class Session:
         """Close every connection of this user (waiting briefly for TLS shutdowns)."""
         self._closed = True
         self._idle.clear()
+        streams_incomplete(self._streams)
         live = list(self._live)
         for conn in live:
             conn.close()
@@ -203,6 +226,7 @@ class Session:
         """Drop every connection now, recording nothing (the run is forced to end)."""
         self._closed = True
         self._idle.clear()
+        streams_incomplete(self._streams)
         for conn in list(self._live):
             conn.abort()
 
@@ -259,6 +283,8 @@ class Session:
                 method, prep.url, status, head, conn.take_body(), now - t0, None, None, endpoint
             )
             response.nbytes = nbytes
+            if conn.body_over:
+                response.body_over = conn.body_size
             if self.open_model:
                 self._record(endpoint, response, t0)
             else:
@@ -270,6 +296,8 @@ class Session:
             method, prep.url, status, head, conn.take_body(), now - t0, kind, message, endpoint
         )
         response.nbytes = nbytes
+        if conn.body_over:
+            response.body_over = conn.body_size
         self._record(endpoint, response, t0)
         return response
 
@@ -306,10 +334,16 @@ class Session:
 
     # -- the general path ------------------------------------------------------------------
     async def _send(
-        self, prep: Prepared, follow: bool | None, t0: int, total_ns: int, sent: _Sent | None
+        self,
+        prep: Prepared,
+        follow: bool | None,
+        t0: int,
+        total_ns: int,
+        sent: _Sent | None,
+        body: StreamBody | None = None,
     ) -> HttpResponse:
         """One request and, when asked (GET and HEAD by default), its redirects. `sent`: the
-        first exchange, when the hot path made it already."""
+        first exchange, when the hot path made it already; `body`: stream the last hop's body."""
         if follow is None:
             follow = prep.method in _FOLLOWED
         first_host = prep.origin.host
@@ -317,13 +351,17 @@ class Session:
         nbytes = 0
         while True:
             try:
-                conn = await self._exchange(prep, t0, total_ns, sent)
+                conn = await self._exchange(prep, t0, total_ns, sent, body)
             except Exception as exc:
                 return error_response(prep, exc, t0, nbytes)
             sent = None
-            nbytes += conn.rx
             status = conn.status
-            head = conn.head_data
+            if body is None:
+                nbytes += conn.rx
+                head = conn.head_data
+            else:  # its body's bytes are counted as they arrive (StreamBody.received)
+                head = body.head
+                nbytes += final_head_end(head)
             if b"ookie" in head or b"OOKIE" in head:
                 store_cookies(self.cookies, prep, Headers.parse(head))
             if follow and status in _REDIRECTS:
@@ -336,6 +374,11 @@ class Session:
                         too_many = TooManyRedirectsError(why)
                         return error_response(prep, too_many, t0, nbytes, status, headers)
                     redirects += 1
+                    if body is not None:  # the redirect's own body: drained, not read
+                        body.discard()
+                        await body.wait()
+                        nbytes += body.received
+                        body = StreamBody(body.window)
                     prep = redirected(
                         prep, status, location, first_host, self._headers, self.cookies
                     )
@@ -353,14 +396,24 @@ class Session:
                 prep.endpoint,
             )
             response.nbytes = nbytes
+            if conn.body_over:
+                response.body_over = conn.body_size
+            if body is not None:
+                response._stream = body
             return response
 
     async def _exchange(
-        self, prep: Prepared, t0: int, total_ns: int, sent: _Sent | None
+        self,
+        prep: Prepared,
+        t0: int,
+        total_ns: int,
+        sent: _Sent | None,
+        body: StreamBody | None = None,
     ) -> SessionConnection:
         """Send `prep` on an idle connection (or a new one) and wait for its response (or take
-        `sent`'s); the connection is back in the pool (or closed) when this returns. A stale
-        keep-alive connection is retried once on a fresh one. Raises on failure."""
+        `sent`'s); the connection is back in the pool (or closed) when this returns, or, for a
+        streamed `body`, when the body is over. A stale keep-alive connection is retried once
+        on a fresh one. Raises on failure."""
         origin = prep.origin
         head = prep.method == "HEAD"
         if sent is not None:
@@ -370,20 +423,27 @@ class Session:
             idle = self._idle_connection(origin)
             reused = idle is not None
             conn = idle if idle is not None else await self._connect(origin, t0, total_ns)
-            error = await await_exchange(conn, prep.wire, t0, head, total_ns)
+            error = await await_exchange(conn, prep.wire, t0, head, total_ns, body)
         if error is not None:
             if not (reused and conn.stale):
                 raise error
             # The server closed the idle keep-alive connection: retry once on a fresh one.
             conn = await self._connect(origin, t0, total_ns)
-            error = await await_exchange(conn, prep.wire, t0, head, total_ns)
+            error = await await_exchange(conn, prep.wire, t0, head, total_ns, body)
             if error is not None:
                 raise error
-        if conn.keep_alive and not self._closed:
+        if body is None:
+            self._release(conn, origin)
+        else:
+            body.on_done(lambda _error: self._release(conn, origin))
+        return conn
+
+    def _release(self, conn: SessionConnection, origin: Origin) -> None:
+        """A connection whose exchange is over: back to the pool, or closed."""
+        if conn.keep_alive and not self._closed and not conn.dead:
             self._idle.setdefault(origin, []).append(conn)
         else:
             conn.close()
-        return conn
 
     def _idle_connection(self, origin: Origin) -> SessionConnection | None:
         idle = self._idle.get(origin)
@@ -404,14 +464,22 @@ class Session:
         return conn
 
     # -- recording -------------------------------------------------------------------------
+    def _take_lag(self, t0: int) -> int:
+        """Open model: the first request of an iteration is timed from its intended time."""
+        if not self.open_model:
+            return 0
+        intended_ns = self._intended_ns
+        self._intended_ns = None
+        return t0 - intended_ns if intended_ns is not None and intended_ns < t0 else 0
+
     def _record(self, endpoint: EndpointRecorder, response: HttpResponse, t0: int) -> None:
+        self.record_lagged(endpoint, response, self._take_lag(t0))
+
+    def record_lagged(
+        self, endpoint: EndpointRecorder, response: HttpResponse, lag_ns: int
+    ) -> None:
+        """Record `response` once, its latency from `lag_ns` before it was sent."""
         elapsed_ns = response.elapsed_ns
-        lag_ns = 0
-        if self.open_model:  # the first request of an iteration is timed from its intended time
-            intended_ns = self._intended_ns
-            self._intended_ns = None
-            if intended_ns is not None and intended_ns < t0:
-                lag_ns = t0 - intended_ns
         latency_us = (elapsed_ns + lag_ns) // 1000
         kind = response.error_kind
         if kind is None:
