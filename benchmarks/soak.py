@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import HttpTestServer  # noqa: E402
-
 from surge.report.html.svg import LineChart, Series, line_chart  # noqa: E402
 from surge.report.html.units import Unit  # noqa: E402
 from surge.schedule import parse_duration  # noqa: E402
@@ -58,6 +57,7 @@ def scenario_text(endpoints: int) -> str:
 class Sample:
     t_s: float
     rss_bytes: int
+    connections: int  # connections the server accepted so far (virtual users opened them)
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -72,7 +72,7 @@ def tree_rss(process: psutil.Process) -> int:
 
 
 def sample_until_exit(
-    proc: subprocess.Popen[bytes], every_s: float, limit_s: float
+    proc: subprocess.Popen[bytes], server: HttpTestServer, every_s: float, limit_s: float
 ) -> list[Sample]:
     """RSS every `every_s` seconds (absolute times, no drift) until the process exits."""
     watched = psutil.Process(proc.pid)
@@ -81,9 +81,10 @@ def sample_until_exit(
     k = 0
     while proc.poll() is None and time.monotonic() - t0 < limit_s:
         try:
-            samples.append(Sample(round(time.monotonic() - t0, 2), tree_rss(watched)))
+            rss = tree_rss(watched)
         except psutil.Error:
             break
+        samples.append(Sample(round(time.monotonic() - t0, 2), rss, server.connections_total))
         k += 1
         time.sleep(max(0.0, t0 + k * every_s - time.monotonic()))
     return samples
@@ -144,11 +145,13 @@ def run(args: argparse.Namespace) -> int:
         cmd = [sys.executable, "-m", "surge", "run", "soak_scenario.py", "--host", server.url]
         cmd += ["--rate", str(args.rate), "-d", f"{duration_s:g}s", "--no-store", "-q"]
         cmd += ["--out", "result.json", *(["--workers", args.workers] if args.workers else [])]
+        if args.max_in_flight:
+            cmd += ["--max-in-flight", str(args.max_in_flight)]
         if args.surge_cpus and shutil.which("taskset"):
             cmd = ["taskset", "-c", args.surge_cpus, *cmd]
         print("$", " ".join(cmd), flush=True)
         proc = subprocess.Popen(cmd, cwd=out_dir)
-        samples = sample_until_exit(proc, args.every, duration_s + 600)
+        samples = sample_until_exit(proc, server, args.every, duration_s + 600)
         code = proc.wait()
     result = json.loads((out_dir / "result.json").read_text())
     g = growth(samples, warmup_s, duration_s)
@@ -158,6 +161,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"RSS peak after warm-up: {g.peak_rss_bytes / mib:.1f} MiB")
     print(f"RSS at the end of the load: {g.last_rss_bytes / mib:.1f} MiB")
     print(f"growth after warm-up: {g.growth_pct:.2f} %  (slope {g.slope_kib_per_min:+.1f} KiB/min)")
+    warm = next((s for s in samples if s.t_s >= warmup_s), samples[-1])
+    opened = samples[-1].connections - warm.connections
+    print(f"connections opened after warm-up: {opened} (each a new virtual user in a burst)")
+    load = result["summary"]["load"]
+    print(
+        f"arrivals: {load['scheduled']} scheduled, {load['dropped_total']} dropped; "
+        f"generator saturated: {result['summary']['generator']['saturated']}"
+    )
     title = f"surge RSS, {args.rate:g}/s over {args.endpoints} endpoints, {args.duration}"
     (out_dir / "soak_rss.html").write_text(chart(samples, warmup_s, title))
     (out_dir / "soak_rss.json").write_text(
@@ -176,6 +187,7 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=10.0, help="RSS sample period (s)")
     parser.add_argument("--workers", default="", help="pass --workers N to surge")
     parser.add_argument("--max-growth-pct", type=float, default=5.0)
+    parser.add_argument("--max-in-flight", type=int, default=0, help="pass --max-in-flight N")
     parser.add_argument("--surge-cpus", default="1", help="taskset CPU list for surge")
     parser.add_argument("--server-cpus", default="0", help="CPU list for the test server")
     parser.add_argument("--out-dir", default="")
