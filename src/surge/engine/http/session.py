@@ -58,12 +58,8 @@ from surge.engine.http.request import (
     prepare,
 )
 from surge.engine.http.response import Headers, HttpResponse, final_head_end, run_checks
-from surge.engine.http.stream import (
-    DEFAULT_WINDOW_BYTES,
-    StreamBody,
-    record_when_over,
-    streams_incomplete,
-)
+from surge.engine.http.stream import DEFAULT_WINDOW_BYTES, StreamBody
+from surge.engine.http.streamed import record_when_over, streams_incomplete
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder, UserClassRecorder
 from surge.scenario.checks import Check
