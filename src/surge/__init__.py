@@ -30,7 +30,6 @@ from surge.version import __version__
 if _typing.TYPE_CHECKING:
     from surge.benches import BenchResult, bench, benchmark
     from surge.compare import Comparison, Finding, Tolerances, Verdict
-    from surge.compare_api import compare_to_baseline
     from surge.config import ConfigError, RunConfig
     from surge.engine.http.response import BodyTooLargeError
     from surge.metrics import ExitCode, Figures
@@ -47,8 +46,9 @@ if _typing.TYPE_CHECKING:
         run_async,
         run_many,
     )
+    from surge.runner.baselines import compare_to_baseline, establish_baseline, open_store
     from surge.scenario import EndpointSpec
-    from surge.store import Store, StoreError, establish_baseline
+    from surge.store import Store, StoreError
 
 # Names imported on first use (PEP 562): the runner (the engine), the store (SQLAlchemy), the
 # statistics (SciPy) and the bench engine stay out of `import surge`, which every scenario script
@@ -77,8 +77,9 @@ _LAZY: dict[str, str] = {
     "StoreError": "surge.store",
     "Tolerances": "surge.compare",
     "Verdict": "surge.compare",
-    "compare_to_baseline": "surge.compare_api",
-    "establish_baseline": "surge.store",
+    "compare_to_baseline": "surge.runner.baselines",
+    "establish_baseline": "surge.runner.baselines",
+    "open_store": "surge.runner.baselines",
     "run": "surge.runner",
     "run_async": "surge.runner",
     "run_many": "surge.runner",
@@ -141,6 +142,7 @@ __all__ = [
     "constant_pacing",
     "establish_baseline",
     "load_scenario",
+    "open_store",
     "run",
     "run_async",
     "run_many",

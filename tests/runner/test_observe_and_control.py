@@ -154,21 +154,18 @@ def test_a_run_that_ends_by_count_cannot_change_its_users(test_server: HttpTestS
     errors: list[str] = []
 
     class TryMoreUsers(surge.Observer):
-        def on_start(self, start: RunStart) -> None:
-            threading.Timer(0.2, self.attempt).start()
-
-        def attempt(self) -> None:
+        def on_progress(self, progress: Progress) -> None:
             try:
                 control.set_users(3)
             except ControlError as exc:
                 errors.append(str(exc))
 
     surge.run(
-        f"{test_server.url}/delay?ms=100",
+        f"{test_server.url}/delay?ms=300",
         users=1,
         requests_per_user=5,
         observers=[TryMoreUsers()],
         control=control,
         no_store=True,
     )
-    assert errors and "needs a duration" in errors[0]
+    assert errors and all("needs a duration" in e for e in errors)

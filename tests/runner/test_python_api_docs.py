@@ -46,9 +46,10 @@ def test_every_example_runs(
     comparison = namespace["comparison"]
     verdicts = {"unchanged", "improved", "regressed", "inconclusive"}
     assert comparison.verdict.value in verdicts  # type: ignore[attr-defined]
-    result = namespace["result"]
-    assert result.meta.aborted  # type: ignore[attr-defined]
-    assert max(p.active_users for p in result.timeline) == 6  # type: ignore[attr-defined]
+    assert comparison.baseline_version == "1.0.0"  # type: ignore[attr-defined]
+    assert "p95: " in printed and "['1.0.0']" in printed
+    assert "\nTrue stopped through the run control\n" in printed
+    assert " 6 users" in printed  # the control's set_users(6) took effect
 
 
 def test_the_architecture_page_runner_examples_run(demo_server: DemoServer) -> None:

@@ -115,3 +115,24 @@ def test_run_async_inside_an_event_loop(test_server: HttpTestServer) -> None:
 
     first, second = asyncio.run(main())
     assert (first.requests, second.requests) == (2, 3)
+
+
+def test_the_seed_flow_baseline_then_a_regression(test_server: HttpTestServer) -> None:
+    def runs(delay_ms: int) -> tuple[surge.RunResult, ...]:
+        url = f"{test_server.url}/delay?ms={delay_ms}"
+        return surge.run_many(url, users=2, requests_per_user=10, repeat=5, name="deals").results
+
+    first = runs(5)
+    baseline = surge.establish_baseline("deals", first, version="1.0.0")
+    with surge.open_store() as store:
+        assert [r.id for r in baseline.runs] == [store.find(r) for r in first]  # not copies
+    comparison = surge.compare_to_baseline("deals", runs(40), tolerance=15)
+    assert comparison.verdict is surge.Verdict.REGRESSED and not comparison.passed
+    assert comparison.baseline_version == "1.0.0"
+    assert comparison.changes["GET /delay"]["p50"] > 100  # ~5 ms → ~40 ms
+    surge.establish_baseline("deals", first[0], version="1.1.0")
+    with surge.open_store() as store:
+        assert [b.version for b in store.baseline_history("deals")] == ["1.0.0"]
+    unstored = surge.run(f"{test_server.url}/delay?ms=5", users=1, duration="2s", no_store=True)
+    again = surge.compare_to_baseline("deals", unstored, tolerance="50%")
+    assert again.candidate_runs == ()  # compared in hand, not stored

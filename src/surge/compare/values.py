@@ -110,3 +110,19 @@ class Comparison:
     @property
     def inconclusive(self) -> list[Finding]:
         return self.with_verdict(Verdict.INCONCLUSIVE)
+
+    @property
+    def passed(self) -> bool:
+        """True unless a finding regressed (an inconclusive verdict passes, as the CLI exits 0
+        for it without --strict)."""
+        return self.verdict is not Verdict.REGRESSED
+
+    @property
+    def changes(self) -> dict[str, dict[str, float | None]]:
+        """Each endpoint's change per metric, `{"GET /api/deals": {"p95": 12.5, …}}`: in % (of
+        the baseline) for latencies and rates, in percentage points for error_rate; None where
+        there was nothing to compare."""
+        out: dict[str, dict[str, float | None]] = {}
+        for finding in self.findings:
+            out.setdefault(finding.endpoint, {})[finding.metric] = finding.change_pct
+        return out

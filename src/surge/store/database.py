@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -32,7 +33,14 @@ from surge.store.model import (
     StoreError,
     StoreMissing,
 )
-from surge.store.schema import baseline_runs, baselines, ensure_schema, listing, runs
+from surge.store.schema import (
+    baseline_history,
+    baseline_runs,
+    baselines,
+    ensure_schema,
+    listing,
+    runs,
+)
 
 ENV_VAR = "SURGE_STORE"
 DEFAULT_PATH = Path(".surge") / "surge.db"
@@ -184,6 +192,16 @@ class Store:
             )
         return ids[back]
 
+    def find(self, result: RunResult) -> int | None:
+        """The id of the stored run `result` is (same name and start time), None when it was
+        not stored here."""
+        query = sa.select(runs.c.id).where(
+            runs.c.name == result.meta.name, runs.c.started_at == result.meta.started_at
+        )
+        with self._guard("read runs"), self._engine.connect() as conn:
+            found = conn.execute(query.order_by(runs.c.id.desc()).limit(1)).scalar()
+        return None if found is None else int(found)
+
     def runs(self, name: str | None = None, *, limit: int | None = None) -> list[StoredRun]:
         """Stored runs, newest first, all of them or those named `name` (fully decoded)."""
         query = self._select(runs, name, limit)
@@ -219,15 +237,15 @@ class Store:
     def set_baseline(
         self, name: str, run_ids: Sequence[int], version: str | None = None
     ) -> Baseline:
-        """Make `run_ids` (in this order) the baseline of `name`, replacing any previous one."""
+        """Make `run_ids` (in this order) the baseline of `name`; a previous one moves to the
+        name's baseline history (see `baseline_history`)."""
         ids = [self.resolve(run_id) for run_id in run_ids]
         if not ids:
             raise StoreError(f"a baseline of {name!r} needs at least one run")
         if len(set(ids)) != len(ids):
             raise StoreError(f"a baseline lists each run once; got {ids}")
         with self._guard("store the baseline"), self._engine.begin() as conn:
-            conn.execute(baseline_runs.delete().where(baseline_runs.c.baseline_name == name))
-            conn.execute(baselines.delete().where(baselines.c.name == name))
+            _retire_baseline(conn, name)
             conn.execute(
                 baselines.insert().values(name=name, version=version, created_at=now_iso())
             )
@@ -275,11 +293,37 @@ class Store:
         return members
 
     def delete_baseline(self, name: str) -> bool:
-        """Forget the baseline of `name` (its runs stay); False when there was none."""
+        """Retire the baseline of `name` to its history (its runs stay); False when there was
+        none."""
         with self._guard("delete the baseline"), self._engine.begin() as conn:
-            conn.execute(baseline_runs.delete().where(baseline_runs.c.baseline_name == name))
-            deleted = conn.execute(baselines.delete().where(baselines.c.name == name))
-            return bool(deleted.rowcount)
+            return _retire_baseline(conn, name)
+
+    def baseline_history(self, name: str) -> list[Baseline]:
+        """The baselines `name` had before its current one, newest first, each with the time
+        it was replaced (`replaced_at`); runs no longer in the store are left out."""
+        query = (
+            sa.select(baseline_history)
+            .where(baseline_history.c.name == name)
+            .order_by(baseline_history.c.id.desc())
+        )
+        with self._guard("read baselines"), self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        found: list[Baseline] = []
+        for row in rows:
+            stored = []
+            for run_id in json.loads(row.run_ids):
+                with contextlib.suppress(StoreError):
+                    stored.append(self._full(int(run_id)))
+            found.append(
+                Baseline(
+                    name=row.name,
+                    version=row.version,
+                    created_at=row.created_at,
+                    runs=tuple(stored),
+                    replaced_at=row.replaced_at,
+                )
+            )
+        return found
 
     # -- internals
 
@@ -329,6 +373,30 @@ class _Guard:
     ) -> None:
         if isinstance(exc, SQLAlchemyError | CodecError | OSError):
             raise StoreError(f"could not {self.doing} in {self.where}: {_reason(exc)}") from None
+
+
+def _retire_baseline(conn: sa.Connection, name: str) -> bool:
+    """Move the current baseline of `name` to its history; False when it had none."""
+    row = conn.execute(sa.select(baselines).where(baselines.c.name == name)).first()
+    if row is None:
+        return False
+    ids = conn.execute(
+        sa.select(baseline_runs.c.run_id)
+        .where(baseline_runs.c.baseline_name == name)
+        .order_by(baseline_runs.c.position)
+    ).scalars()
+    conn.execute(
+        baseline_history.insert().values(
+            name=name,
+            version=row.version,
+            created_at=row.created_at,
+            replaced_at=now_iso(),
+            run_ids=json.dumps([int(i) for i in ids]),
+        )
+    )
+    conn.execute(baseline_runs.delete().where(baseline_runs.c.baseline_name == name))
+    conn.execute(baselines.delete().where(baselines.c.name == name))
+    return True
 
 
 def _reason(exc: BaseException) -> str:

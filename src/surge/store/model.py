@@ -81,9 +81,12 @@ class RunSummary:
 
 @dataclass(frozen=True, slots=True)
 class Baseline:
-    """The runs a name is compared against, in the order they were given."""
+    """The runs a name is compared against, in the order they were given. `replaced_at` is set
+    on an earlier baseline of the name (from `Store.baseline_history`): when it stopped being
+    the current one."""
 
     name: str
     version: str | None
     created_at: str
     runs: tuple[StoredRun, ...]
+    replaced_at: str | None = None

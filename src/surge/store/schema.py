@@ -9,6 +9,8 @@ History:
   1. runs (identity, fingerprint, the encoded RunResult document).
   2. listing columns on runs (summary numbers, verdicts, filled from the stored documents) and
      the baselines tables.
+  3. runs.started_at (a result's own start time: finds the stored run of a RunResult in hand)
+     and baseline_history (a baseline set again, or deleted, stays listed).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from surge.metrics import RunResult
 from surge.store.codec import decode_result, unpack
 from surge.store.model import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -58,6 +60,7 @@ runs = sa.Table(
     sa.Column("thresholds_failed", sa.Integer, nullable=False, server_default="0"),
     sa.Column("saturated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("aborted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("started_at", sa.String(40), nullable=True),
 )
 
 baselines = sa.Table(
@@ -81,6 +84,17 @@ baseline_runs = sa.Table(
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False, index=True),
 )
 
+baseline_history = sa.Table(
+    "baseline_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(255), nullable=False, index=True),
+    sa.Column("version", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("replaced_at", sa.String(40), nullable=False),
+    sa.Column("run_ids", sa.Text, nullable=False),  # JSON array, in the baseline's order
+)
+
 _LISTING_V2 = (
     ("duration_s", "FLOAT"),
     ("requests", "BIGINT"),
@@ -98,7 +112,7 @@ _LISTING_V2 = (
 
 
 def listing(result: RunResult) -> dict[str, Any]:
-    """The listing columns of a run (version 2), computed from its result."""
+    """The listing columns of a run, computed from its result."""
     latency = result.total.latency
     generator = result.generator
     if len(result.benches) == 1 and not result.benches[0].levels:
@@ -120,6 +134,7 @@ def listing(result: RunResult) -> dict[str, Any]:
         "thresholds_failed": sum(1 for v in result.thresholds if not v.passed),
         "saturated": bool(generator is not None and generator.saturated),
         "aborted": result.meta.aborted,
+        "started_at": result.meta.started_at,
     }
 
 
@@ -133,11 +148,21 @@ def _upgrade_1_to_2(conn: sa.Connection) -> None:
     stored = conn.execute(sa.select(runs.c.id, runs.c.encoding, runs.c.document)).all()
     for run_id, encoding, document in stored:
         result = decode_result(unpack(encoding, bytes(document)))
-        conn.execute(runs.update().where(runs.c.id == run_id).values(**listing(result)))
+        values = {k: v for k, v in listing(result).items() if k in dict(_LISTING_V2)}
+        conn.execute(runs.update().where(runs.c.id == run_id).values(**values))
     metadata.create_all(conn, tables=[baselines, baseline_runs])
 
 
-UPGRADES: dict[int, Callable[[sa.Connection], None]] = {1: _upgrade_1_to_2}
+def _upgrade_2_to_3(conn: sa.Connection) -> None:
+    conn.execute(sa.text("ALTER TABLE runs ADD COLUMN started_at VARCHAR(40)"))
+    stored = conn.execute(sa.select(runs.c.id, runs.c.encoding, runs.c.document)).all()
+    for run_id, encoding, document in stored:
+        started_at = decode_result(unpack(encoding, bytes(document))).meta.started_at
+        conn.execute(runs.update().where(runs.c.id == run_id).values(started_at=started_at))
+    metadata.create_all(conn, tables=[baseline_history])
+
+
+UPGRADES: dict[int, Callable[[sa.Connection], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 
 
 def _stored_version(conn: sa.Connection) -> int | None:
