@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from surge.cli.options import RUN_OPTIONS, click_options, explicit_values
+from surge.cli.run_help import RunCommand
 from surge.cli.terminal import print_error
 from surge.config import ConfigError, load_project
 from surge.metrics import ExitCode
@@ -67,7 +68,7 @@ def cli() -> None:
     """surge: load tests and benchmarks for web backends, with honest numbers."""
 
 
-@cli.command("run")
+@cli.command("run", cls=RunCommand)
 @click.argument("arguments", nargs=-1, metavar="TARGET [CLASS]...")
 @click_options(RUN_OPTIONS)
 @click.pass_context

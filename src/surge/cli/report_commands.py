@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 
 from surge.cli.exit_codes import ExitCode
+from surge.cli.store_access import store_url as project_store_url
 from surge.metrics import RunResult
 from surge.report import write_results_json
 from surge.report.html import write_compare_html, write_html
@@ -34,7 +35,7 @@ def _fail(message: str) -> NoReturn:
 
 def load_results(refs: Sequence[str], store_url: str | None) -> list[RunResult]:
     """The stored results `refs` name, in order; StoreError for a bad store or reference."""
-    with Store.open(store_url) as store:
+    with Store.open(project_store_url(store_url)) as store:
         return [store.get(ref).result for ref in refs]
 
 

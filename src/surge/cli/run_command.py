@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from surge.cli.terminal import TerminalObserver, print_dry_run, print_error
 from surge.config import ConfigError, RunConfig
@@ -81,7 +82,7 @@ def finish(runs: Runs, config: RunConfig, console: Console) -> int:
     if runs.comparison is not None:
         from surge.cli.compare_commands import print_comparison
 
-        console.rule(f"compare with the baseline of {config.compare_to}")
+        console.rule(f"compare with the baseline of {escape(config.compare_to or '')}")
         print_comparison(runs.comparison, console)
     if runs.exit_code is ExitCode.NO_SUCCESS:
         for result in runs.results:

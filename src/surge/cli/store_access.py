@@ -49,12 +49,23 @@ def fail(message: str) -> NoReturn:
     sys.exit(ExitCode.USAGE)
 
 
+def store_url(given: str | None) -> str | None:
+    """The store a command reads: `--store` or $SURGE_STORE (`given`), else `[tool.surge]
+    store` of this project, else None (the default, `.surge/surge.db` here)."""
+    if given:
+        return given
+    ctx = click.get_current_context(silent=True)
+    project = (ctx.find_root().obj if ctx is not None else None) or {}
+    value = project.get("store")
+    return str(value) if value else None
+
+
 @contextmanager
 def opened(url: str | None, *, create: bool = False) -> Iterator[Store]:
     """The store at `url` (not created by reading it); any StoreError inside the block is
     printed and exits 2."""
     try:
-        with Store.open(url, create=create) as store:
+        with Store.open(store_url(url), create=create) as store:
             yield store
     except StoreError as exc:
         fail(str(exc))

@@ -16,6 +16,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from surge.cli.store_access import fail, opened, output_console, store_option
+from surge.cli.store_access import store_url as access_store_url
 from surge.report import print_summary, write_csv, write_results_json
 from surge.report.fit_table import Column, FitTable
 from surge.report.humanize import fmt_count, fmt_ms, fmt_percent, fmt_rate
@@ -210,7 +211,7 @@ def history_cmd(name: str | None, limit: int, changes: bool, store_url: str | No
     """Stored runs, newest first (all, or those named NAME), with each metric's trend."""
     console = output_console()
     try:
-        store = Store.open(store_url, create=False)
+        store = Store.open(access_store_url(store_url), create=False)
     except StoreMissing as exc:
         if name is not None:
             fail(str(exc))
@@ -364,16 +365,33 @@ def baseline_list_cmd(store_url: str | None) -> None:
 @click.argument("name")
 @store_option
 def baseline_show_cmd(name: str, store_url: str | None) -> None:
-    """The baseline of NAME and its runs' numbers."""
+    """The baseline of NAME and its runs' numbers, then the baselines it had before."""
     console = output_console()
     with opened(store_url) as store:
         baseline = store.baseline(name)
-        if baseline is None:
+        history = store.baseline_history(name)
+        if baseline is None and not history:
             fail(f"{name!r} has no baseline in {store.where} (surge baseline set {name})")
-        rows = store.summaries(ids=[run.id for run in baseline.runs])
-    for line in baseline_lines(baseline):
-        console.print(line)
-    console.print(history_table(rows, set(), show_names=True))
+        rows = store.summaries(ids=[run.id for run in baseline.runs]) if baseline else []
+    if baseline is not None:
+        for line in baseline_lines(baseline):
+            console.print(line)
+        console.print(history_table(rows, set(), show_names=True))
+    else:
+        console.print(f"{name} has no baseline now (it was deleted)", markup=False)
+    for earlier in history:
+        console.print(earlier_line(earlier), markup=False)
+
+
+def earlier_line(baseline: Baseline) -> str:
+    """One baseline from the history of a name: what it was, and when it was set and replaced."""
+    version = f" version {baseline.version}" if baseline.version else ""
+    ids = ", ".join(str(run.id) for run in baseline.runs) or "none left in the store"
+    replaced = when(baseline.replaced_at) if baseline.replaced_at else "?"
+    return (
+        f"  earlier{version}: run(s) {ids} (set {when(baseline.created_at)} UTC, "
+        f"replaced {replaced} UTC)"
+    )
 
 
 @baseline_group.command("delete")

@@ -50,7 +50,21 @@ def load_project(start: Path) -> tuple[Path | None, dict[str, Any]]:
             values[spec.name] = convert_value(spec, value)
         except ValueProblem as exc:
             raise ConfigError(f"{path}: {SECTION} {key}: {exc}") from None
+    if values.get("store"):
+        values["store"] = project_store(values["store"], path.parent)
     return path, values
+
+
+def project_store(url: str, root: Path) -> str:
+    """`[tool.surge] store` with a relative SQLite path made relative to the project (the folder
+    of pyproject.toml), so every command run anywhere in the project finds the same store."""
+    if "://" not in url:
+        return str(Path(url) if Path(url).is_absolute() else root / url)
+    prefix = "sqlite:///"
+    relative = url[len(prefix) :] if url.startswith(prefix) else ""
+    if relative and not relative.startswith(("/", ":")):
+        return f"{prefix}{root / relative}"
+    return url
 
 
 def env_values(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -310,8 +310,9 @@ class RunConfig:
         None,
         "--host",
         help=(
-            "Base URL for scripted scenarios and locustfiles (overrides the class). "
-            "-H http(s)://… sets it too, as in Locust."
+            "Base URL: scripted scenarios and locustfiles send to it (over the class's host); "
+            "TOML scenario files are retargeted to it (a url there may be a path relative to "
+            "it). -H http(s)://… sets it too, as in Locust."
         ),
         kind=Kind.TEXT,
         group=Group.HTTP,
@@ -376,7 +377,8 @@ class RunConfig:
         "--store",
         help=(
             "Where runs are stored: a SQLAlchemy URL (sqlite:///PATH, postgresql://…) or a SQLite "
-            "file path. Default: .surge/surge.db in the working directory."
+            "file path. Default: [tool.surge] store (relative to pyproject.toml), else "
+            ".surge/surge.db in the working directory."
         ),
         kind=Kind.TEXT,
         group=Group.STORE,

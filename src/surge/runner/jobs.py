@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from surge.config import ConfigError, RunConfig
 from surge.metrics import LoadModel
@@ -241,6 +241,7 @@ def _check_fixed_counts(scenario: Scenario, plan: Plan, where: str) -> None:
 def _toml_job(scenario: Scenario, config: RunConfig, where: str) -> Job:
     endpoint = scenario.endpoint
     assert endpoint is not None
+    endpoint = replace(endpoint, url=_retarget(endpoint.url, config, where))
     if config.auth_token and config.given("auth_token"):
         endpoint = _with_token(endpoint, config.auth_token)
     try:
@@ -251,6 +252,24 @@ def _toml_job(scenario: Scenario, config: RunConfig, where: str) -> Job:
         raise InputError(f"{where}: {exc}") from None
     scenario = replace(scenario, endpoint=replace(endpoint, expect=expect))
     return _endpoint_job(scenario, config, Mode.TOML, where)
+
+
+def _retarget(url: str, config: RunConfig, where: str) -> str:
+    """A TOML endpoint's URL on the run's host: a path (`/api/health`) is joined to `host`; an
+    absolute URL keeps its own host unless `--host` was given explicitly (a flag or variable
+    beats the file, the file beats pyproject.toml)."""
+    relative = url.startswith("/")
+    if not relative and not config.given("host"):
+        return url
+    if not config.host:
+        raise InputError(
+            f"{where}: url {url!r} is a path: pass --host http://HOST:PORT (or set "
+            "[tool.surge] host) to send it somewhere, or write the full URL"
+        )
+    base = urlsplit(_check_host(config.host, where))
+    parts = urlsplit(url)
+    path = base.path.rstrip("/") + (parts.path or "/")
+    return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
 
 
 def _with_token(endpoint: EndpointSpec, token: str) -> EndpointSpec:

@@ -5,7 +5,7 @@
 users = 10
 
 [scenarios.list_items]
-url = "http://127.0.0.1:8000/items?page=1"
+url = "http://127.0.0.1:8000/items?page=1"   # or a path, "/items?page=1", with --host
 method = "GET"
 headers = { Accept = "application/json" }
 users = 20
@@ -496,7 +496,7 @@ def _scenario(
     if "url" not in table:
         raise file.error(f'{title} has no url; add url = "http://127.0.0.1:8000/path"', *where)
     try:
-        url = check_url(_text(file, table, "url", where))
+        url = _url(_text(file, table, "url", where))
     except ValueError as exc:
         raise file.error(str(exc), *where, "url") from None
     method = "GET"
@@ -524,6 +524,14 @@ def _scenario(
         thresholds=defaults.thresholds + _thresholds(file, table, *where),
         option_sources={**defaults.sources, **file.sources(table, *where)},
     )
+
+
+def _url(text: str) -> str:
+    """An absolute http(s) URL, or a path (`/api/health`) that the run's `--host` completes."""
+    if text.startswith("/"):
+        check_url("http://host" + text)  # the rest of it must make a URL
+        return text
+    return check_url(text)
 
 
 def _body(
