@@ -1,38 +1,24 @@
 """surge: performance testing for web backends.
 
-Import has no side effects: no event-loop policy, no patching, no signal handlers.
+Import has no side effects: no event-loop policy, no patching, no signal handlers. Every name
+loads on first use (PEP 562), so `import surge` (and every `surge.*` import, the CLI's included)
+costs next to nothing until a name is used.
 """
 
 import importlib as _importlib
 import typing as _typing
 
-from surge import checks
-from surge.metrics import ErrorKind, Histogram, RunResult, Snapshot
-from surge.metrics.bench import BenchKind as Kind
-from surge.monitor import MemoryTracker, ResourceSampler
-from surge.scenario import (
-    HttpSession,
-    Response,
-    Scenario,
-    ScenarioError,
-    User,
-    WaitTime,
-    between,
-    constant,
-    constant_pacing,
-    load_scenario,
-    task,
-)
-from surge.scenario.shape import LoadShape
-from surge.thresholds import Threshold
 from surge.version import __version__
 
 if _typing.TYPE_CHECKING:
+    from surge import checks
     from surge.benches import BenchResult, bench, benchmark
     from surge.compare import Comparison, Finding, Tolerances, Verdict
     from surge.config import ConfigError, RunConfig
     from surge.engine.http.response import BodyTooLargeError
-    from surge.metrics import ExitCode, Figures
+    from surge.metrics import ErrorKind, ExitCode, Figures, Histogram, RunResult, Snapshot
+    from surge.metrics.bench import BenchKind as Kind
+    from surge.monitor import MemoryTracker, ResourceSampler
     from surge.runner import (
         ControlError,
         Notice,
@@ -47,17 +33,51 @@ if _typing.TYPE_CHECKING:
         run_many,
     )
     from surge.runner.baselines import compare_to_baseline, establish_baseline, open_store
-    from surge.scenario import EndpointSpec
+    from surge.scenario import (
+        EndpointSpec,
+        HttpSession,
+        Response,
+        Scenario,
+        ScenarioError,
+        User,
+        WaitTime,
+        between,
+        constant,
+        constant_pacing,
+        load_scenario,
+        task,
+    )
+    from surge.scenario.shape import LoadShape
     from surge.store import Store, StoreError
+    from surge.thresholds import Threshold
 
-# Names imported on first use (PEP 562): the runner (the engine), the store (SQLAlchemy), the
-# statistics (SciPy) and the bench engine stay out of `import surge`, which every scenario script
-# and worker runs.
+# Names imported on first use (PEP 562): results (NumPy), the monitor (psutil), the runner (the
+# engine), the store (SQLAlchemy) and the statistics (SciPy) stay out of `import surge`, which
+# every scenario script and worker runs: it loads the scripting API only.
 _LAZY: dict[str, str] = {
     "BenchResult": "surge.benches",
     "BodyTooLargeError": "surge.engine.http.response",
     "bench": "surge.benches",
     "benchmark": "surge.benches",
+    "HttpSession": "surge.scenario",
+    "LoadShape": "surge.scenario.shape",
+    "Response": "surge.scenario",
+    "Scenario": "surge.scenario",
+    "ScenarioError": "surge.scenario",
+    "User": "surge.scenario",
+    "WaitTime": "surge.scenario",
+    "between": "surge.scenario",
+    "constant": "surge.scenario",
+    "constant_pacing": "surge.scenario",
+    "load_scenario": "surge.scenario",
+    "task": "surge.scenario",
+    "ErrorKind": "surge.metrics",
+    "Histogram": "surge.metrics",
+    "MemoryTracker": "surge.monitor",
+    "ResourceSampler": "surge.monitor",
+    "RunResult": "surge.metrics",
+    "Snapshot": "surge.metrics",
+    "Threshold": "surge.thresholds",
     "Comparison": "surge.compare",
     "ConfigError": "surge.config",
     "ControlError": "surge.runner",
@@ -87,6 +107,12 @@ _LAZY: dict[str, str] = {
 
 
 def __getattr__(name: str) -> _typing.Any:
+    if name == "checks":  # the submodule of check constructors
+        return _importlib.import_module("surge.checks")
+    if name == "Kind":  # what a benchmark measures (surge.metrics.bench.BenchKind)
+        value = _importlib.import_module("surge.metrics.bench").BenchKind
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'surge' has no attribute {name!r}")

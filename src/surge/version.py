@@ -1,10 +1,3 @@
-"""The installed version of surge."""
+"""The version of surge: the one place it is written (pyproject.toml reads it from here)."""
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("surge")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0.0.0+source"
+__version__ = "0.1.0"

@@ -11,10 +11,11 @@ from typing import Any
 import click
 from rich.console import Console
 
+from surge.cli.messages import print_error
 from surge.cli.options import RUN_OPTIONS, click_options, explicit_values
-from surge.cli.terminal import TerminalObserver, print_error
+from surge.cli.terminal import TerminalObserver
 from surge.config import ConfigError, RunConfig
-from surge.metrics import ExitCode
+from surge.exit_codes import ExitCode
 from surge.runner.reports import STDOUT
 from surge.units import parse_duration
 

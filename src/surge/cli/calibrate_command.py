@@ -17,7 +17,7 @@ from surge.cli.store_access import fail
 from surge.compare import ToleranceError, parse_tolerances
 from surge.compare.calibrate import Calibration, calibrate
 from surge.config import ConfigError, RunConfig
-from surge.metrics import ExitCode
+from surge.exit_codes import ExitCode
 from surge.report.fit_table import Column, FitTable
 from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name
 from surge.runner import plan_jobs

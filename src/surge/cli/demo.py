@@ -8,11 +8,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from surge.cli.messages import print_error
 from surge.cli.run_command import finish, run_observed
-from surge.cli.terminal import print_error
 from surge.config import ConfigError, RunConfig
 from surge.demo.server import DemoServer
-from surge.metrics import ExitCode
+from surge.exit_codes import ExitCode
 from surge.runner import plan_jobs
 
 SCENARIO = Path(__file__).resolve().parent.parent / "demo" / "scenario.py"

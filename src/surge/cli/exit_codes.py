@@ -1,5 +1,5 @@
-"""Exit codes (defined with the results' verdict in `surge.metrics.verdict`)."""
+"""Exit codes (defined in `surge.exit_codes`)."""
 
-from surge.metrics.verdict import ExitCode, for_signal
+from surge.exit_codes import ExitCode, for_signal
 
 __all__ = ["ExitCode", "for_signal"]

@@ -11,22 +11,52 @@ import click
 
 from surge.cli.options import RUN_OPTIONS, click_options, explicit_values
 from surge.cli.run_help import RunCommand
-from surge.cli.terminal import print_error
 from surge.config import ConfigError, load_project
-from surge.metrics import ExitCode
-from surge.version import __version__
+from surge.exit_codes import ExitCode
 
-# Commands imported when used, so that `surge run` does not load the store browser, the
-# statistics or the HTML report code at start-up: name -> (module, attribute).
-_LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "baseline": ("surge.cli.store_commands", "baseline_group"),
-    "bench": ("surge.cli.bench_command", "bench_cmd"),
-    "calibrate": ("surge.cli.calibrate_command", "calibrate_cmd"),
-    "compare": ("surge.cli.compare_commands", "compare_cmd"),
-    "export": ("surge.cli.store_commands", "export_cmd"),
-    "history": ("surge.cli.store_commands", "history_cmd"),
-    "report": ("surge.cli.report_commands", "report_cmd"),
-    "show": ("surge.cli.store_commands", "show_cmd"),
+# Commands imported when used, so that `surge run` and `surge --help` do not load the store
+# browser, the statistics or the HTML report code: name -> (module, attribute, short help).
+_LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "baseline": (
+        "surge.cli.store_commands",
+        "baseline_group",
+        "Mark stored runs as a name's baseline; list, show, delete.",
+    ),
+    "bench": (
+        "surge.cli.bench_command",
+        "bench_cmd",
+        "Benchmark the callables of FILE.py (@surge.bench, bench_*).",
+    ),
+    "calibrate": (
+        "surge.cli.calibrate_command",
+        "calibrate_cmd",
+        "Run the same load N times: each endpoint's run-to-run noise.",
+    ),
+    "compare": (
+        "surge.cli.compare_commands",
+        "compare_cmd",
+        "Compare NAME's newest runs with its baseline, or RUN_A, RUN_B.",
+    ),
+    "export": (
+        "surge.cli.store_commands",
+        "export_cmd",
+        "Write stored RUN as the JSON and CSV files of `surge run`.",
+    ),
+    "history": (
+        "surge.cli.store_commands",
+        "history_cmd",
+        "Stored runs, newest first, with each metric's trend.",
+    ),
+    "report": (
+        "surge.cli.report_commands",
+        "report_cmd",
+        "Write the HTML, text or JSON reports of stored RUNs.",
+    ),
+    "show": (
+        "surge.cli.store_commands",
+        "show_cmd",
+        "Print stored RUN like the end-of-run summary.",
+    ),
 }
 
 
@@ -41,10 +71,26 @@ class _Group(click.Group):
         lazy = _LAZY_COMMANDS.get(cmd_name)
         if lazy is None:
             return super().get_command(ctx, cmd_name)
-        module, attribute = lazy
+        module, attribute, _ = lazy
         command = getattr(importlib.import_module(module), attribute)
         assert isinstance(command, click.Command)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list without importing the lazy commands (their help is written here)."""
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        rows = []
+        for name in self.list_commands(ctx):
+            lazy = _LAZY_COMMANDS.get(name)
+            if lazy is not None:
+                rows.append((name, lazy[2]))
+                continue
+            command = super().get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def make_context(
         self,
@@ -56,6 +102,8 @@ class _Group(click.Group):
         try:
             _, values = load_project(Path.cwd())
         except ConfigError as exc:
+            from surge.cli.messages import print_error
+
             print_error(str(exc))
             sys.exit(ExitCode.USAGE)
         extra.setdefault("obj", values)
@@ -63,7 +111,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="surge")
+@click.version_option(package_name="surge", prog_name="surge")
 def cli() -> None:
     """surge: load tests and benchmarks for web backends, with honest numbers."""
 
@@ -82,6 +130,8 @@ def run_cmd(ctx: click.Context, /, arguments: tuple[str, ...], **options: Any) -
     try:
         target = locust_habits(arguments, explicit)
     except click.UsageError as exc:
+        from surge.cli.messages import print_error
+
         print_error(exc.format_message())
         sys.exit(ExitCode.USAGE)
     sys.exit(run_target(target, explicit, ctx.find_root().obj or {}))
@@ -113,5 +163,7 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except KeyboardInterrupt:
+        from surge.cli.messages import print_error
+
         print_error("interrupted")
         sys.exit(ExitCode.INTERRUPTED)

@@ -10,9 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from surge.cli.terminal import TerminalObserver, print_dry_run, print_error
+from surge.cli.messages import print_error
+from surge.cli.terminal import TerminalObserver, print_dry_run
 from surge.config import ConfigError, RunConfig
-from surge.metrics import ExitCode
+from surge.exit_codes import ExitCode
 from surge.runner import Runs, Target, no_success_hint, plan_jobs, run_all
 from surge.runner.reports import STDOUT
 

@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from surge.metrics import ExitCode
+from surge.exit_codes import ExitCode
 from surge.store import ENV_VAR, Store, StoreError
 
 F = TypeVar("F", bound=Callable[..., Any])

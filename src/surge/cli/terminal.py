@@ -5,29 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from surge.cli.messages import error_console
 from surge.metrics import RunResult
-from surge.report import LiveView, print_summary
-from surge.runner import Job, Level, Notice, Observer, Progress, RunStart
+from surge.runner.jobs import Job
+from surge.runner.observer import Level, Notice, Observer, Progress, RunStart
 from surge.schedule import dry_run_lines
+
+if TYPE_CHECKING:
+    from surge.report.live import LiveView
 
 _LEVELS = {
     Level.WARNING: ("surge: warning:", "bold yellow"),
     Level.ERROR: ("surge: error:", "bold red"),
 }
-
-
-def error_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def print_error(message: str) -> None:
-    """`surge: error: MESSAGE` on stderr (the message printed as it is, never as markup)."""
-    error_console().print(Text.assemble(("surge: error:", "bold red"), " ", message))
 
 
 class TerminalObserver(Observer):
@@ -51,6 +47,8 @@ class TerminalObserver(Observer):
             f"surge {start.mode} run [bold]{escape(start.name)}[/]: "
             f"{escape(start.description)} against {escape(start.target)}"
         )
+        from surge.report.live import LiveView
+
         self._start = start
         self._view = LiveView(console, quiet=self.quiet)
         self._view.__enter__()
@@ -79,6 +77,8 @@ class TerminalObserver(Observer):
             self.errors.print(Text.assemble(label, " ", notice.text))
 
     def on_end(self, result: RunResult) -> None:
+        from surge.report.terminal import print_summary  # the tables load when first needed
+
         self.close()
         print_summary(result, self.console)
 

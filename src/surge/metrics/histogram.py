@@ -15,9 +15,13 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    IntArray = npt.NDArray[np.int64]
 
 LOWEST_US = 1
 HIGHEST_US = 2**32
@@ -40,7 +44,6 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
     ("p9999", 99.99),
 )
 
-IntArray = npt.NDArray[np.int64]
 _ZEROS = [0] * COUNTS_LEN
 
 
@@ -71,6 +74,8 @@ def _bucket_midpoints() -> npt.NDArray[np.float64]:
     """The midpoint of every bucket, by counts index (for the standard deviation); built once,
     vectorised (`lowest_equivalent`/`highest_equivalent` over every index): the first live
     view of a run builds it on the event loop, which must not stall."""
+    import numpy as np  # loaded on first use: `import surge` stays light
+
     index = np.arange(COUNTS_LEN, dtype=np.int64)
     bucket = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1
     sub = (index & (SUB_BUCKET_HALF_COUNT - 1)) + SUB_BUCKET_HALF_COUNT
@@ -117,6 +122,8 @@ class Histogram:
 
     @staticmethod
     def empty() -> Histogram:
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         none = np.zeros(0, dtype=np.int64)
         return Histogram(none, none, 0, 0, 0, 0)
 
@@ -124,6 +131,8 @@ class Histogram:
     def from_dense(
         counts: list[int] | IntArray, min_us: int, max_us: int, sum_us: int
     ) -> Histogram:
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         dense = np.asarray(counts, dtype=np.int64)
         indices = np.flatnonzero(dense).astype(np.int64)
         sparse = dense[indices]
@@ -165,6 +174,8 @@ class Histogram:
         )
 
     def dense(self) -> IntArray:
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         out = np.zeros(COUNTS_LEN, dtype=np.int64)
         out[self.indices] = self.counts
         return out
@@ -174,6 +185,8 @@ class Histogram:
         return merge_all((self, other))
 
     def __eq__(self, other: object) -> bool:
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         if not isinstance(other, Histogram):
             return NotImplemented
         return (
@@ -194,6 +207,8 @@ class Histogram:
     def value_at_percentile_us(self, percentile: float) -> int:
         """HDR semantics: the highest equivalent value of the bucket holding the percentile,
         clamped to the exact recorded min and max."""
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         if self.total == 0:
             return 0
         target = max(1, math.ceil(percentile / 100.0 * self.total - 1e-9))
@@ -205,6 +220,8 @@ class Histogram:
 
     def stddev_us(self) -> float:
         """Standard deviation from bucket midpoints (error bounded by the bucket width)."""
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         if self.total == 0:
             return 0.0
         mids = _bucket_midpoints()[self.indices]
@@ -214,6 +231,8 @@ class Histogram:
 
     def summary_ms(self) -> dict[str, float]:
         """min, mean, stddev, p50 … p9999, max in milliseconds (the JSON `latency_ms` object)."""
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         out = {"min": self.min_us / 1000.0, "mean": self.mean_us / 1000.0}
         out["stddev"] = self.stddev_us() / 1000.0
         if self.total:
@@ -226,6 +245,8 @@ class Histogram:
         return out
 
     def _percentile_from(self, cumulative: IntArray, percentile: float) -> int:
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         target = max(1, math.ceil(percentile / 100.0 * self.total - 1e-9))
         pos = min(int(np.searchsorted(cumulative, target, side="left")), len(self.indices) - 1)
         value = highest_equivalent(int(self.indices[pos]))
@@ -263,6 +284,8 @@ class Histogram:
 
 def merge_all(histograms: Iterable[Histogram]) -> Histogram:
     """Merge any number of histograms by adding bucket counts (exact)."""
+    import numpy as np  # loaded on first use: `import surge` stays light
+
     parts = [h for h in histograms if h.total]
     if not parts:
         return Histogram.empty()

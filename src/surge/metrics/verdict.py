@@ -1,13 +1,14 @@
-"""Exit codes and the verdict of results: a public contract (users' CI scripts branch on them).
-See docs/exit-codes.md. `RunResult.exit_code` and every shell use these same rules."""
+"""The verdict of results as an exit code (docs/exit-codes.md): `RunResult.exit_code` and every
+shell use these same rules."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-SIGNALS = ("SIGINT", "SIGTERM")
+from surge.exit_codes import SIGNALS, ExitCode, for_signal
+
+__all__ = ["SIGNALS", "ExitCode", "exit_code_of", "for_signal", "result_exit_code", "signal_of"]
 
 
 class _Meta(Protocol):
@@ -44,25 +45,6 @@ class Judged(Protocol):
     def degraded(self) -> bool: ...
     @property
     def thresholds_passed(self) -> bool: ...
-
-
-class ExitCode(enum.IntEnum):
-    OK = 0
-    THRESHOLD_FAILED = 1
-    USAGE = 2
-    NO_SUCCESS = 3
-    GENERATOR_SATURATED = 4
-    COMPARE_INCONCLUSIVE = 5  # surge compare --strict: a comparison could not decide
-    WORKER_LOST = 6  # --fail-on-worker-loss: a worker died mid-run
-    INTERRUPTED = 130
-    TERMINATED = 143
-
-
-def for_signal(name: str | None) -> ExitCode | None:
-    """The exit code of a run ended by the named signal, None when no signal ended it."""
-    if name is None:
-        return None
-    return ExitCode.TERMINATED if name == "SIGTERM" else ExitCode.INTERRUPTED
 
 
 def signal_of(result: Judged) -> str | None:

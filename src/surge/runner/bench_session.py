@@ -130,11 +130,12 @@ def run_bench_file(
     (exit code, store id, comparison) and the benches' own results."""
     told = Observers(observers)
     specs = plan_benches(path, pattern, config, duration_s)
-    store = _open_store(config)
-    step = _prepare_compare(store, config)
+    pending = _open_store(config)
+    step = _prepare_compare(pending, config, told)
     try:
         results, signal_name = measure(specs, told)
         result = bench_result(results, path, pattern, config, signal_name, duration_s)
+        store = pending.get(told) if pending is not None else None
         run_id = store_run(store, result, told)
         stored = (run_id,) if run_id is not None else ()
         write_reports([result], config, told, stdout)
@@ -145,6 +146,6 @@ def run_bench_file(
 
             code, comparison = finish_compare_to(step, store, stored, code, told)
     finally:
-        if store is not None:
-            store.close()
+        if pending is not None:
+            pending.close()
     return Runs((result,), stored, signal_name, code, comparison), tuple(results)

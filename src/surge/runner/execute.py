@@ -27,7 +27,7 @@ from surge.monitor import (
 from surge.monitor.resources import ResourceSampler
 from surge.runner.control import RunControl
 from surge.runner.jobs import Job
-from surge.runner.load import Stops, load_run
+from surge.runner.load import Stops, load_run, preload
 from surge.runner.observer import Observers, Progress
 from surge.runner.recipe import wants_cluster
 from surge.runner.redact import redact_options, redact_url
@@ -125,6 +125,7 @@ def _in_process(job: Job, seconds: _Seconds, control: RunControl | None) -> RunO
     )
     if control is not None:
         control.attach(steering)
+    preload()
     try:
         return run_blocking(run)
     finally:

@@ -7,6 +7,7 @@ run control can steer it. Used by a single-process run and by every worker proce
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -53,6 +54,13 @@ class Stops:
                 return None
 
         return guarded
+
+
+def preload(modules: tuple[str, ...] = ("numpy",)) -> None:
+    """Import what the first snapshot needs (the histograms' NumPy) before the load starts: an
+    import on the event loop a second in, or on a thread beside it, would disturb the run."""
+    for module in modules:
+        importlib.import_module(module)
 
 
 def client_config(config: RunConfig) -> ClientConfig:

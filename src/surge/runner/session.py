@@ -23,10 +23,9 @@ from surge.runner.jobs import InputError, Job, build_jobs
 from surge.runner.observer import Observers, RunObserver, RunStart
 from surge.runner.prepare import prepare_jobs
 from surge.runner.reports import write_reports
-from surge.runner.store_step import open_run_store, store_run
+from surge.runner.store_step import PendingStore, pending_store, store_run
 from surge.runner.target import Target
 from surge.runner.verdict import failed_starts, run_exit_code, user_code_verdict
-from surge.store import Store, StoreError
 
 if TYPE_CHECKING:
     from surge.compare import Comparison
@@ -55,24 +54,32 @@ def plan_jobs(target: Target, config: RunConfig) -> list[Job]:
     return prepare_jobs(build_jobs(target, config), config)
 
 
-def _open_store(config: RunConfig) -> Store | None:
+def _open_store(config: RunConfig) -> PendingStore | None:
+    from surge.store import StoreError
+
     try:
-        return open_run_store(config)
+        return pending_store(config)
     except StoreError as exc:
         raise InputError(f"{exc} (or pass --no-store)") from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot make the run store's folder: {exc.strerror or exc} (or pass --no-store)"
+        ) from None
 
 
-def _prepare_compare(store: Store | None, config: RunConfig) -> CompareStep | None:
+def _prepare_compare(
+    pending: PendingStore | None, config: RunConfig, observers: Observers
+) -> CompareStep | None:
     if not config.compare_to:
         return None
     # The statistics (numpy, scipy) load only for a comparison: every plain run starts faster.
     from surge.runner.compare_step import prepare_compare_to
 
-    try:
-        return prepare_compare_to(store, config)
+    try:  # a comparison opens its store before any traffic (see store_step)
+        return prepare_compare_to(pending.get(observers) if pending else None, config)
     except InputError:
-        if store is not None:
-            store.close()
+        if pending is not None:
+            pending.close()
         raise
 
 
@@ -93,7 +100,7 @@ def run_jobs(
     jobs: Sequence[Job],
     config: RunConfig,
     observers: Observers,
-    store: Store | None,
+    store: PendingStore | None,
     control: RunControl | None = None,
 ) -> _Ran:
     """Each job `repeat` times back to back; each result stored as soon as it ends. A signal
@@ -109,7 +116,7 @@ def run_jobs(
             result, outcome = execute(job, observers, control)
             results.append(result)
             observers.end(result)
-            run_id = store_run(store, result, observers)
+            run_id = store_run(store.get(observers) if store else None, result, observers)
             if run_id is not None:
                 stored.append(run_id)
             failed += failed_starts(outcome)
@@ -150,19 +157,20 @@ def run_all(
         raise InputError("dry_run plans without sending: use plan_jobs(target, config)")
     told = Observers(observers)
     jobs = list(jobs) if jobs is not None else plan_jobs(target, config)
-    store = _open_store(config)
-    step = _prepare_compare(store, config)
+    pending = _open_store(config)
+    step = _prepare_compare(pending, config, told)
     try:
-        ran = run_jobs(jobs, config, told, store, control)
+        ran = run_jobs(jobs, config, told, pending, control)
         write_reports(ran.results, config, told, stdout)
         code = run_exit_code(ran.results, ran.signal_name, config)
         comparison = None
+        store = pending.get(told) if pending is not None else None
         if step is not None and store is not None:
             from surge.runner.compare_step import finish_compare_to
 
             code, comparison = finish_compare_to(step, store, ran.stored_ids, code, told)
         code = user_code_verdict(ran.signal_name, ran.error, ran.failed_starts, code, told)
     finally:
-        if store is not None:
-            store.close()
+        if pending is not None:
+            pending.close()
     return Runs(tuple(ran.results), tuple(ran.stored_ids), ran.signal_name, code, comparison)

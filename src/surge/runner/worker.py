@@ -18,7 +18,7 @@ from surge.engine.run import RunOutcome
 from surge.metrics import Recorder
 from surge.monitor import ProcessCpuSampler
 from surge.runner.jobs import Job, build_jobs
-from surge.runner.load import Stops, load_run
+from surge.runner.load import Stops, load_run, preload
 from surge.runner.recipe import JobRecipe
 from surge.schedule import split_plan
 
@@ -58,4 +58,5 @@ def prepare_worker(recipe: JobRecipe, worker: int, workers: int) -> WorkerJob:
     config = replace(recipe.config, workers=None, engine="local", address=None)
     job = build_jobs(recipe.target, config)[recipe.index]
     plan = split_plan(job.plan, workers)[worker]
+    preload()  # before READY: nothing loads once the start time is set
     return WorkerJob(replace(job, plan=plan), worker)

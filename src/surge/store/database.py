@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from surge.store.codec import (
     pack,
     unpack,
 )
+from surge.store.location import resolve_url
 from surge.store.model import (
     Baseline,
     Fingerprint,
@@ -42,37 +42,14 @@ from surge.store.schema import (
     runs,
 )
 
-ENV_VAR = "SURGE_STORE"
-DEFAULT_PATH = Path(".surge") / "surge.db"
 URL_HELP = "use sqlite:///PATH (or a plain file path) or postgresql://USER:PASSWORD@HOST:PORT/DB"
 _ID_REF = re.compile(r"#?(\d+)")
 _BACK_REF = re.compile(r"(.+)~(\d+)")
-_POSTGRES_ALIASES = ("postgresql://", "postgres://")
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 
 def now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
-
-
-def resolve_url(url: str | None, cwd: Path | None = None) -> str:
-    """The SQLAlchemy URL of a store: `url`, else $SURGE_STORE, else SQLite at
-    `.surge/surge.db` under `cwd`. A value without `://` is a SQLite file path (relative to
-    `cwd`); `postgresql://` and `postgres://` use the psycopg 3 driver."""
-    base = cwd or Path.cwd()
-    chosen = url or os.environ.get(ENV_VAR) or None
-    if chosen is None:
-        return f"sqlite:///{base / DEFAULT_PATH}"
-    if "://" not in chosen:
-        return f"sqlite:///{base / chosen}"
-    for alias in _POSTGRES_ALIASES:
-        if chosen.startswith(alias):
-            return "postgresql+psycopg://" + chosen[len(alias) :]
-    if chosen.startswith("sqlite:///") and not chosen.startswith("sqlite:////"):
-        relative = chosen[len("sqlite:///") :]
-        if relative and relative != ":memory:" and not relative.startswith(":"):
-            return f"sqlite:///{base / relative}"
-    return chosen
 
 
 def _engine(url: str, *, create: bool) -> tuple[sa.Engine, str]:
