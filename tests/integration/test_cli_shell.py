@@ -4,6 +4,8 @@ config-key errors and the project's store, through the real `surge` command."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 
 from cli_helpers import read_json, run_surge
@@ -100,3 +102,21 @@ def test_the_project_store_is_found_from_any_folder(
     assert proc.returncode == 0, proc.stderr
     assert "baseline api version 1.1.0: run(s) 2" in proc.stdout
     assert "earlier version 1.0.0: run(s) 1" in proc.stdout
+
+
+def test_the_load_test_page_retarget_example_runs(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "load-test.md").read_text()
+    (toml,) = re.findall(r"```toml\n(.*?)```", page, flags=re.S)
+    (workdir / "scenarios.toml").write_text(toml)  # its URLs name port 8000: nothing there
+    (command,) = [
+        line
+        for block in re.findall(r"```bash\n(.*?)```", page, flags=re.S)
+        for line in block.splitlines()
+        if "--host" in line and "scenarios.toml" in line
+    ]
+    args = shlex.split(command.replace("http://staging.internal:8000", test_server.url))[1:]
+    proc = run_surge(*args, "-q", "--no-store", cwd=workdir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert test_server.requests_by_path == {"/ok": 20, "/echo": 10}

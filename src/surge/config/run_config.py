@@ -467,7 +467,7 @@ class RunConfig:
     out: str | None = option(
         None,
         "--out",
-        help="Write the JSON result document to FILE.",
+        help="Write the JSON result document to FILE ('-': to stdout, the rest to stderr).",
         kind=Kind.PATH,
         group=Group.OUTPUT,
         metavar="FILE",
