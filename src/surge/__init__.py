@@ -31,6 +31,7 @@ if _typing.TYPE_CHECKING:
         run,
         run_async,
         run_many,
+        to_json,
     )
     from surge.runner.baselines import compare_to_baseline, establish_baseline, open_store
     from surge.scenario import (
@@ -103,6 +104,7 @@ _LAZY: dict[str, str] = {
     "run": "surge.runner",
     "run_async": "surge.runner",
     "run_many": "surge.runner",
+    "to_json": "surge.runner",
 }
 
 
@@ -173,4 +175,5 @@ __all__ = [
     "run_async",
     "run_many",
     "task",
+    "to_json",
 ]

@@ -4,6 +4,7 @@ result's reading conveniences, bad input before traffic, and the event-loop twin
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,14 @@ def test_the_seed_flow_baseline_then_a_regression(test_server: HttpTestServer) -
     unstored = surge.run(f"{test_server.url}/delay?ms=5", users=1, duration="2s", no_store=True)
     again = surge.compare_to_baseline("deals", unstored, tolerance="50%")
     assert again.candidate_runs == ()  # compared in hand, not stored
+
+
+def test_to_json_is_the_out_document_byte_for_byte(
+    test_server: HttpTestServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.json"
+    result = surge.run(f"{test_server.url}/ok", users=1, requests_per_user=2, out=str(out))
+    assert surge.to_json(result) == out.read_text(encoding="utf-8")
+    runs = surge.run_many(f"{test_server.url}/ok", users=1, requests_per_user=1, repeat=2)
+    scenarios = json.loads(surge.to_json(runs.results))["scenarios"]
+    assert [r["summary"]["requests"] for r in scenarios] == [1, 1]

@@ -10,7 +10,7 @@ if _typing.TYPE_CHECKING:
     from surge.runner.control import RunControl
     from surge.runner.jobs import InputError, Job, build_jobs
     from surge.runner.observer import Level, Notice, Observer, Progress, RunObserver, RunStart
-    from surge.runner.reports import csv_prefixes, write_reports
+    from surge.runner.reports import csv_prefixes, to_json, write_reports
     from surge.runner.session import Runs, plan_jobs, run_all
     from surge.runner.steering import ControlError
     from surge.runner.store_step import open_run_store, run_fingerprint, store_run
@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "run_fingerprint": "surge.runner.store_step",
     "run_many": "surge.runner.api",
     "store_run": "surge.runner.store_step",
+    "to_json": "surge.runner.reports",
     "write_reports": "surge.runner.reports",
 }
 
@@ -88,5 +89,6 @@ __all__ = [
     "run_fingerprint",
     "run_many",
     "store_run",
+    "to_json",
     "write_reports",
 ]

@@ -35,6 +35,14 @@ def csv_prefixes(results: Sequence[RunResult], prefix: str) -> list[str]:
     return out
 
 
+def to_json(results: RunResult | Sequence[RunResult]) -> str:
+    """The `--out` document of a result (or of several, as `surge run` writes them), byte for
+    byte: what `surge.run(..., out="r.json")` writes, as text."""
+    from surge.report.json_report import dumps, results_to_dict
+
+    return dumps(results_to_dict([results] if isinstance(results, RunResult) else results))
+
+
 def _report_files() -> tuple[tuple[str, Writer, str], ...]:
     """Whole-run report files: option name, writer, what the notice says was written. The
     writers load on first use (the HTML report's code is large)."""
