@@ -129,8 +129,6 @@ def _header(spec: OptionSpec, value: object) -> str:
     if isinstance(value, tuple) and len(value) == 2:
         value = f"{value[0]}: {value[1]}"
     text = str(value) if isinstance(value, str) else None
-    if text is not None and text.strip().lower().startswith(("http://", "https://")):
-        raise ValueProblem(f"{value!r} is a URL, not a header ('Name: value'): give it as host")
     if text is None or ":" not in text or not text.split(":", 1)[0].strip():
         raise ValueProblem(f"{value!r} is not a header; use 'Name: value'")
     return text
