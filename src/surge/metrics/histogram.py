@@ -156,6 +156,8 @@ class Histogram:
         """Build from an array of integer values (each counted `weights` times, once by default)
         in one vectorised pass; values are clamped to 0 … 2**32. Callable benches record
         nanoseconds this way (the layout does not care about the unit)."""
+        import numpy as np  # loaded on first use: `import surge` stays light
+
         v = np.clip(np.asarray(values, dtype=np.int64).ravel(), 0, HIGHEST_US)
         w = (
             np.ones(v.size, dtype=np.int64)
