@@ -101,6 +101,8 @@ def take_counts(counts: list[int], min_us: int, max_us: int, sum_us: int) -> His
     latency range costs a few microseconds instead of converting all 24,576 buckets."""
     if min_us > max_us:
         return Histogram.empty()
+    import numpy as np  # loaded on first use: `import surge` stays light
+
     lo, hi = index_of(min_us), index_of(max_us) + 1
     window = np.array(counts[lo:hi], dtype=np.int64)
     counts[lo:hi] = _ZEROS[: hi - lo]
