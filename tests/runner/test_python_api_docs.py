@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import surge
 from surge.demo.server import DemoServer
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "python-api.md"
@@ -50,6 +51,16 @@ def test_every_example_runs(
     assert "p95: " in printed and "['1.0.0']" in printed
     assert "\nTrue stopped through the run control\n" in printed
     assert " 6 users" in printed  # the control's set_users(6) took effect
+    lines = printed.splitlines()
+    assert any(
+        line.startswith("health.toml:3: unknown key 'usrs' in [scenarios.health]")
+        and line.endswith("did you mean 'users'?")
+        for line in lines
+    )
+    assert "health" in lines  # the scenario load_scenario read
+    assert "True True" in lines and "6" in lines  # a custom WaitTime, 2 users x 3 requests
+    assert "3 NO_SUCCESS" in lines  # three 404s counted as http_status
+    assert surge.__version__ in lines
 
 
 def test_the_architecture_page_runner_examples_run(demo_server: DemoServer) -> None:
