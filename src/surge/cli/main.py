@@ -11,6 +11,7 @@ import click
 
 from surge.cli.options import RUN_OPTIONS, click_options, explicit_values
 from surge.cli.run_help import RunCommand
+from surge.cli.ui_flags import ui_options, ui_request
 from surge.config import ConfigError, load_project
 from surge.exit_codes import ExitCode
 
@@ -56,6 +57,11 @@ _LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "surge.cli.store_commands",
         "show_cmd",
         "Print stored RUN like the end-of-run summary.",
+    ),
+    "ui": (
+        "surge.cli.ui_command",
+        "ui_cmd",
+        "Serve a dashboard that starts runs of SCENARIO from a form and shows them live.",
     ),
 }
 
@@ -119,13 +125,14 @@ def cli() -> None:
 @cli.command("run", cls=RunCommand)
 @click.argument("arguments", nargs=-1, metavar="TARGET [CLASS]...")
 @click_options(RUN_OPTIONS)
+@ui_options(switch=True)
 @click.pass_context
 def run_cmd(ctx: click.Context, /, arguments: tuple[str, ...], **options: Any) -> None:
     """Load-test TARGET: an http(s):// URL, a scenario .py file, a scenarios .toml file, or a
     locustfile (also as -f FILE); CLASS names pick a locustfile's user classes."""
     from surge.cli.run_command import locust_habits, run_target
 
-    del options
+    ui = ui_request(ctx, options)
     explicit = explicit_values(ctx)
     try:
         target = locust_habits(arguments, explicit)
@@ -134,7 +141,7 @@ def run_cmd(ctx: click.Context, /, arguments: tuple[str, ...], **options: Any) -
 
         print_error(exc.format_message())
         sys.exit(ExitCode.USAGE)
-    sys.exit(run_target(target, explicit, ctx.find_root().obj or {}))
+    sys.exit(run_target(target, explicit, ctx.find_root().obj or {}, ui=ui))
 
 
 @cli.command("demo")

@@ -12,9 +12,11 @@ from rich.markup import escape
 
 from surge.cli.messages import print_error
 from surge.cli.terminal import TerminalObserver, print_dry_run
+from surge.cli.ui_flags import UiFlags
 from surge.config import ConfigError, RunConfig
 from surge.exit_codes import ExitCode
-from surge.runner import Runs, Target, no_success_hint, plan_jobs, run_all
+from surge.redaction import NO_REDACTION
+from surge.runner import RunControl, Runs, Target, no_success_hint, plan_jobs, run_all
 from surge.runner.reports import STDOUT
 
 
@@ -53,16 +55,26 @@ def run_config(explicit: Mapping[str, Any], project: Mapping[str, Any]) -> RunCo
     return RunConfig.layered(explicit, project)
 
 
-def run_target(target: Target, explicit: Mapping[str, Any], project: Mapping[str, Any]) -> int:
-    """Run `surge run TARGET` and return its exit code."""
+def run_target(
+    target: Target,
+    explicit: Mapping[str, Any],
+    project: Mapping[str, Any],
+    *,
+    ui: UiFlags | None = None,
+) -> int:
+    """Run `surge run TARGET` (with `ui`: under a live dashboard) and return its exit code."""
     try:
         config = run_config(explicit, project)
         console = human_console(config)
+        settings = ui.settings() if ui is not None and not config.dry_run else None
         jobs = plan_jobs(target, config)
         if config.dry_run:
             print_dry_run(jobs, console)
             return int(ExitCode.OK)
-        runs = run_observed(target, config, console, jobs)
+        if settings is not None:
+            runs = run_with_dashboard(target, config, console, jobs, settings)
+        else:
+            runs = run_observed(target, config, console, jobs)
     except ConfigError as exc:
         print_error(str(exc))
         return int(ExitCode.USAGE)
@@ -76,6 +88,52 @@ def run_observed(target: Target, config: RunConfig, console: Console, jobs: Any)
         return run_all(target, config, [observer], stdout=stdout, jobs=jobs)
     finally:
         observer.close()
+
+
+def run_with_dashboard(
+    target: Target, config: RunConfig, console: Console, jobs: Any, settings: Any
+) -> Runs:
+    """`surge run --ui`: the run under a live dashboard (and the terminal); the page can stop
+    it and change its users or rate. The process ends with the run, once the open tabs have
+    fetched its downloads (a few seconds at most)."""
+    from surge.dashboard import Mode
+    from surge.dashboard.live import LiveDashboard
+
+    observer = TerminalObserver(console, quiet=config.quiet)
+    control = RunControl()
+    stdout = sys.stdout if config.out == STDOUT else None
+    redactor = jobs[0].redactor if jobs else NO_REDACTION
+    dashboard = LiveDashboard(settings, Mode.RUN, redactor=redactor, on_error=print_error)
+    with dashboard:
+        announce_dashboard(dashboard, console)
+        dashboard.begin(jobs, control)
+        try:
+            observers = [observer, dashboard.feed]
+            runs = run_all(target, config, observers, control=control, stdout=stdout, jobs=jobs)
+        finally:
+            observer.close()
+        dashboard.finish(runs)
+        dashboard.linger()
+    return runs
+
+
+def announce_dashboard(dashboard: Any, console: Console) -> None:
+    """Where the dashboard is (the port chosen when --ui-port 0), its token once when it was
+    generated, and the page opened in the browser with --ui-open."""
+    console.print(f"surge dashboard: {dashboard.url}", markup=False, highlight=False)
+    settings = dashboard.settings
+    if settings.generated:
+        console.print(
+            f"dashboard token (shown once; open {dashboard.url}?token=TOKEN): {settings.token}",
+            markup=False,
+            highlight=False,
+        )
+    if settings.open_browser:
+        import threading
+        import webbrowser
+
+        url = dashboard.url_with_token()
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
 
 def finish(runs: Runs, config: RunConfig, console: Console) -> int:

@@ -332,11 +332,14 @@ class RunConfig:
     user_class: tuple[str, ...] = option(
         (),
         "--user-class",
-        help="Locustfiles: run only this user class (repeatable; also as arguments after TARGET).",
+        help=(
+            "Run only this User class (repeatable, or A,B; also as arguments after TARGET); in a "
+            "surge script NAME:WEIGHT also sets its share of the users."
+        ),
         kind=Kind.TEXT,
         group=Group.LOAD,
         multiple=True,
-        metavar="NAME",
+        metavar="NAME[:WEIGHT]",
     )
     tags: tuple[str, ...] = option(
         (),

@@ -23,6 +23,7 @@ from surge.scenario import (
     Scenario,
     ScenarioError,
     ScenarioKind,
+    User,
     endpoint_from_options,
     endpoint_scenario,
     expectations_from_options,
@@ -146,6 +147,9 @@ def url_job(url: str, config: RunConfig) -> Job:
 def _endpoint_job(scenario: Scenario, config: RunConfig, mode: Mode, where: str) -> Job:
     endpoint = scenario.endpoint
     assert endpoint is not None
+    if config.user_class:
+        place = f"{where}: " if where else ""
+        raise InputError(f"{place}--user-class picks the User classes of a scripted scenario")
     name = config.name or (
         scenario.name if mode is Mode.TOML else f"{endpoint.method} {endpoint.endpoint_name}"
     )
@@ -175,14 +179,20 @@ def _load(path: Path, config: RunConfig) -> tuple[Scenario, ...]:
         if config.locustfile or is_locustfile(path):
             from surge.locust.loader import Selection, load_locustfile
 
+            weighted = [name for name in _names(config.user_class) if ":" in name]
+            if weighted:
+                raise InputError(
+                    f"{path}: --user-class {weighted[0]}: a locustfile's classes keep their own "
+                    "weights (give the name alone)"
+                )
             picks = Selection(
                 _names(config.user_class), _names(config.tags), _names(config.exclude_tags)
             )
             return (load_locustfile(path, picks),)
-    for name in ("user_class", "tags", "exclude_tags"):
+    for name in ("tags", "exclude_tags"):
         if getattr(config, name):
-            what = "user class names" if name == "user_class" else f"--{name.replace('_', '-')}"
-            raise InputError(f"{path}: {what} apply to locustfiles (files that import locust)")
+            flag = f"--{name.replace('_', '-')}"
+            raise InputError(f"{path}: {flag} applies to locustfiles (files that import locust)")
     return load_scenario(path)
 
 
@@ -218,6 +228,8 @@ def scenario_job(scenario: Scenario, config: RunConfig, source: Path | None = No
             f"{where}: no host to send requests to: pass --host http://HOST:PORT "
             "or set `host = ...` on a User class"
         )
+    if scenario.kind is ScenarioKind.SCRIPT:  # a locustfile's loader picked its classes
+        scenario = pick_classes(scenario, _names(config.user_class), where)
     plan = _plan(resolved, scenario.weights, where, scenario.shape)
     name = config.name or scenario.name
     thresholds = _thresholds(resolved, scenario, None)
@@ -236,6 +248,36 @@ def _check_fixed_counts(scenario: Scenario, plan: Plan, where: str) -> None:
             f"{where}: fixed_count sets a number of users, but an arrival rate (--rate, rate "
             "stages or a rate shape) has no users to count: remove fixed_count, or run users"
         )
+
+
+def pick_classes(scenario: Scenario, picks: Sequence[str], where: str) -> Scenario:
+    """The scenario with only the User classes `picks` names (`NAME` or `NAME:WEIGHT`), in the
+    order given; InputError naming the classes there are for a name that is not one."""
+    if not picks:
+        return scenario
+    pairs = zip(scenario.user_classes, scenario.weights, strict=True)
+    known = {cls.__name__: (cls, weight) for cls, weight in pairs}
+    classes: list[type[User]] = []
+    weights: list[int] = []
+    for pick in picks:
+        name, sep, weight_text = pick.partition(":")
+        name = name.strip()
+        if name not in known:
+            names = ", ".join(known) or "none"
+            raise InputError(f"{where}: --user-class {name!r} is not a User class here ({names})")
+        cls, weight = known[name]
+        if cls in classes:
+            raise InputError(f"{where}: --user-class {name!r} is given twice")
+        if sep:
+            weight_text = weight_text.strip()
+            if not weight_text.isdigit() or int(weight_text) < 1:
+                raise InputError(
+                    f"{where}: --user-class {pick!r}: the weight must be a whole number >= 1"
+                )
+            weight = int(weight_text)
+        classes.append(cls)
+        weights.append(weight)
+    return replace(scenario, user_classes=tuple(classes), weights=tuple(weights))
 
 
 def _toml_job(scenario: Scenario, config: RunConfig, where: str) -> Job:

@@ -1,0 +1,545 @@
+/* surge live dashboard: reads the run as Server-Sent Events (the browser never polls), draws
+   its charts as SVG, keeps a bounded number of points per series, and sends control requests
+   (POST, with the page's CSRF token). No library, nothing loaded from the network. */
+"use strict";
+(function () {
+  const boot = JSON.parse(document.getElementById("boot").textContent);
+  const MAX_POINTS = 600; // per series; beyond it older seconds fold pairwise (max or mean)
+  const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"];
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const $ = (id) => document.getElementById(id);
+
+  // -- formatting ------------------------------------------------------------------------------
+
+  function num(v, digits) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "–";
+    const d = digits === undefined ? (Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2) : digits;
+    return v.toLocaleString("en-US", { minimumFractionDigits: 0, maximumFractionDigits: d });
+  }
+  function int(v) { return v === null || v === undefined ? "–" : Math.round(v).toLocaleString("en-US"); }
+  function clock(s) {
+    if (s < 60) return `${Math.round(s)} s`;
+    const m = Math.floor(s / 60), r = Math.round(s % 60);
+    if (m < 60) return `${m}:${String(r).padStart(2, "0")}`;
+    return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, "0")}:${String(r).padStart(2, "0")}`;
+  }
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function svg(tag, attrs) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    return node;
+  }
+
+  // -- bounded series --------------------------------------------------------------------------
+
+  function combine(a, b, how) {
+    if (a === null) return b;
+    if (b === null) return a;
+    return how === "max" ? Math.max(a, b) : (a + b) / 2;
+  }
+
+  /* Points of several series over one x axis. Past MAX_POINTS, neighbours fold in pairs and
+     each later point stands for `fold` seconds: the series never grows beyond the bound. */
+  class Points {
+    constructor(reduce) {
+      this.reduce = reduce;
+      this.xs = [];
+      this.cols = reduce.map(() => []);
+      this.fold = 1;
+      this.pending = null;
+    }
+    push(x, values) {
+      if (this.fold === 1) return this.append(x, values);
+      const p = this.pending || (this.pending = { n: 0, x, sum: values.map(() => null), cnt: values.map(() => 0) });
+      p.n += 1; p.x = x;
+      values.forEach((v, i) => {
+        if (v === null || v === undefined) return;
+        if (this.reduce[i] === "max") p.sum[i] = p.sum[i] === null ? v : Math.max(p.sum[i], v);
+        else { p.sum[i] = (p.sum[i] || 0) + v; p.cnt[i] += 1; }
+      });
+      if (p.n >= this.fold) { this.pending = null; this.append(p.x, this.settle(p)); }
+    }
+    settle(p) {
+      return p.sum.map((s, i) => (this.reduce[i] === "max" || s === null ? s : s / p.cnt[i]));
+    }
+    append(x, values) {
+      this.xs.push(x);
+      values.forEach((v, i) => this.cols[i].push(v === undefined ? null : v));
+      if (this.xs.length > MAX_POINTS) this.halve();
+    }
+    halve() {
+      const xs = [], cols = this.cols.map(() => []);
+      for (let i = 0; i < this.xs.length; i += 2) {
+        const j = Math.min(i + 1, this.xs.length - 1);
+        xs.push(this.xs[j]);
+        this.cols.forEach((col, c) => cols[c].push(j === i ? col[i] : combine(col[i], col[j], this.reduce[c])));
+      }
+      this.xs = xs; this.cols = cols; this.fold *= 2;
+    }
+    view() {
+      if (!this.pending) return { xs: this.xs, cols: this.cols };
+      const last = this.settle(this.pending);
+      return { xs: this.xs.concat([this.pending.x]), cols: this.cols.map((c, i) => c.concat([last[i]])) };
+    }
+  }
+
+  // -- charts ----------------------------------------------------------------------------------
+
+  function niceMax(v) {
+    if (!(v > 0)) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+    return 10 * p;
+  }
+  const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400];
+
+  class Chart {
+    constructor(id, title, unit, series) {
+      this.id = id; this.unit = unit; this.series = series;
+      this.points = new Points(series.map((s) => s.reduce || "mean"));
+      this.marks = [];
+      this.xHint = 10;
+      this.figure = el("figure", { class: "chart", "data-chart": id, "data-points": "0" });
+      const caption = el("figcaption");
+      caption.append(el("span", {}, title), el("span", { class: "muted" }, unit));
+      this.svg = svg("svg", { role: "img", "aria-label": title });
+      this.legend = el("ul", { class: "legend" });
+      this.values = series.map((s, i) => {
+        const item = el("li");
+        const swatch = el("span", { class: "swatch" + (s.dashed ? " dashed" : "") });
+        swatch.style.borderTopColor = s.color || PALETTE[i % PALETTE.length];
+        const val = el("span", { class: "val" }, "–");
+        item.append(swatch, document.createTextNode(s.name), val);
+        this.legend.append(item);
+        return val;
+      });
+      this.tip = el("div", { class: "tip" });
+      this.figure.append(caption, this.svg, this.legend, this.tip);
+      this.svg.addEventListener("mousemove", (e) => this.hover(e));
+      this.svg.addEventListener("mouseleave", () => { this.figure.classList.remove("hover"); this.tip.style.display = "none"; });
+    }
+    add(tick) {
+      const values = this.series.map((s) => { const v = s.get(tick); return v === undefined ? null : v; });
+      this.points.push(tick.t, values);
+      values.forEach((v, i) => { this.values[i].textContent = v === null ? "–" : num(v); });
+    }
+    mark(t, label) { this.marks.push({ t, label }); }
+    geometry() {
+      const width = Math.max(this.svg.clientWidth || 0, 280), height = this.svg.clientHeight || 210;
+      return { width, height, left: 52, right: 12, top: 14, bottom: 24 };
+    }
+    draw() {
+      const { xs, cols } = this.points.view();
+      this.figure.dataset.points = String(xs.length);
+      const g = this.geometry();
+      const plotW = g.width - g.left - g.right, plotH = g.height - g.top - g.bottom;
+      const xMax = Math.max(xs.length ? xs[xs.length - 1] : 0, this.xHint, 1);
+      let yTop = 0;
+      cols.forEach((col) => col.forEach((v) => { if (v !== null && v > yTop) yTop = v; }));
+      yTop = niceMax(yTop);
+      const X = (x) => g.left + (x / xMax) * plotW;
+      const Y = (y) => g.top + plotH - (y / yTop) * plotH;
+      this.X = X; this.xMax = xMax;
+      const nodes = [];
+      for (let i = 0; i <= 4; i++) {
+        const v = (yTop * i) / 4, y = Y(v);
+        nodes.push(svg("line", { class: "grid", x1: g.left, x2: g.width - g.right, y1: y, y2: y }));
+        const label = svg("text", { class: "yl", x: g.left - 6, y });
+        label.textContent = num(v);
+        nodes.push(label);
+      }
+      const step = TIME_STEPS.find((s) => xMax / s <= 6) || 86400;
+      for (let t = 0; t <= xMax + 1e-9; t += step) {
+        const label = svg("text", { class: "xl", x: X(t), y: g.height - 6 });
+        label.textContent = clock(t);
+        nodes.push(label);
+      }
+      nodes.push(svg("line", { class: "axis", x1: g.left, x2: g.width - g.right, y1: Y(0), y2: Y(0) }));
+      this.series.forEach((s, i) => {
+        let d = "", open = false;
+        cols[i].forEach((v, k) => {
+          if (v === null) { open = false; return; }
+          const x = X(xs[k]).toFixed(1), y = Y(v).toFixed(1);
+          d += (open ? "L" : "M") + x + " " + y + (open ? "" : "l0.01 0");
+          open = true;
+        });
+        const path = svg("path", { class: "line" + (s.dashed ? " dashed" : ""), d: d || "M0 0" });
+        path.style.stroke = s.color || PALETTE[i % PALETTE.length];
+        nodes.push(path);
+      });
+      for (const m of this.marks) {
+        const x = X(m.t);
+        nodes.push(svg("line", { class: "mark", x1: x, x2: x, y1: g.top, y2: Y(0) }));
+        const label = svg("text", { class: "mark", x: x + 3, y: g.top + 2 });
+        label.textContent = m.label;
+        nodes.push(label);
+      }
+      this.guide = svg("line", { class: "guide", x1: 0, x2: 0, y1: g.top, y2: Y(0) });
+      nodes.push(this.guide);
+      this.svg.replaceChildren(...nodes);
+    }
+    hover(event) {
+      const { xs, cols } = this.points.view();
+      if (!xs.length || !this.X) return;
+      const box = this.svg.getBoundingClientRect(), g = this.geometry();
+      const t = ((event.clientX - box.left - g.left) / (g.width - g.left - g.right)) * this.xMax;
+      let k = 0;
+      for (let i = 1; i < xs.length; i++) if (Math.abs(xs[i] - t) < Math.abs(xs[k] - t)) k = i;
+      const x = this.X(xs[k]);
+      this.guide.setAttribute("x1", x); this.guide.setAttribute("x2", x);
+      this.figure.classList.add("hover");
+      const lines = [el("div", { class: "tx" }, clock(xs[k]))];
+      this.series.forEach((s, i) => {
+        const row = el("div");
+        const dot = el("span", { class: "dot" });
+        dot.style.background = s.color || PALETTE[i % PALETTE.length];
+        row.append(dot, document.createTextNode(`${s.name}: ${num(cols[i][k])} ${this.unit}`));
+        lines.push(row);
+      });
+      this.tip.replaceChildren(...lines);
+      this.tip.style.display = "block";
+      this.tip.style.left = Math.min(x + 12, g.width - 170) + "px";
+      this.tip.style.top = "36px";
+    }
+  }
+
+  function chartsFor(start) {
+    const open = start.model === "open";
+    const charts = [
+      new Chart("throughput", "Requests per second", "/s", [
+        { name: "requests/s", get: (t) => t.rps, color: PALETTE[0] },
+        { name: "failures/s", get: (t) => t.fps, color: PALETTE[1] },
+      ]),
+      new Chart("latency", "Latency of this second's successes", "ms", [
+        { name: "p50", get: (t) => t.p50, color: PALETTE[2], reduce: "max" },
+        { name: "p95", get: (t) => t.p95, color: PALETTE[3], reduce: "max" },
+        { name: "p99", get: (t) => t.p99, color: PALETTE[1], reduce: "max" },
+      ]),
+      open
+        ? new Chart("load", "Arrival rate: target and achieved", "/s", [
+          { name: "target", get: (t) => t.target, color: PALETTE[7], dashed: true },
+          { name: "started", get: (t) => t.started, color: PALETTE[0] },
+          { name: "completed", get: (t) => t.rps, color: PALETTE[2] },
+        ])
+        : new Chart("load", "Users: target and active", "users", [
+          { name: "target", get: (t) => t.target, color: PALETTE[7], dashed: true },
+          { name: "active", get: (t) => t.users, color: PALETTE[0] },
+        ]),
+    ];
+    if (open) {
+      charts.push(new Chart("arrivals", "Schedule lag and dropped arrivals", "", [
+        { name: "lag p99 ms", get: (t) => t.lag, color: PALETTE[4], reduce: "max" },
+        { name: "dropped/s", get: (t) => t.dropped, color: PALETTE[1] },
+      ]));
+    }
+    charts.push(new Chart("generator", "Load generator health", "", [
+      { name: "CPU %", get: (t) => t.cpu, color: PALETTE[5], reduce: "max" },
+      { name: "loop lag p99 ms", get: (t) => t.loop, color: PALETTE[6], reduce: "max" },
+    ]));
+    return charts;
+  }
+
+  // -- tables ----------------------------------------------------------------------------------
+
+  const TEXT_KEYS = new Set(["method", "name"]);
+  const sort = { key: null, dir: "descending" };
+
+  function fill(id, rows, cells, emptyId) {
+    const body = $(id).tBodies[0];
+    body.replaceChildren(...rows.map((row) => {
+      const tr = el("tr");
+      for (const [text, cls] of cells(row)) tr.append(el("td", cls ? { class: cls } : {}, text));
+      return tr;
+    }));
+    if (emptyId) $(emptyId).hidden = rows.length > 0;
+  }
+
+  function endpointCells(r) {
+    return [
+      [r.method, ""], [r.name, "name"], [int(r.requests), "num"], [int(r.failures), "num"],
+      [num(r.now), "num"], [num(r.rps), "num"], [num(r.mean), "num"], [num(r.p50), "num"],
+      [num(r.p95), "num"], [num(r.p99), "num"], [num(r.max), "num"],
+    ];
+  }
+
+  function sorted(rows) {
+    if (!sort.key) return rows;
+    const k = sort.key, sign = sort.dir === "ascending" ? 1 : -1;
+    return rows.slice().sort((a, b) => {
+      const x = a[k], y = b[k];
+      if (TEXT_KEYS.has(k)) return sign * String(x).localeCompare(String(y));
+      return sign * ((x === null ? -Infinity : x) - (y === null ? -Infinity : y));
+    });
+  }
+
+  let lastTables = null;
+  function renderTables(t) {
+    lastTables = t;
+    const table = $("endpoints");
+    const rows = sorted(t.endpoints).map((r) => {
+      const tr = el("tr");
+      for (const [text, cls] of endpointCells(r)) tr.append(el("td", cls ? { class: cls } : {}, text));
+      return tr;
+    });
+    if (t.other) {
+      const tr = el("tr", { class: "other" });
+      for (const [text, cls] of endpointCells({ ...t.other, method: "" })) tr.append(el("td", cls ? { class: cls } : {}, text));
+      rows.push(tr);
+    }
+    table.tBodies[0].replaceChildren(...rows);
+    const foot = el("tr");
+    for (const [text, cls] of endpointCells({ ...t.total, method: "", name: "Total" })) foot.append(el("td", cls ? { class: cls } : {}, text));
+    table.tFoot.replaceChildren(foot);
+    $("endpoint-note").textContent = t.other ? `top ${t.endpoints.length} by requests, ${t.other.count} more in one row` : "";
+    fill("errors", t.errors, (r) => [[r.kind, ""], [int(r.count), "num"]], "errors-empty");
+    fill("messages", t.messages, (r) => [[r.message, "name"], [int(r.count), "num"]]);
+    fill("checks", t.checks, (r) => {
+      const total = r.passes + r.fails;
+      return [[r.name, "name"], [int(r.passes), "num"], [int(r.fails), "num"], [total ? num((100 * r.passes) / total, 2) + " %" : "–", "num"]];
+    }, "checks-empty");
+    fill("thresholds", t.thresholds, (r) => {
+      const shown = r.observed === null ? (r.note || "–") : `${num(r.observed)} ${r.unit === "count" ? "" : r.unit}`;
+      const verdict = r.passed === null ? ["pending", "pending"] : r.passed ? ["pass", "pass"] : ["fail", "fail"];
+      return [[r.expression, "name"], [shown, "num"], verdict];
+    }, "thresholds-empty");
+  }
+
+  document.querySelectorAll("#endpoints th[data-key]").forEach((th) => {
+    th.addEventListener("click", () => {
+      const key = th.dataset.key;
+      if (sort.key === key) sort.dir = sort.dir === "ascending" ? "descending" : "ascending";
+      else { sort.key = key; sort.dir = TEXT_KEYS.has(key) ? "ascending" : "descending"; }
+      document.querySelectorAll("#endpoints th[data-key]").forEach((h) => h.removeAttribute("aria-sort"));
+      th.setAttribute("aria-sort", sort.dir);
+      if (lastTables) renderTables(lastTables);
+    });
+  });
+
+  // -- the run ---------------------------------------------------------------------------------
+
+  let charts = [], start = null, ticks = 0, frame = 0;
+
+  function scheduleDraw() {
+    if (frame) return;
+    frame = requestAnimationFrame(() => { frame = 0; for (const c of charts) c.draw(); });
+  }
+  window.addEventListener("resize", scheduleDraw);
+
+  function onStart(s) {
+    start = s; ticks = 0; lastTables = null;
+    document.body.dataset.model = s.model;
+    document.body.dataset.run = String(s.run);
+    document.body.dataset.ticks = "0";
+    $("run-name").textContent = s.jobs > 1 || s.repeat > 1 ? `${s.name} (${s.index + 1}/${s.jobs}, round ${s.round}/${s.repeat})` : s.name;
+    $("run-plan").textContent = s.plan;
+    $("run-target").textContent = s.target;
+    charts = chartsFor(s);
+    const hint = s.duration_s || 10;
+    for (const c of charts) c.xHint = hint;
+    $("charts").replaceChildren(...charts.map((c) => c.figure));
+    $("users-control").hidden = !s.steer.users;
+    $("rate-control").hidden = !s.steer.rate;
+    $("control-message").textContent = "";
+    $("end-panel").hidden = true;
+    $("notices").replaceChildren();
+    $("c-load-label").textContent = s.model === "open" ? "Arrivals/s now" : "Users";
+    const weights = s.classes.reduce((a, c) => a + c.weight, 0);
+    fill("classes", s.classes, (c) => [[c.name, "name"], [int(c.weight), "num"], [num((100 * c.weight) / weights, 1) + " %", "num"]], "classes-empty");
+    renderTables({ total: { name: "Total", requests: 0, failures: 0 }, endpoints: [], other: null, errors: [], messages: [], checks: [],
+      thresholds: s.thresholds.map((e) => ({ expression: e, observed: null, unit: "", passed: null, note: "nothing measured yet" })) });
+    scheduleDraw();
+  }
+
+  function onTick(t) {
+    ticks += 1;
+    document.body.dataset.ticks = String(ticks);
+    document.body.dataset.elapsed = String(t.t);
+    for (const c of charts) c.add(t);
+    $("c-requests").textContent = int(t.requests);
+    $("c-elapsed").textContent = start && start.duration_s ? `${clock(t.t)} of ${clock(start.duration_s)}` : clock(t.t);
+    $("c-failures").textContent = int(t.failures);
+    $("c-failures").parentElement.classList.toggle("bad", t.failures > 0);
+    $("c-error-rate").textContent = t.requests ? `${num((100 * t.failures) / t.requests, 2)} % of requests` : "0 %";
+    $("c-rps").textContent = num(t.rps);
+    $("c-rps-mean").textContent = `mean ${num(t.t ? t.requests / t.t : 0)}`;
+    $("c-p95").textContent = t.p95 === null ? "–" : `${num(t.p95)} ms`;
+    $("c-p99").textContent = `p99 ${t.p99 === null ? "–" : num(t.p99) + " ms"}`;
+    const open = start && start.model === "open";
+    $("c-load").textContent = open ? num(t.started) : int(t.users);
+    $("c-target").textContent = `target ${t.target === null ? "–" : num(t.target)}`;
+    fill("workers", t.workers, (w) => [[String(w[0]), ""], [num(w[1], 1), "num"], [num(w[2]), "num"], [num(w[3]), "num"], [int(w[4]), "num"]]);
+    scheduleDraw();
+  }
+
+  function onControl(c) {
+    const label = c.what === "stop" ? "stop" : c.what === "users" ? `users → ${c.value}` : `rate → ${num(c.value)}/s`;
+    for (const chart of charts) chart.mark(c.t, label);
+    scheduleDraw();
+  }
+
+  function addNotice(n) {
+    const text = n.where ? `${n.where}: ${n.text}` : n.text;
+    $("notices").append(el("li", { class: n.level }, text));
+  }
+
+  function onEnd(e) {
+    const verdict = e.passed ? "passed" : `failed (exit code ${e.exit_code})`;
+    $("end-title").textContent = `Run ${e.name} ${verdict}`;
+    const parts = [`${clock(e.duration_s)} long`];
+    if (e.aborted) parts.push(`stopped: ${e.abort_reason}`);
+    if (e.saturated) parts.push(`the load generator was saturated: ${e.saturation.join("; ")}`);
+    $("end-detail").textContent = parts.join(" · ");
+    $("end-panel").hidden = false;
+    renderTables(e.tables);
+    const links = e.downloads.map((d) => {
+      const a = el("a", { href: d.path, download: d.filename, "data-format": d.filename.split(".").slice(1).join(".") }, d.label);
+      keep(a, d.path);
+      return a;
+    });
+    $("downloads").replaceChildren(...links);
+  }
+
+  /* Fetch a download into the page at once, so that it still works once `surge run --ui` has
+     ended (the process serves the run, and ends with it). */
+  function keep(a, path) {
+    fetch(path, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.blob() : null))
+      .then((blob) => { if (blob) { a.href = URL.createObjectURL(blob); a.dataset.kept = "1"; } })
+      .catch(() => {});
+  }
+
+  // -- session and controls --------------------------------------------------------------------
+
+  let session = null;
+  function onSession(s) {
+    session = s;
+    document.body.dataset.phase = s.phase;
+    const badge = $("phase");
+    badge.textContent = s.phase;
+    badge.className = "badge " + (s.phase === "running" ? "ok" : "info");
+    $("control-panel").hidden = s.phase !== "running";
+    $("form-panel").hidden = boot.mode !== "ui" || s.phase === "running";
+    $("runs-panel").hidden = boot.mode !== "ui" || s.runs.length === 0;
+    fill("runs", s.runs.slice().reverse(), (r) => [
+      [String(r.run), "num"], [r.name, "name"], r.passed ? ["passed", "pass"] : [`exit ${r.exit_code}`, "fail"],
+      [int(r.requests), "num"], [num(r.rps), "num"], [num(r.p95), "num"], [r.stored_id === null ? "–" : `run ${r.stored_id}`, ""],
+    ]);
+    if (boot.mode === "run" && s.phase === "finished") {
+      stream.close();
+      setLink("run over", "info");
+    }
+  }
+
+  async function post(path, body) {
+    const response = await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Surge-CSRF": boot.csrf },
+      body: JSON.stringify(body),
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+    return data;
+  }
+
+  function control(path, body, said) {
+    const message = $("control-message");
+    post(path, body).then(() => { message.textContent = said; }, (err) => { message.textContent = err.message; });
+  }
+  $("stop").addEventListener("click", () => control("/api/stop", {}, "stopping…"));
+  $("users-apply").addEventListener("click", () => {
+    const n = $("users-input").value;
+    control("/api/users", { users: n }, `users set to ${n}`);
+  });
+  $("rate-apply").addEventListener("click", () => {
+    const r = $("rate-input").value;
+    control("/api/rate", { rate: r }, `rate set to ${r}/s`);
+  });
+
+  // -- the form (surge ui) ---------------------------------------------------------------------
+
+  function buildForm(form) {
+    const target = $("form-target");
+    if (form.target === null) {
+      target.append(el("label", { for: "f-target" }, "Target URL"), el("div", { class: "help" }, "An http(s):// URL to load-test."));
+      target.append(el("input", { id: "f-target", name: "target", type: "url", placeholder: "http://127.0.0.1:8000/health", required: "" }));
+    } else {
+      target.append(el("label", {}, "Scenario"), el("div", { class: "help" }, form.target));
+    }
+    const fields = $("form-fields");
+    for (const f of form.fields) {
+      if (f.name === "user_class") continue;
+      const box = el("div", { class: "field" });
+      box.append(el("label", { for: `f-${f.name}` }, f.flag), el("div", { class: "help" }, f.help));
+      let input;
+      if (f.multiple) {
+        input = el("textarea", { id: `f-${f.name}`, name: f.name, placeholder: f.placeholder || "one per line" });
+        input.value = f.value;
+      } else if (f.kind === "choice") {
+        input = el("select", { id: `f-${f.name}`, name: f.name });
+        input.append(el("option", { value: "" }, `(${f.placeholder})`));
+        for (const c of f.choices) input.append(el("option", { value: c }, c));
+        input.value = f.value;
+      } else {
+        const type = f.kind === "int" || f.kind === "float" ? "number" : "text";
+        input = el("input", { id: `f-${f.name}`, name: f.name, type, placeholder: f.placeholder });
+        if (type === "number") input.setAttribute("step", f.kind === "int" ? "1" : "any");
+        if (f.min !== null) input.setAttribute("min", String(f.min));
+        input.value = f.value;
+      }
+      box.append(input);
+      fields.append(box);
+    }
+    if (form.classes.length) {
+      $("form-classes").hidden = false;
+      for (const c of form.classes) {
+        const row = el("div", { class: "row" });
+        const on = el("input", { type: "checkbox", id: `class-${c.name}`, checked: "" });
+        on.dataset.name = c.name;
+        const weight = el("input", { type: "number", min: "1", step: "1", value: String(c.weight), "aria-label": `weight of ${c.name}` });
+        weight.dataset.weight = String(c.weight);
+        row.append(on, el("label", { for: `class-${c.name}` }, c.name), el("span", { class: "muted" }, "weight"), weight);
+        $("class-rows").append(row);
+      }
+    }
+    $("run-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const values = {};
+      for (const input of $("run-form").querySelectorAll("[name]")) values[input.name] = input.value;
+      const rows = [...$("class-rows").querySelectorAll(".row")];
+      const changed = rows.some((r) => !r.children[0].checked || r.children[3].value !== r.children[3].dataset.weight);
+      if (changed) values.user_class = rows.filter((r) => r.children[0].checked).map((r) => `${r.children[0].dataset.name}:${r.children[3].value}`);
+      $("form-error").textContent = "";
+      $("start").disabled = true;
+      post("/api/run", { values })
+        .catch((err) => { $("form-error").textContent = err.message; })
+        .finally(() => { $("start").disabled = false; });
+    });
+  }
+  if (boot.mode === "ui" && boot.form) buildForm(boot.form);
+
+  // -- the event stream ------------------------------------------------------------------------
+
+  function setLink(text, tone) {
+    const link = $("link");
+    link.textContent = text;
+    link.className = "badge " + tone;
+  }
+  const stream = new EventSource("/events");
+  const on = (name, handler) => stream.addEventListener(name, (e) => handler(JSON.parse(e.data)));
+  on("session", onSession);
+  on("start", onStart);
+  on("tick", onTick);
+  on("tables", renderTables);
+  on("notice", addNotice);
+  on("control", onControl);
+  on("end", onEnd);
+  stream.addEventListener("open", () => setLink("live", "ok"));
+  stream.addEventListener("error", () => { if (stream.readyState !== EventSource.CLOSED) setLink("reconnecting", "warn"); });
+})();

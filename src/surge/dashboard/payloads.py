@@ -1,0 +1,292 @@
+"""What each event says, as plain JSON-able data: pure functions of the runner's values.
+
+A `tick` is one second of the run from the second's own Snapshots (deltas, never running
+totals): rates, latency percentiles, users or arrival rate against the target, schedule lag and
+dropped arrivals, each worker's CPU and loop lag. The `tables` are the running totals as they
+stand: endpoints (the busiest `top` and one "other" row for the rest, so a hundred names stay
+light), errors, checks and the thresholds judged now. Nothing here is redacted: the feed scrubs
+every payload with the run's redactor before it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from surge.metrics import (
+    Arrivals,
+    EndpointStats,
+    Histogram,
+    LoadModel,
+    RunResult,
+    Snapshot,
+    merge_all,
+    merge_stats,
+)
+from surge.runner import Job, Progress, RunStart
+from surge.runner.recipe import wants_cluster
+from surge.runner.steering import Steering
+from surge.thresholds import RESOURCE_METRICS, ThresholdSpec, judge
+
+TOP_ENDPOINTS = 40
+TOP_MESSAGES = 20
+
+Payload = dict[str, Any]
+
+
+def _ms(histogram: Histogram, percentile: float) -> float | None:
+    if histogram.total == 0:
+        return None
+    return round(histogram.value_at_percentile_us(percentile) / 1000.0, 3)
+
+
+def _r(value: float, digits: int = 2) -> float:
+    return round(value, digits)
+
+
+# -- start --------------------------------------------------------------------------------------
+
+
+def start_payload(start: RunStart, job: Job | None, run: int) -> Payload:
+    """A run began: what it is and what the page may change while it runs."""
+    plan = start.plan
+    steer_users = steer_rate = False
+    classes: list[Payload] = []
+    if job is not None:
+        steering = Steering(job.plan)
+        in_process = not wants_cluster(job.config)
+        steer_users = in_process and steering.users_steerable
+        steer_rate = in_process and steering.rate_steerable
+        scenario = job.scenario
+        classes = [
+            {"name": cls.__name__, "weight": weight}
+            for cls, weight in zip(scenario.user_classes, scenario.weights, strict=True)
+        ]
+    return {
+        "run": run,
+        "name": start.name,
+        "mode": start.mode,
+        "target": start.target,
+        "model": start.model.value,
+        "plan": start.description,
+        "duration_s": plan.duration_s,
+        "index": start.index,
+        "jobs": start.jobs,
+        "round": start.round,
+        "repeat": start.repeat,
+        "steer": {"users": steer_users, "rate": steer_rate},
+        "classes": classes,
+        "thresholds": [spec.expression for spec in job.thresholds] if job else [],
+    }
+
+
+# -- tick ---------------------------------------------------------------------------------------
+
+
+def _span_s(snapshots: Sequence[Snapshot]) -> float:
+    if not snapshots:
+        return 1.0
+    span = max(s.end_s for s in snapshots) - min(s.start_s for s in snapshots)
+    return span if span > 0 else 1.0
+
+
+def _worker(snap: Snapshot, span_s: float) -> list[Any]:
+    """[worker, cpu %, loop lag p99 ms, requests/s, active users] of one worker's second."""
+    requests = sum(e.requests for e in snap.endpoints)
+    cpu = lag = None
+    if snap.health is not None:
+        cpu = _r(snap.health.cpu_pct, 1)
+        lag = _ms(snap.health.loop_lag, 99.0)
+    return [snap.worker, cpu, lag, _r(requests / span_s), snap.active_users]
+
+
+def tick_payload(progress: Progress, model: LoadModel) -> Payload:
+    """One second of the run (see the module docstring)."""
+    snaps = progress.snapshots
+    span_s = _span_s(snaps)
+    parts = [e for s in snaps for e in s.endpoints]
+    requests = sum(e.requests for e in parts)
+    failures = sum(e.failures for e in parts)
+    latency = merge_all(e.latency for e in parts)
+    workers = [_worker(s, span_s) for s in sorted(snaps, key=lambda s: s.worker)]
+    cpus = [w[1] for w in workers if w[1] is not None]
+    lags = [w[2] for w in workers if w[2] is not None]
+    tick: Payload = {
+        "t": _r(progress.elapsed_s, 3),
+        "rps": _r(requests / span_s),
+        "fps": _r(failures / span_s),
+        "p50": _ms(latency, 50.0),
+        "p95": _ms(latency, 95.0),
+        "p99": _ms(latency, 99.0),
+        "users": sum(s.active_users for s in snaps) if snaps else progress.status.active_users,
+        "target": progress.status.target,
+        "requests": progress.status.requests,
+        "failures": progress.status.failures,
+        "cpu": max(cpus) if cpus else None,
+        "loop": max(lags) if lags else None,
+        "workers": workers,
+    }
+    if model is LoadModel.OPEN:
+        arrivals = sum((s.arrivals for s in snaps), Arrivals())
+        dropped = arrivals.dropped_total
+        tick["started"] = _r((arrivals.scheduled - dropped) / span_s)
+        tick["dropped"] = dropped
+        tick["lag"] = _ms(arrivals.lag, 99.0)
+    return tick
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+
+def _endpoint_row(stats: EndpointStats, elapsed_s: float, now: float | None) -> Payload:
+    latency = stats.latency
+    return {
+        "method": stats.method,
+        "name": stats.name,
+        "requests": stats.requests,
+        "failures": stats.failures,
+        "rps": _r(stats.requests / elapsed_s) if elapsed_s > 0 else 0.0,
+        "now": now,
+        "mean": round(latency.mean_us / 1000.0, 3) if latency.total else None,
+        "p50": _ms(latency, 50.0),
+        "p95": _ms(latency, 95.0),
+        "p99": _ms(latency, 99.0),
+        "max": round(latency.max_us / 1000.0, 3) if latency.total else None,
+    }
+
+
+def _now_rates(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str], float]:
+    span_s = _span_s(snapshots)
+    counts: dict[tuple[str, str], int] = {}
+    for snap in snapshots:
+        for part in snap.endpoints:
+            counts[part.key] = counts.get(part.key, 0) + part.requests
+    return {key: _r(n / span_s) for key, n in counts.items()}
+
+
+def endpoint_rows(
+    endpoints: Sequence[EndpointStats],
+    elapsed_s: float,
+    snapshots: Sequence[Snapshot] = (),
+    top: int = TOP_ENDPOINTS,
+) -> tuple[list[Payload], Payload | None]:
+    """The busiest `top` endpoints' rows and, when there are more, one row for the rest."""
+    now = _now_rates(snapshots)
+    ranked = sorted(endpoints, key=lambda e: (-e.requests, e.key))
+    shown, rest = ranked[:top], ranked[top:]
+    rows = [_endpoint_row(e, elapsed_s, now.get(e.key, 0.0)) for e in shown]
+    if not rest:
+        return rows, None
+    merged = merge_stats("", f"{len(rest)} other endpoints", rest)
+    other = _endpoint_row(merged, elapsed_s, _r(sum(now.get(e.key, 0.0) for e in rest)))
+    other["count"] = len(rest)
+    return rows, other
+
+
+def _errors(total: EndpointStats) -> tuple[list[Payload], list[Payload]]:
+    kinds = [{"kind": k, "count": n} for k, n in sorted(total.errors.items(), key=_by_count)]
+    ranked = sorted(total.error_messages.items(), key=_by_count)
+    messages = [{"message": m, "count": n} for m, n in ranked[:TOP_MESSAGES]]
+    hidden = sum(n for _, n in ranked[TOP_MESSAGES:])
+    if hidden:
+        others = f"{len(ranked) - TOP_MESSAGES} other messages"
+        messages.append({"message": others, "count": hidden})
+    return kinds, messages
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])
+
+
+def _checks(total: EndpointStats) -> list[Payload]:
+    return [
+        {"name": name, "passes": count.passes, "fails": count.fails}
+        for name, count in total.checks.items()
+    ]
+
+
+def threshold_rows(
+    specs: Iterable[ThresholdSpec],
+    endpoints: Sequence[EndpointStats],
+    total: EndpointStats,
+    elapsed_s: float,
+) -> list[Payload]:
+    """Each threshold as it stands now; resource thresholds are judged at the end only."""
+    rows: list[Payload] = []
+    for spec in specs:
+        if spec.metric in RESOURCE_METRICS:
+            pending = {"expression": spec.expression, "observed": None, "unit": spec.unit}
+            rows.append({**pending, "passed": None, "note": "judged at the end"})
+            continue
+        verdict = judge(spec, endpoints, total, elapsed_s)
+        observed = None if verdict.observed is None else round(verdict.observed, 3)
+        rows.append(
+            {
+                "expression": verdict.expression,
+                "observed": observed,
+                "unit": verdict.unit,
+                "passed": verdict.passed,
+                "note": "nothing measured yet" if observed is None else "",
+            }
+        )
+    return rows
+
+
+def tables_payload(
+    progress: Progress, specs: Sequence[ThresholdSpec], top: int = TOP_ENDPOINTS
+) -> Payload:
+    """The running totals as they stand (see the module docstring)."""
+    elapsed_s = progress.elapsed_s
+    rows, other = endpoint_rows(progress.endpoints, elapsed_s, progress.snapshots, top)
+    kinds, messages = _errors(progress.total)
+    return {
+        "t": _r(elapsed_s, 3),
+        "total": _endpoint_row(progress.total, elapsed_s, None),
+        "endpoints": rows,
+        "other": other,
+        "errors": kinds,
+        "messages": messages,
+        "checks": _checks(progress.total),
+        "thresholds": threshold_rows(specs, progress.endpoints, progress.total, elapsed_s),
+    }
+
+
+# -- end ----------------------------------------------------------------------------------------
+
+
+def end_payload(result: RunResult, run: int, downloads: Sequence[Payload]) -> Payload:
+    """The finished run: its verdict, its totals and final tables, and what can be downloaded."""
+    generator = result.generator
+    rows, other = endpoint_rows(result.endpoints, result.duration_s, top=TOP_ENDPOINTS)
+    kinds, messages = _errors(result.total)
+    return {
+        "run": run,
+        "name": result.meta.name,
+        "passed": result.passed,
+        "exit_code": int(result.exit_code),
+        "aborted": result.meta.aborted,
+        "abort_reason": result.meta.abort_reason,
+        "duration_s": result.duration_s,
+        "saturated": bool(generator and generator.saturated),
+        "saturation": list(generator.reasons) if generator else [],
+        "tables": {
+            "t": result.duration_s,
+            "total": _endpoint_row(result.total, result.duration_s, None),
+            "endpoints": rows,
+            "other": other,
+            "errors": kinds,
+            "messages": messages,
+            "checks": _checks(result.total),
+            "thresholds": [
+                {
+                    "expression": v.expression,
+                    "observed": None if v.observed is None else round(v.observed, 3),
+                    "unit": v.unit,
+                    "passed": v.passed,
+                    "note": "final",
+                }
+                for v in result.thresholds
+            ],
+        },
+        "downloads": list(downloads),
+    }

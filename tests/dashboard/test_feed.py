@@ -1,0 +1,76 @@
+"""The dashboard as an observer of a real run on loopback: every second becomes a tick, the
+tables follow, the end brings the downloads, and no secret of the run reaches any event."""
+
+from __future__ import annotations
+
+import json
+
+import surge
+from servers import HttpTestServer
+from surge.checks import status
+from surge.config import RunConfig
+from surge.dashboard.downloads import Format
+from surge.dashboard.events import EventKind, EventLog
+from surge.dashboard.feed import DashboardFeed
+from surge.dashboard.state import DashboardState, Mode
+from surge.runner import RunControl, plan_jobs, run_all
+
+SECRETS = ("hunter2-password", "query-secret-4711", "bearer-secret-0815", "cookie-secret-42")
+
+
+class Careless(surge.User):
+    """A script that names an endpoint and a check after a secret it was given."""
+
+    wait_time = surge.constant(0.01)
+
+    @surge.task
+    async def call(self) -> None:
+        named = f"/me {SECRETS[1]}"
+        response = await self.http.get(f"/delay?ms=5&token={SECRETS[1]}", name=named)
+        response.check(status(200, name=f"token {SECRETS[1]} accepted"))
+
+
+def _events(log: EventLog, kind: EventKind) -> list[dict[str, object]]:
+    return [json.loads(e.data) for e in log.after(0) if e.kind is kind]
+
+
+def test_a_run_becomes_events_with_nothing_secret_in_them(test_server: HttpTestServer) -> None:
+    target = [Careless]
+    config = RunConfig(
+        host=f"http://alice:{SECRETS[0]}@127.0.0.1:{test_server.port}",
+        users=2,
+        duration=2.2,
+        header=(f"Authorization: Bearer {SECRETS[2]}", f"Cookie: sid={SECRETS[3]}"),
+        auth_token=SECRETS[1],
+        threshold=("p95<1s",),
+        no_store=True,
+    )
+    jobs = plan_jobs(target, config)
+    log, state = EventLog(), DashboardState(Mode.RUN)
+    feed = DashboardFeed(log, state)
+    control = RunControl()
+    state.begin(jobs, control)
+    try:
+        runs = run_all(target, config, [feed], control=control, jobs=jobs)
+        assert feed.drain()
+    finally:
+        feed.close()
+    assert feed.errors == []
+    (start,) = _events(log, EventKind.START)
+    assert start["model"] == "closed" and start["steer"] == {"users": True, "rate": False}
+    ticks = _events(log, EventKind.TICK)
+    assert [round(float(str(t["t"]))) for t in ticks][:2] == [1, 2]
+    assert sum(float(str(t["rps"])) > 0 for t in ticks) >= 2
+    (tables,) = _events(log, EventKind.TABLES)
+    assert tables["thresholds"][0]["passed"] is True  # type: ignore[index]
+    (end,) = _events(log, EventKind.END)
+    assert end["run"] == 1 and end["passed"] is True
+    assert [d["label"] for d in end["downloads"]] == [f.label for f in Format]  # type: ignore[union-attr]
+    document = state.document(1, Format.JSON)
+    assert document is not None
+    assert json.loads(document.body)["summary"]["requests"] == runs.results[0].requests
+    everything = "".join(e.data for e in log.after(0))
+    everything += "".join(d.body.decode() for f in Format if (d := state.document(1, f)))
+    for secret in SECRETS:
+        assert secret not in everything, secret
+    assert "***" in everything  # masked, not dropped
