@@ -134,3 +134,12 @@ def test_thresholds_as_they_stand() -> None:
     assert rows[0]["unit"] == "ms" and 49 <= rows[0]["observed"] <= 51
     assert rows[2]["observed"] is None and rows[2]["note"] == "nothing measured yet"
     assert rows[3]["note"] == "judged at the end"
+
+
+def test_the_last_moments_of_a_run_are_counted_but_not_charted() -> None:
+    whole = (Snapshot(3, 0, 3.0, 4.0, 2, (_stats("/a", [5] * 100),)),)
+    tail = (Snapshot(4, 0, 4.0, 4.03, 0, (_stats("/a", [5] * 2),)),)
+    assert tick_payload(_progress(whole, ()), LoadModel.CLOSED)["partial"] is False
+    assert tick_payload(_progress(tail, ()), LoadModel.CLOSED)["partial"] is True
+    rows, _ = endpoint_rows(tail[0].endpoints, 4.03, tail)
+    assert rows[0]["now"] is None  # no rate over 30 ms

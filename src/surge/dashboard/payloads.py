@@ -30,6 +30,7 @@ from surge.thresholds import RESOURCE_METRICS, ThresholdSpec, judge
 
 TOP_ENDPOINTS = 40
 TOP_MESSAGES = 20
+PARTIAL_S = 0.25  # a shorter interval (the last moments of a run) is counted, not charted
 
 Payload = dict[str, Any]
 
@@ -87,7 +88,7 @@ def _span_s(snapshots: Sequence[Snapshot]) -> float:
     if not snapshots:
         return 1.0
     span = max(s.end_s for s in snapshots) - min(s.start_s for s in snapshots)
-    return span if span > 0 else 1.0
+    return span if span > 0 else 0.001
 
 
 def _worker(snap: Snapshot, span_s: float) -> list[Any]:
@@ -125,6 +126,7 @@ def tick_payload(progress: Progress, model: LoadModel) -> Payload:
         "cpu": max(cpus) if cpus else None,
         "loop": max(lags) if lags else None,
         "workers": workers,
+        "partial": span_s < PARTIAL_S,
     }
     if model is LoadModel.OPEN:
         arrivals = sum((s.arrivals for s in snaps), Arrivals())
@@ -156,7 +158,10 @@ def _endpoint_row(stats: EndpointStats, elapsed_s: float, now: float | None) -> 
 
 
 def _now_rates(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str], float]:
+    """Each endpoint's requests per second over the latest second (none over a partial one)."""
     span_s = _span_s(snapshots)
+    if span_s < PARTIAL_S:
+        return {}
     counts: dict[tuple[str, str], int] = {}
     for snap in snapshots:
         for part in snap.endpoints:
@@ -174,11 +179,12 @@ def endpoint_rows(
     now = _now_rates(snapshots)
     ranked = sorted(endpoints, key=lambda e: (-e.requests, e.key))
     shown, rest = ranked[:top], ranked[top:]
-    rows = [_endpoint_row(e, elapsed_s, now.get(e.key, 0.0)) for e in shown]
+    rows = [_endpoint_row(e, elapsed_s, now.get(e.key, 0.0) if now else None) for e in shown]
     if not rest:
         return rows, None
     merged = merge_stats("", f"{len(rest)} other endpoints", rest)
-    other = _endpoint_row(merged, elapsed_s, _r(sum(now.get(e.key, 0.0) for e in rest)))
+    rest_now = _r(sum(now.get(e.key, 0.0) for e in rest)) if now else None
+    other = _endpoint_row(merged, elapsed_s, rest_now)
     other["count"] = len(rest)
     return rows, other
 

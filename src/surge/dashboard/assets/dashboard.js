@@ -322,7 +322,7 @@
 
   // -- the run ---------------------------------------------------------------------------------
 
-  let charts = [], start = null, ticks = 0, frame = 0;
+  let charts = [], start = null, ticks = 0, frame = 0, keeping = [];
 
   function scheduleDraw() {
     if (frame) return;
@@ -331,7 +331,7 @@
   window.addEventListener("resize", scheduleDraw);
 
   function onStart(s) {
-    start = s; ticks = 0; lastTables = null;
+    start = s; ticks = 0; lastTables = null; keeping = [];
     document.body.dataset.model = s.model;
     document.body.dataset.run = String(s.run);
     document.body.dataset.ticks = "0";
@@ -355,16 +355,19 @@
     scheduleDraw();
   }
 
+  /* One second of the run. A partial one (the last moments after the schedule ended) adds
+     to the totals but is not charted: a rate over a few milliseconds says little. */
   function onTick(t) {
-    ticks += 1;
-    document.body.dataset.ticks = String(ticks);
-    document.body.dataset.elapsed = String(t.t);
-    for (const c of charts) c.add(t);
     $("c-requests").textContent = int(t.requests);
     $("c-elapsed").textContent = start && start.duration_s ? `${clock(t.t)} of ${clock(start.duration_s)}` : clock(t.t);
     $("c-failures").textContent = int(t.failures);
     $("c-failures").parentElement.classList.toggle("bad", t.failures > 0);
     $("c-error-rate").textContent = t.requests ? `${num((100 * t.failures) / t.requests, 2)} % of requests` : "0 %";
+    if (t.partial) return;
+    ticks += 1;
+    document.body.dataset.ticks = String(ticks);
+    document.body.dataset.elapsed = String(t.t);
+    for (const c of charts) c.add(t);
     $("c-rps").textContent = num(t.rps);
     $("c-rps-mean").textContent = `mean ${num(t.t ? t.requests / t.t : 0)}`;
     $("c-p95").textContent = t.p95 === null ? "–" : `${num(t.p95)} ms`;
@@ -407,10 +410,10 @@
   /* Fetch a download into the page at once, so that it still works once `surge run --ui` has
      ended (the process serves the run, and ends with it). */
   function keep(a, path) {
-    fetch(path, { credentials: "same-origin" })
+    keeping.push(fetch(path, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.blob() : null))
       .then((blob) => { if (blob) { a.href = URL.createObjectURL(blob); a.dataset.kept = "1"; } })
-      .catch(() => {});
+      .catch(() => {}));
   }
 
   // -- session and controls --------------------------------------------------------------------
@@ -430,8 +433,8 @@
       [int(r.requests), "num"], [num(r.rps), "num"], [num(r.p95), "num"], [r.stored_id === null ? "–" : `run ${r.stored_id}`, ""],
     ]);
     if (boot.mode === "run" && s.phase === "finished") {
-      stream.close();
-      setLink("run over", "info");
+      // The process ends with the run: keep the downloads first, then let the stream go.
+      Promise.allSettled(keeping).then(() => { stream.close(); setLink("run over", "info"); });
     }
   }
 
@@ -522,7 +525,10 @@
         .finally(() => { $("start").disabled = false; });
     });
   }
-  if (boot.mode === "ui" && boot.form) buildForm(boot.form);
+  if (boot.mode === "ui" && boot.form) {
+    buildForm(boot.form);
+    $("form-panel").hidden = false;
+  }
 
   // -- the event stream ------------------------------------------------------------------------
 
