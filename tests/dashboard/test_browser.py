@@ -222,6 +222,8 @@ def test_surge_ui_runs_from_the_form_and_again(
         tab.wait_for(lambda: page.evaluate("document.body.dataset.phase") == "finished", "its end")
         assert set(test_server.requests_by_path) == {"/ok"}
         assert page.locator("#runs tbody tr").count() == 1
+        reader = page.locator("#classes tbody tr").all_text_contents()
+        assert len(reader) == 1 and reader[0].startswith("Reader3100 %2")  # 2 users started
 
         page.check("#class-Writer")
         _start(tab, "3", "2s")

@@ -63,7 +63,12 @@ def test_a_run_becomes_events_with_nothing_secret_in_them(test_server: HttpTestS
     assert sum(float(str(t["rps"])) > 0 for t in ticks) >= 2
     (tables,) = _events(log, EventKind.TABLES)
     assert tables["thresholds"][0]["passed"] is True  # type: ignore[index]
+    (careless,) = tables["classes"]  # type: ignore[misc]
+    assert careless["name"] == "Careless" and careless["weight"] == 1 and careless["users"] == 2
+    assert 0 < careless["requests"] <= runs.results[0].requests
     (end,) = _events(log, EventKind.END)
+    (final,) = end["tables"]["classes"]  # type: ignore[index]
+    assert final["requests"] == runs.results[0].requests == runs.results[0].user_classes[0].requests
     assert end["run"] == 1 and end["passed"] is True
     assert [d["label"] for d in end["downloads"]] == [f.label for f in Format]  # type: ignore[union-attr]
     document = state.document(1, Format.JSON)

@@ -15,14 +15,22 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from surge.dashboard.downloads import render_documents
 from surge.dashboard.events import EventKind, EventLog
-from surge.dashboard.payloads import end_payload, start_payload, tables_payload, tick_payload
+from surge.dashboard.payloads import (
+    add_class_counts,
+    class_rows,
+    class_weights,
+    end_payload,
+    start_payload,
+    tables_payload,
+    tick_payload,
+)
 from surge.dashboard.state import DashboardState, PastRun
-from surge.metrics import LoadModel, RunResult
+from surge.metrics import LoadModel, RunResult, UserClassStats
 from surge.runner import Job, Notice, Observer, Progress, RunStart
 from surge.thresholds import ThresholdSpec
 
@@ -46,6 +54,8 @@ class _Current:
     job: Job | None
     model: LoadModel
     thresholds: tuple[ThresholdSpec, ...]
+    weights: tuple[tuple[str, int], ...] = ()
+    classes: dict[str, UserClassStats] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
 
@@ -165,7 +175,8 @@ class DashboardFeed(Observer):
         run = self.state.next_run()
         job = self.state.job(start.index)
         thresholds = job.thresholds if job is not None else ()
-        self._current = _Current(run, start.index, job, start.model, thresholds)
+        weights = class_weights(job)
+        self._current = _Current(run, start.index, job, start.model, thresholds, weights)
         self._emit(EventKind.START, start_payload(start, job, run))
         self.log.append(EventKind.SESSION, self.state.session_payload())
 
@@ -174,9 +185,11 @@ class DashboardFeed(Observer):
         if current is None:
             return
         current.elapsed_s = progress.elapsed_s
+        add_class_counts(current.classes, progress.snapshots)
         self._emit(EventKind.TICK, tick_payload(progress, current.model))
         if tables:
-            self._emit(EventKind.TABLES, tables_payload(progress, current.thresholds))
+            classes = class_rows(current.weights, current.classes, progress.elapsed_s)
+            self._emit(EventKind.TABLES, tables_payload(progress, current.thresholds, classes))
 
     def _notice(self, notice: Notice) -> None:
         payload = {"level": notice.level.value, "text": notice.text, "where": notice.where}
@@ -201,5 +214,6 @@ class DashboardFeed(Observer):
             aborted=result.meta.aborted,
         )
         self.state.finished(past, documents)
-        self._emit(EventKind.END, end_payload(result, run, downloads))
+        weights = current.weights if current is not None else ()
+        self._emit(EventKind.END, end_payload(result, run, downloads, weights))
         self.log.append(EventKind.SESSION, self.state.session_payload())

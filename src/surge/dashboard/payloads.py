@@ -10,7 +10,7 @@ every payload with the run's redactor before it is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from surge.metrics import (
@@ -20,6 +20,7 @@ from surge.metrics import (
     LoadModel,
     RunResult,
     Snapshot,
+    UserClassStats,
     merge_all,
     merge_stats,
 )
@@ -48,6 +49,15 @@ def _r(value: float, digits: int = 2) -> float:
 # -- start --------------------------------------------------------------------------------------
 
 
+def class_weights(job: Job | None) -> tuple[tuple[str, int], ...]:
+    """The job's User classes and their weights (none in URL mode)."""
+    if job is None:
+        return ()
+    scenario = job.scenario
+    pairs = zip(scenario.user_classes, scenario.weights, strict=True)
+    return tuple((cls.__name__, weight) for cls, weight in pairs)
+
+
 def start_payload(start: RunStart, job: Job | None, run: int) -> Payload:
     """A run began: what it is and what the page may change while it runs."""
     plan = start.plan
@@ -58,11 +68,7 @@ def start_payload(start: RunStart, job: Job | None, run: int) -> Payload:
         in_process = not wants_cluster(job.config)
         steer_users = in_process and steering.users_steerable
         steer_rate = in_process and steering.rate_steerable
-        scenario = job.scenario
-        classes = [
-            {"name": cls.__name__, "weight": weight}
-            for cls, weight in zip(scenario.user_classes, scenario.weights, strict=True)
-        ]
+        classes = class_rows(class_weights(job), {}, 0.0)
     return {
         "run": run,
         "name": start.name,
@@ -238,8 +244,48 @@ def threshold_rows(
     return rows
 
 
+def add_class_counts(
+    counts: dict[str, UserClassStats], snapshots: Iterable[Snapshot]
+) -> dict[str, UserClassStats]:
+    """`counts` with the User class counts of these snapshots added (in place)."""
+    for snap in snapshots:
+        for part in snap.user_classes:
+            known = counts.get(part.name)
+            counts[part.name] = part if known is None else known + part
+    return counts
+
+
+def class_rows(
+    weights: Sequence[tuple[str, int]], counts: Mapping[str, UserClassStats], elapsed_s: float
+) -> list[Payload]:
+    """Each User class: its weight and share, the users it started, its iterations and
+    requests so far (and classes that ran without a planned weight, after them)."""
+    total = sum(w for _, w in weights)
+    names = [n for n, _ in weights] + sorted(set(counts) - {n for n, _ in weights})
+    weight_of = dict(weights)
+    rows = []
+    for name in names:
+        count = counts.get(name, UserClassStats(name))
+        weight = weight_of.get(name)
+        rows.append(
+            {
+                "name": name,
+                "weight": weight,
+                "share": round(100.0 * weight / total, 1) if weight and total else None,
+                "users": count.users,
+                "iterations": count.iterations,
+                "requests": count.requests,
+                "rps": _r(count.requests / elapsed_s) if elapsed_s > 0 else 0.0,
+            }
+        )
+    return rows
+
+
 def tables_payload(
-    progress: Progress, specs: Sequence[ThresholdSpec], top: int = TOP_ENDPOINTS
+    progress: Progress,
+    specs: Sequence[ThresholdSpec],
+    classes: list[Payload] | None = None,
+    top: int = TOP_ENDPOINTS,
 ) -> Payload:
     """The running totals as they stand (see the module docstring)."""
     elapsed_s = progress.elapsed_s
@@ -254,15 +300,22 @@ def tables_payload(
         "messages": messages,
         "checks": _checks(progress.total),
         "thresholds": threshold_rows(specs, progress.endpoints, progress.total, elapsed_s),
+        "classes": classes or [],
     }
 
 
 # -- end ----------------------------------------------------------------------------------------
 
 
-def end_payload(result: RunResult, run: int, downloads: Sequence[Payload]) -> Payload:
+def end_payload(
+    result: RunResult,
+    run: int,
+    downloads: Sequence[Payload],
+    weights: Sequence[tuple[str, int]] = (),
+) -> Payload:
     """The finished run: its verdict, its totals and final tables, and what can be downloaded."""
     generator = result.generator
+    counts = {c.name: c for c in result.user_classes}
     rows, other = endpoint_rows(result.endpoints, result.duration_s, top=TOP_ENDPOINTS)
     kinds, messages = _errors(result.total)
     return {
@@ -293,6 +346,7 @@ def end_payload(result: RunResult, run: int, downloads: Sequence[Payload]) -> Pa
                 }
                 for v in result.thresholds
             ],
+            "classes": class_rows(weights, counts, result.duration_s),
         },
         "downloads": list(downloads),
     }

@@ -307,6 +307,10 @@
       const verdict = r.passed === null ? ["pending", "pending"] : r.passed ? ["pass", "pass"] : ["fail", "fail"];
       return [[r.expression, "name"], [shown, "num"], verdict];
     }, "thresholds-empty");
+    fill("classes", t.classes || [], (c) => [
+      [c.name, "name"], [c.weight === null ? "–" : int(c.weight), "num"], [c.share === null ? "–" : `${num(c.share, 1)} %`, "num"],
+      [int(c.users), "num"], [int(c.iterations), "num"], [int(c.requests), "num"], [num(c.rps), "num"],
+    ], "classes-empty");
   }
 
   document.querySelectorAll("#endpoints th[data-key]").forEach((th) => {
@@ -339,7 +343,8 @@
     $("run-plan").textContent = s.plan;
     $("run-target").textContent = s.target;
     charts = chartsFor(s);
-    const hint = s.duration_s || 10;
+    // A short run's charts span its whole schedule; a long one's grow with it.
+    const hint = s.duration_s && s.duration_s <= 60 ? s.duration_s : 10;
     for (const c of charts) c.xHint = hint;
     $("charts").replaceChildren(...charts.map((c) => c.figure));
     $("users-control").hidden = !s.steer.users;
@@ -348,10 +353,9 @@
     $("end-panel").hidden = true;
     $("notices").replaceChildren();
     $("c-load-label").textContent = s.model === "open" ? "Arrivals/s now" : "Users";
-    const weights = s.classes.reduce((a, c) => a + c.weight, 0);
-    fill("classes", s.classes, (c) => [[c.name, "name"], [int(c.weight), "num"], [num((100 * c.weight) / weights, 1) + " %", "num"]], "classes-empty");
     renderTables({ total: { name: "Total", requests: 0, failures: 0 }, endpoints: [], other: null, errors: [], messages: [], checks: [],
-      thresholds: s.thresholds.map((e) => ({ expression: e, observed: null, unit: "", passed: null, note: "nothing measured yet" })) });
+      thresholds: s.thresholds.map((e) => ({ expression: e, observed: null, unit: "", passed: null, note: "nothing measured yet" })),
+      classes: s.classes });
     scheduleDraw();
   }
 
