@@ -25,6 +25,9 @@ import pytest
 
 from browser import Served, Tab, content, launch_chromium
 from servers import HttpTestServer
+from surge.dashboard import Mode, UiSettings
+from surge.dashboard.events import EventKind
+from surge.dashboard.live import LiveDashboard
 from surge.store import Store
 
 TOKEN = "browser-test-token-0123456789"
@@ -241,3 +244,60 @@ def test_surge_ui_runs_from_the_form_and_again(
     with Store.open(store) as opened:
         runs = opened.runs("ui-run")
     assert len(runs) == 2 and all(not r.result.meta.aborted for r in runs)
+
+
+def _hour_of_ticks(dashboard: Any) -> None:
+    """An hour-long run with a hundred endpoints, written straight into the event log."""
+    log = dashboard.log
+    log.append(EventKind.START, {
+        "run": 1, "name": "soak", "mode": "url", "target": "http://127.0.0.1:9/", "model": "closed",
+        "plan": "50 users, for 1h", "duration_s": 3600.0, "index": 0, "jobs": 1, "round": 1,
+        "repeat": 1, "steer": {"users": True, "rate": False}, "classes": [], "thresholds": [],
+    })  # fmt: skip
+    for second in range(1, 3601):
+        wave = second % 60
+        log.append(EventKind.TICK, {
+            "t": float(second), "rps": 900.0 + wave, "fps": wave % 7, "p50": 3.0,
+            "p95": 9.0 + wave / 10, "p99": 20.0 + wave, "users": 50, "target": 50.0,
+            "requests": 900 * second, "failures": second, "cpu": 40.0, "loop": 1.5,
+            "workers": [[0, 40.0, 1.5, 900.0, 50]], "partial": False,
+        })  # fmt: skip
+    endpoints = [
+        {"method": "GET", "name": f"/api/items/{i}", "requests": 32_400 - i, "failures": i,
+         "rps": 9.0, "now": 9.0, "mean": 3.1, "p50": 3.0, "p95": 9.0, "p99": 20.0, "max": 80.0}
+        for i in range(40)
+    ]  # fmt: skip
+    other = {**endpoints[0], "name": "60 other endpoints", "count": 60}
+    log.append(EventKind.TABLES, {
+        "t": 3600.0, "total": {**endpoints[0], "name": "Total"}, "endpoints": endpoints,
+        "other": other, "errors": [], "messages": [], "checks": [], "thresholds": [],
+        "classes": [],
+    })  # fmt: skip
+
+
+def test_an_hour_with_a_hundred_endpoints_stays_light(browser: Any) -> None:
+    with LiveDashboard(UiSettings(port=0).checked(), Mode.RUN) as dashboard:
+        _hour_of_ticks(dashboard)
+        tab = Tab(browser, dashboard.url)
+        try:
+            page = tab.page
+            started = time.monotonic()
+            page.goto(dashboard.url)
+            tab.wait_for(lambda: _ticks(tab) == 3600, "the hour's replay", timeout_s=60)
+            replay_s = time.monotonic() - started
+            tab.pause(0.3)
+            points = page.eval_on_selector_all(
+                "figure.chart", "els => els.map(e => Number(e.dataset.points))"
+            )
+            assert len(points) == 4 and all(300 <= p <= 600 for p in points), points
+            assert page.locator("#endpoints tbody tr").count() == 41  # 40 and "other"
+            nodes = page.evaluate("document.getElementsByTagName('*').length")
+            cdp = tab.context.new_cdp_session(page)
+            cdp.send("Performance.enable")
+            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+            assert tab.errors == [] and tab.external == []
+        finally:
+            tab.close()
+    assert nodes < 3000, nodes
+    assert metrics["JSHeapUsedSize"] < 40e6, metrics["JSHeapUsedSize"]
+    assert replay_s < 30, replay_s

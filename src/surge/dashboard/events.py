@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 HEARTBEAT_S = 15.0
+CHUNK_EVENTS = 500
 
 
 class EventKind(enum.Enum):
@@ -173,9 +174,11 @@ class EventLog:
         nothing happened for `heartbeat_s` (so a closed tab is noticed)."""
         yield b"retry: 1000\n\n"
         while True:
-            for event in self.after(seq):
-                yield event.frame(self.boot)
-                seq = event.seq
+            events = self.after(seq)
+            for at in range(0, len(events), CHUNK_EVENTS):  # a replay goes out in large writes
+                chunk = events[at : at + CHUNK_EVENTS]
+                yield b"".join(event.frame(self.boot) for event in chunk)
+                seq = chunk[-1].seq
             if self._closed:
                 return
             if not await self.wait(seq, heartbeat_s):

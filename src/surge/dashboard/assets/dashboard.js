@@ -126,7 +126,7 @@
     add(tick) {
       const values = this.series.map((s) => { const v = s.get(tick); return v === undefined ? null : v; });
       this.points.push(tick.t, values);
-      values.forEach((v, i) => { this.values[i].textContent = v === null ? "–" : num(v); });
+      this.last = values;
     }
     mark(t, label) { this.marks.push({ t, label }); }
     geometry() {
@@ -134,6 +134,7 @@
       return { width, height, left: 52, right: 12, top: 14, bottom: 24 };
     }
     draw() {
+      if (this.last) this.last.forEach((v, i) => { this.values[i].textContent = v === null ? "–" : num(v); });
       const { xs, cols } = this.points.view();
       this.figure.dataset.points = String(xs.length);
       const g = this.geometry();
@@ -330,12 +331,16 @@
 
   function scheduleDraw() {
     if (frame) return;
-    frame = requestAnimationFrame(() => { frame = 0; for (const c of charts) c.draw(); });
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      if (latest) { showLatest(latest); latest = null; }
+      for (const c of charts) c.draw();
+    });
   }
   window.addEventListener("resize", scheduleDraw);
 
   function onStart(s) {
-    start = s; ticks = 0; lastTables = null; keeping = [];
+    start = s; ticks = 0; lastTables = null; keeping = []; latest = null;
     document.body.dataset.model = s.model;
     document.body.dataset.run = String(s.run);
     document.body.dataset.ticks = "0";
@@ -360,18 +365,28 @@
   }
 
   /* One second of the run. A partial one (the last moments after the schedule ended) adds
-     to the totals but is not charted: a rate over a few milliseconds says little. */
+     to the totals but is not charted: a rate over a few milliseconds says little. The cards
+     and the workers' table show the latest second, once per frame (a replay brings thousands
+     of seconds at once). */
+  let latest = null;
   function onTick(t) {
+    latest = t;
+    if (!t.partial) {
+      ticks += 1;
+      for (const c of charts) c.add(t);
+    }
+    scheduleDraw();
+  }
+
+  function showLatest(t) {
+    document.body.dataset.ticks = String(ticks);
+    document.body.dataset.elapsed = String(t.t);
     $("c-requests").textContent = int(t.requests);
     $("c-elapsed").textContent = start && start.duration_s ? `${clock(t.t)} of ${clock(start.duration_s)}` : clock(t.t);
     $("c-failures").textContent = int(t.failures);
     $("c-failures").parentElement.classList.toggle("bad", t.failures > 0);
     $("c-error-rate").textContent = t.requests ? `${num((100 * t.failures) / t.requests, 2)} % of requests` : "0 %";
     if (t.partial) return;
-    ticks += 1;
-    document.body.dataset.ticks = String(ticks);
-    document.body.dataset.elapsed = String(t.t);
-    for (const c of charts) c.add(t);
     $("c-rps").textContent = num(t.rps);
     $("c-rps-mean").textContent = `mean ${num(t.t ? t.requests / t.t : 0)}`;
     $("c-p95").textContent = t.p95 === null ? "–" : `${num(t.p95)} ms`;
@@ -380,7 +395,6 @@
     $("c-load").textContent = open ? num(t.started) : int(t.users);
     $("c-target").textContent = `target ${t.target === null ? "–" : num(t.target)}`;
     fill("workers", t.workers, (w) => [[String(w[0]), ""], [num(w[1], 1), "num"], [num(w[2]), "num"], [num(w[3]), "num"], [int(w[4]), "num"]]);
-    scheduleDraw();
   }
 
   function onControl(c) {
