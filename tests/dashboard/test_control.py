@@ -91,4 +91,3 @@ def test_an_open_tab_delays_the_exit_a_little_and_a_closed_one_not_at_all() -> N
         assert 0.5 <= time.monotonic() - started < 3.0
         connection.close()
     assert dashboard.log.closed
-

@@ -46,6 +46,7 @@ def test_every_class_at_its_weight_by_default() -> None:
 def test_pick_classes_and_weights() -> None:
     assert _plan_weights(("Writer",)) == (("Writer",), (1,))
     assert _plan_weights(("Writer:5", "Reader")) == (("Writer", "Reader"), (5, 3))
+    assert _plan_weights(("Writer:5,Reader",)) == (("Writer", "Reader"), (5, 3))  # A,B too
 
 
 @pytest.mark.parametrize(
