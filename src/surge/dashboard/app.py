@@ -3,7 +3,7 @@ stream, the downloads and the control requests. It holds no run logic: controls 
 runner's RunControl, a form's run to the command that serves it (`launch`).
 
     GET  /                      the page (`?token=` sets the token cookie, then redirects)
-    GET  /assets/NAME           dashboard.js, dashboard.css (package files; nothing external)
+    GET  /assets/NAME           charts.js, dashboard.js, dashboard.css (package files only)
     GET  /events                Server-Sent Events from the log (Last-Event-ID resumes)
     GET  /download/RUN/FORMAT   a finished run's JSON, CSV or HTML report
     POST /api/stop              {}                    stop the run
@@ -39,7 +39,11 @@ from surge.dashboard.state import DashboardState, Mode
 from surge.runner import ControlError
 from surge.version import __version__
 
-ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+ASSETS = {
+    "charts.js": "text/javascript",
+    "dashboard.js": "text/javascript",
+    "dashboard.css": "text/css",
+}
 Launch = Callable[[Mapping[str, Any]], None]
 
 

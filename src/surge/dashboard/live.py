@@ -63,6 +63,7 @@ class LiveDashboard:
         redactor: Redactor = NO_REDACTION,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
+        sock = bind_socket(settings)  # first: a taken port is an input error, nothing started
         self.settings = settings
         self.log = EventLog()
         self.state = DashboardState(mode, redactor)
@@ -70,7 +71,6 @@ class LiveDashboard:
         self.form = form
         self._requests: queue.Queue[RunRequest] = queue.Queue(maxsize=1)
         self._launching = threading.Lock()
-        sock = bind_socket(settings)
         access = Access(
             token=settings.token,
             csrf=secrets.token_urlsafe(24),
