@@ -76,7 +76,9 @@ def _start(server: HttpTestServer, workdir: Path, *extra: str) -> subprocess.Pop
     return subprocess.Popen(
         [
             *SURGE, "run", f"{server.url}/delay?ms=5", "-u", "4", "-d", "3s",
-            "--workers", "2", "--out", "r.json", "-q", "--no-store", *extra,
+            "--workers", "2", "--out", "r.json", "-q", "--no-store",
+            "--allow-saturated",  # a busy machine's loop lag is not what these tests judge
+            *extra,
         ],
         cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
