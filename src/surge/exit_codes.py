@@ -19,6 +19,7 @@ class ExitCode(enum.IntEnum):
     GENERATOR_SATURATED = 4
     COMPARE_INCONCLUSIVE = 5  # surge compare --strict: a comparison could not decide
     WORKER_LOST = 6  # --fail-on-worker-loss: a worker died mid-run
+    INTERNAL_ERROR = 7  # an error surge did not expect ended the run (partial results kept)
     INTERRUPTED = 130
     TERMINATED = 143
 

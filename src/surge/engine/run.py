@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
+import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import uvloop
 
@@ -23,6 +26,7 @@ from surge.engine.probe import LoopLagProbe
 from surge.engine.workload import HANG_S, RunContext, ScriptErrorSink
 from surge.metrics.recorder import Recorder
 from surge.metrics.values import HealthSample, Snapshot
+from surge.metrics.verdict import CRASH_PREFIX
 
 SnapshotSink = Callable[[Snapshot], None]
 LoadFactory = Callable[[RunContext], Awaitable[None]]
@@ -30,6 +34,7 @@ TargetAt = Callable[[float], float | None]
 CpuSample = Callable[[], float]
 _MIN_HEALTH_S = 0.5
 BLOCKED_S = 5.0  # a loop that has not turned this long is stuck (see guard.py)
+_SURGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +71,10 @@ def merge_class_starts(parts: Iterable[Iterable[ClassStarts]]) -> tuple[ClassSta
 @dataclass(frozen=True, slots=True)
 class RunOutcome:
     """How the load ended. `error` is a fault in the user's code that made the run stop (a
-    task that never yields, a loop blocked for good); `classes` tallies each user class's
-    starts. `load_s` is the load phase: from the start until the driver started its last
-    iteration (the schedule ended or the run was stopped); the rest of `duration_s` is the
+    task that never yields, a loop blocked for good); `crash` an error surge did not expect
+    that ended it (one line: what and where; see `crash_text`); `classes` tallies each user
+    class's starts. `load_s` is the load phase: from the start until the driver started its
+    last iteration (the schedule ended or the run was stopped); the rest of `duration_s` is the
     graceful stop. None when the driver never said (a run forced to end)."""
 
     duration_s: float
@@ -77,6 +83,7 @@ class RunOutcome:
     error: str | None = None
     classes: tuple[ClassStarts, ...] = ()
     load_s: float | None = None
+    crash: str | None = None
 
     @property
     def graceful_stop_s(self) -> float | None:
@@ -174,6 +181,7 @@ class LoadRun:
         self.hang_s = hang_s
         self.blocked_s = blocked_s
         self.signal_name: str | None = None
+        self.crash: str | None = None
         self.guard: RunGuard | None = None
         self._ctx: RunContext | None = None
         self._t0 = 0.0
@@ -182,7 +190,9 @@ class LoadRun:
         self._forcing = False
 
     async def run(self) -> RunOutcome:
-        """Run the load to its end with a snapshot every `interval_s`."""
+        """Run the load to its end with a snapshot every `interval_s`. An exception of the
+        engine's (or of a callback the loop runs) ends the run as a crash, never a traceback:
+        what was recorded is delivered (see `crashed`)."""
         loop = asyncio.get_running_loop()
         ctx = self._ctx = RunContext(
             self.recorder,
@@ -191,6 +201,7 @@ class LoadRun:
             graceful_stop_s=self.graceful_stop_s,
             hang_s=self.hang_s,
         )
+        loop.set_exception_handler(self._on_loop_error)
         ctx.heartbeat.start(loop)
         if self.handle_signals:
             guard = RunGuard(loop, self._on_signal, ctx.heartbeat, blocked_s=self.blocked_s)
@@ -211,6 +222,8 @@ class LoadRun:
         except FORCED:
             forced = True  # nothing here may wait on the loop now
             raise
+        except Exception as exc:
+            self.crashed(exc)
         finally:
             ticker.cancel()
             if not forced:
@@ -231,15 +244,36 @@ class LoadRun:
         self._ctx.forced()
         self._load_task.cancel()
 
-    def forced(self, forced: ForcedStop) -> RunOutcome:
-        """The outcome of a run forced to end with its loop blocked (call outside the loop)."""
+    def crashed(self, exc: BaseException) -> None:
+        """An error surge did not expect: the run stops, the first such error is its crash."""
+        if self.crash is None:
+            self.crash = crash_text(exc)
+        if self._ctx is not None:
+            self._ctx.stop.set()
+
+    def _on_loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """The loop's exception handler: an exception raised in a callback or a task nobody
+        awaited. Transport errors (OSError) are recorded by the connection they failed, and
+        an error of the user's own code (a task the script started) is a script error; any
+        other is the engine's own, and crashes the run."""
+        exc = context.get("exception")
+        if exc is None or isinstance(exc, OSError | asyncio.CancelledError):
+            return
+        if not _raised_by_surge(exc) and self._ctx is not None:
+            self._ctx.script_error("a task or callback the script started", exc)
+            return
+        self.crashed(exc)
+
+    def forced(self, forced: ForcedStop | None) -> RunOutcome:
+        """The outcome of a run forced to end with its loop blocked, or (None) that crashed
+        out of its loop (call outside the loop)."""
         self._release()
         if self._ctx is not None:
             self._ctx.forced()  # what was in flight is counted as such
-            if forced.message is not None:
+            if forced is not None and forced.message is not None:
                 self._ctx.error = self._ctx.error or forced.message
-        reason = forced.signal_name or forced.message
-        return self._finish(aborted=True, reason=reason)
+        reason = None if forced is None else forced.signal_name or forced.message
+        return self._finish(aborted=reason is not None, reason=reason)
 
     def _on_signal(self, name: str) -> None:
         if self.signal_name is None:
@@ -258,7 +292,10 @@ class LoadRun:
         end = time.perf_counter() - self._t0
         ctx = self._ctx
         active = ctx.active if ctx is not None else 0
-        self.on_snapshot(self.probes.snapshot(self.recorder, self._last_s, end, active))
+        try:
+            self.on_snapshot(self.probes.snapshot(self.recorder, self._last_s, end, active))
+        except Exception as exc:
+            self.crashed(exc)
         self.probes.stop()
         error = ctx.error if ctx is not None else None
         classes = tuple(
@@ -270,6 +307,8 @@ class LoadRun:
         load_s = None
         if ctx is not None and ctx.load_over_at is not None:
             load_s = min(max(0.0, ctx.load_over_at - self._t0), end)
+        if self.crash is not None and not aborted:
+            aborted, reason = True, self.crash
         return RunOutcome(
             duration_s=end,
             aborted=aborted,
@@ -277,10 +316,12 @@ class LoadRun:
             error=error,
             classes=classes,
             load_s=load_s,
+            crash=self.crash,
         )
 
     async def _tick(self) -> None:
-        """Snapshot the recorder at t0 + k * interval_s, k = 1, 2, … (absolute times, no drift)."""
+        """Snapshot the recorder at t0 + k * interval_s, k = 1, 2, … (absolute times, no drift).
+        A snapshot sink that raises crashes the run (see `crashed`)."""
         interval_s = self.interval_s
         k = 1
         while True:
@@ -288,9 +329,35 @@ class LoadRun:
             await asyncio.sleep(max(0.0, k * interval_s - now))
             now = time.perf_counter() - self._t0
             active = self._ctx.active if self._ctx is not None else 0
-            self.on_snapshot(self.probes.snapshot(self.recorder, self._last_s, now, active))
+            try:
+                self.on_snapshot(self.probes.snapshot(self.recorder, self._last_s, now, active))
+            except Exception as exc:
+                self.crashed(exc)
+                return
             self._last_s = now
             k = max(k + 1, int(now / interval_s) + 1)
+
+
+def crash_text(exc: BaseException) -> str:
+    """One line for an error surge did not expect: `internal error: Type: message (at
+    file:line in function)`, the place being where it was raised (surge's files named from
+    the package, others in full)."""
+    where = ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        frame = frames[-1]
+        name = frame.filename
+        if name.startswith(_SURGE_DIR):
+            name = os.path.relpath(name, os.path.dirname(_SURGE_DIR))
+        where = f" (at {name}:{frame.lineno} in {frame.name})"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"{CRASH_PREFIX}{what}{where}"
+
+
+def _raised_by_surge(exc: BaseException) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return not frames or any(f.filename.startswith(_SURGE_DIR) for f in frames)
 
 
 def run_blocking(run: LoadRun) -> RunOutcome:
@@ -303,6 +370,11 @@ def run_blocking(run: LoadRun) -> RunOutcome:
         if run.guard is not None:
             run.guard.caught()
         outcome = run.forced(forced)
+        _abandon_loop(loop)
+        return outcome
+    except Exception as exc:  # LoadRun.run catches the load's errors: this is its own
+        run.crashed(exc)
+        outcome = run.forced(None)
         _abandon_loop(loop)
         return outcome
     try:

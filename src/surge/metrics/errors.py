@@ -13,6 +13,7 @@ class ErrorKind(enum.Enum):
     RESET = "reset"
     TIMEOUT = "timeout"
     TLS = "tls"
+    FD_EXHAUSTED = "fd_exhausted"  # the generator ran out of file descriptors (RLIMIT_NOFILE)
     PROTOCOL = "protocol"
     HTTP_STATUS = "http_status"
     CHECK = "check"

@@ -8,7 +8,17 @@ from typing import Any, Protocol
 
 from surge.exit_codes import SIGNALS, ExitCode, for_signal
 
-__all__ = ["SIGNALS", "ExitCode", "exit_code_of", "for_signal", "result_exit_code", "signal_of"]
+__all__ = [
+    "CRASH_PREFIX",
+    "SIGNALS",
+    "ExitCode",
+    "exit_code_of",
+    "for_signal",
+    "result_exit_code",
+    "signal_of",
+]
+CRASH_PREFIX = "internal error: "
+"""How `abort_reason` starts for a run that an error surge did not expect ended (exit 7)."""
 
 
 class _Meta(Protocol):
@@ -53,6 +63,12 @@ def signal_of(result: Judged) -> str | None:
     return reason if result.meta.aborted and reason in SIGNALS else None
 
 
+def crashed(result: Judged) -> bool:
+    """Whether an error surge did not expect ended the run (see CRASH_PREFIX)."""
+    reason = result.meta.abort_reason
+    return result.meta.aborted and reason is not None and reason.startswith(CRASH_PREFIX)
+
+
 def exit_code_of(
     results: Sequence[Judged],
     signal_name: str | None,
@@ -60,13 +76,15 @@ def exit_code_of(
     allow_saturated: bool = False,
     fail_on_worker_loss: bool = False,
 ) -> ExitCode:
-    """The exit code of a run's results; the first that applies wins: a signal (130/143), a
-    worker lost (6, under fail_on_worker_loss, or when no worker got to complete a request), no
-    request succeeded (3), a saturated generator (4, unless allowed), a failed threshold (1),
-    else 0."""
+    """The exit code of a run's results; the first that applies wins: a signal (130/143), an
+    error surge did not expect (7), a worker lost (6, under fail_on_worker_loss, or when no
+    worker got to complete a request), no request succeeded (3), a saturated generator (4,
+    unless allowed), a failed threshold (1), else 0."""
     interrupted = for_signal(signal_name)
     if interrupted is not None:
         return interrupted
+    if any(crashed(r) for r in results):
+        return ExitCode.INTERNAL_ERROR
     if any(r.degraded and (fail_on_worker_loss or r.total.requests == 0) for r in results):
         return ExitCode.WORKER_LOST
     if any(r.total.successes == 0 for r in results):

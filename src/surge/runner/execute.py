@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import time
 
-from surge.engine.run import RunOutcome, run_blocking
+from surge.engine.run import RunOutcome, crash_text, run_blocking
 from surge.metrics import (
     Aggregator,
     LoadModel,
@@ -169,10 +170,15 @@ def execute(
     started_at = _now()
     workers: tuple[WorkerReport, ...] = ()
     with ResourceSampler(job.monitored) as sampler:
-        if wants_cluster(job.config):  # several workers: the coordinator runs here
-            outcome, workers = _on_workers(job, seconds, control)
-        else:
-            outcome = _in_process(job, seconds, control)
+        t0 = time.perf_counter()
+        try:
+            if wants_cluster(job.config):  # several workers: the coordinator runs here
+                outcome, workers = _on_workers(job, seconds, control)
+            else:
+                outcome = _in_process(job, seconds, control)
+        except Exception as exc:  # what was recorded is kept: the run crashed, said in a line
+            why = crash_text(exc)
+            outcome = RunOutcome(time.perf_counter() - t0, True, why, crash=why)
     meta = RunMeta(
         name=job.name,
         surge_version=__version__,

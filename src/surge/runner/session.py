@@ -120,6 +120,9 @@ def run_jobs(
             if run_id is not None:
                 stored.append(run_id)
             failed += failed_starts(outcome)
+            if outcome.crash is not None:  # an error surge did not expect: exit 7
+                observers.error(f"the run stopped on an {outcome.crash}")
+                return _Ran(results, stored, None, None, failed)
             if outcome.error is not None:  # the user's code stopped the run
                 return _Ran(results, stored, None, outcome.error, failed)
             if outcome.aborted and outcome.abort_reason in SIGNALS:

@@ -71,7 +71,7 @@ def user_code_verdict(
 ) -> ExitCode:
     """A fault in the user's code outranks the run's own verdict (after a signal): a task that
     never yields is a usage error (2); a class none of whose users could start fails (3)."""
-    if for_signal(signal_name) is not None:
+    if for_signal(signal_name) is not None or code is ExitCode.INTERNAL_ERROR:
         return code
     if error is not None:
         observers.error(error)

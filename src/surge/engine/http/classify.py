@@ -53,6 +53,8 @@ def classify_error(exc: BaseException) -> ErrorKind:
 
 _REFUSED_TEXT = f"[Errno {errno.ECONNREFUSED}]"
 _RESET_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+_FD_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE})
+_FD_TEXTS = tuple(f"[Errno {n}]" for n in sorted(_FD_ERRNOS))
 
 
 def _classify_errno(exc: OSError) -> ErrorKind:
@@ -63,7 +65,11 @@ def _classify_errno(exc: OSError) -> ErrorKind:
         return ErrorKind.RESET
     if exc.errno == errno.ETIMEDOUT:
         return ErrorKind.TIMEOUT
+    if exc.errno in _FD_ERRNOS:
+        return ErrorKind.FD_EXHAUSTED
     if exc.errno is None and str(exc).startswith("Multiple exceptions"):
+        if any(text in str(exc) for text in _FD_TEXTS):
+            return ErrorKind.FD_EXHAUSTED
         parts = str(exc).count("[Errno")
         if parts and str(exc).count(_REFUSED_TEXT) == parts:
             return ErrorKind.REFUSED
@@ -83,6 +89,18 @@ def describe_error(exc: BaseException) -> str:
         return "connection reset by peer"
     if isinstance(exc, BrokenPipeError):
         return "broken pipe"
+    if isinstance(exc, OSError) and exc.errno in _FD_ERRNOS:
+        return _fd_message()
     if isinstance(exc, httptools.HttpParserError):
         return f"invalid HTTP response: {text}" if text else "invalid HTTP response"
     return text or type(exc).__name__
+
+
+def _fd_message() -> str:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return (
+        f"too many open files: the generator reached its limit of {soft:,} descriptors "
+        "(RLIMIT_NOFILE; see docs/exit-codes.md)"
+    )

@@ -36,6 +36,7 @@ import httptools
 from surge.engine.http.classify import ConnectionClosedError, RequestTimeoutError
 from surge.engine.http.config import ClientConfig
 from surge.engine.http.request import Origin
+from surge.engine.http.resolve import Address, DnsTimeoutError, resolver_for
 
 _SLACK_NS = 1_000_000  # loop timers have millisecond resolution: one may fire that much early
 ParserErrors = (httptools.HttpParserError, httptools.HttpParserUpgrade)
@@ -125,6 +126,8 @@ class Http1Connection(asyncio.Protocol):
 
     def connect_failed(self, exc: BaseException) -> None:
         """The connection could not be made: fail the exchange waiting for it."""
+        if self.transport is None:
+            self.gone()  # no transport, so no connection_lost to say so
         if self.start_ns and not self.dead:
             self._fail(exc, perf_counter_ns())
         else:
@@ -385,15 +388,50 @@ async def connect(
     ssl_ctx: ssl.SSLContext | None,
     timeout_s: float,
 ) -> None:
-    """Connect `protocol` to `origin` (TLS when `ssl_ctx`); RequestTimeoutError after timeout_s."""
+    """Connect `protocol` to `origin` (TLS when `ssl_ctx`) within `timeout_s`, its host name
+    resolved once for the run (resolve.py): DnsTimeoutError when the lookup took all of it,
+    RequestTimeoutError when the connect did."""
+    host, port = origin.host, origin.port
+    resolver = resolver_for(loop)
+    deadline = loop.time() + timeout_s
+    addresses = resolver.known(host, port)
+    if addresses is None:
+        try:
+            async with asyncio.timeout_at(deadline):
+                addresses = await resolver.lookup(host, port)
+        except TimeoutError:
+            why = f"lookup of {host} took longer than {timeout_s:.3g} s"
+            raise DnsTimeoutError(why) from None
     try:
-        async with asyncio.timeout(timeout_s):
-            await loop.create_connection(
-                lambda: protocol,
-                origin.host,
-                origin.port,
-                ssl=ssl_ctx,
-                server_hostname=origin.host if ssl_ctx is not None else None,
-            )
+        async with asyncio.timeout_at(deadline):
+            await _connect_any(loop, protocol, addresses, ssl_ctx, host)
     except TimeoutError as exc:
         raise RequestTimeoutError(f"connect timeout after {timeout_s:.3g} s") from exc
+
+
+async def _connect_any(
+    loop: asyncio.AbstractEventLoop,
+    protocol: asyncio.Protocol,
+    addresses: tuple[Address, ...],
+    ssl_ctx: ssl.SSLContext | None,
+    host: str,
+) -> None:
+    """Connect to the first of `addresses` that accepts (a TLS failure ends it there)."""
+    error: OSError | None = None
+    for family, sockaddr in addresses:
+        try:
+            await loop.create_connection(
+                lambda: protocol,
+                sockaddr[0],
+                sockaddr[1],
+                ssl=ssl_ctx,
+                family=family,
+                server_hostname=host if ssl_ctx is not None else None,
+            )
+            return
+        except ssl.SSLError:
+            raise
+        except OSError as exc:
+            error = exc
+    assert error is not None, "a resolver never answers with no address"
+    raise error
