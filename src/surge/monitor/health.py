@@ -66,8 +66,13 @@ class ProcessCpuSampler:
         return float(times.user) + float(times.system)
 
     def sample(self) -> float:
-        """CPU% since the previous call (0.0 when no wall time passed)."""
-        cpu_s, wall_s = self._cpu_s(), self._clock()
+        """CPU% since the previous call (0.0 when no wall time passed, or when the process's
+        times cannot be read: e.g. no descriptor left to open /proc with)."""
+        try:
+            cpu_s = self._cpu_s()
+        except (OSError, psutil.Error):
+            return 0.0  # the next sample covers this one's time
+        wall_s = self._clock()
         elapsed_s = wall_s - self._last_wall_s
         used_s = cpu_s - self._last_cpu_s
         self._last_cpu_s, self._last_wall_s = cpu_s, wall_s

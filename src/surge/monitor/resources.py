@@ -16,6 +16,7 @@ sample around a callable without the HTTP engine.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -340,7 +341,8 @@ class ResourceSampler:
     def _loop(self) -> None:
         due = self._t0 + self.interval_s
         while not self._stopping.wait(max(0.0, due - self._clock())):
-            self.sample()
+            with contextlib.suppress(OSError):  # no descriptor left (EMFILE): the next sample
+                self.sample()  # covers this one's time
             due = max(due + self.interval_s, self._clock() + self.interval_s / 2)
 
     def sample(self) -> ResourceSample:
@@ -376,7 +378,8 @@ class ResourceSampler:
         if self._thread is not None:
             self._thread.join()
         if self._clock() - self._last >= MIN_FINAL_INTERVAL_S or not self._samples:
-            self.sample()
+            with contextlib.suppress(OSError):
+                self.sample()
         self._resources = Resources(
             interval_s=self.interval_s,
             samples=tuple(self._samples),

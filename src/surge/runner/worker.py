@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, replace
 
 from surge.cluster.backend import SnapshotSink
+from surge.engine.limits import raise_fd_limit
 from surge.engine.run import RunOutcome
 from surge.metrics import Recorder
 from surge.monitor import ProcessCpuSampler
@@ -54,6 +55,7 @@ class WorkerJob:
 
 def prepare_worker(recipe: JobRecipe, worker: int, workers: int) -> WorkerJob:
     """Build worker `worker` of `workers`'s job from the recipe (in the worker process)."""
+    raise_fd_limit()  # a worker's connections count against its own open-file limit
     # The worker's own job is in-process: no cluster options (nor a fork server) in here.
     config = replace(recipe.config, workers=None, engine="local", address=None)
     job = build_jobs(recipe.target, config)[recipe.index]
