@@ -119,7 +119,7 @@ class Connection(asyncio.Protocol):
             http_version=self.parser.get_http_version(),
             keep_alive=self.parser.should_keep_alive(),
         )
-        self.server._count(path)
+        self.server._count(path, request.method)
         self.served += 1
         route = sync_route(path)
         if self.worker is None and route is not None and self.server._fast_path_open():
@@ -228,6 +228,7 @@ class HttpTestServer:
         self._port: int | None = None
         self._lock = threading.Lock()
         self._by_path: Counter[str] = Counter()
+        self._by_method: Counter[tuple[str, str]] = Counter()
         self._total = 0
         self._connections_total = 0
         self._connections: set[Connection] = set()
@@ -338,6 +339,12 @@ class HttpTestServer:
             return dict(self._by_path)
 
     @property
+    def requests_by_method(self) -> dict[tuple[str, str], int]:
+        """Requests received per (method, path)."""
+        with self._lock:
+            return dict(self._by_method)
+
+    @property
     def connections_total(self) -> int:
         """Connections accepted since start (or the last reset): 1 per keep-alive client."""
         with self._lock:
@@ -364,6 +371,7 @@ class HttpTestServer:
         with self._lock:
             self._total = 0
             self._by_path.clear()
+            self._by_method.clear()
             self._connections_total = 0
 
     # -- used by connections and routes (event-loop thread) ----------------------------------
@@ -372,10 +380,11 @@ class HttpTestServer:
         """1, 2, 3 … per kind ("token", "cookie"), for the values the routes hand out."""
         return next(self._ids.setdefault(kind, itertools.count(1)))
 
-    def _count(self, path: str) -> None:
+    def _count(self, path: str, method: str = "GET") -> None:
         with self._lock:
             self._total += 1
             self._by_path[path] += 1
+            self._by_method[(method, path)] += 1
 
     def _connection_opened(self, conn: Connection) -> None:
         with self._lock:

@@ -7,6 +7,7 @@ import resource
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from cli_helpers import SURGE, read_json, run_surge
 
@@ -139,3 +140,50 @@ def _unreachable_name(workdir: Path, seconds: int) -> None:
 
 def test_an_unreachable_name_fails_every_arrival_as_dns_on_time(workdir: Path) -> None:
     _unreachable_name(workdir, 3)  # (the 10 s at 50/s: 500 dns, 9.98 s, by hand)
+
+
+def _resets(server: HttpTestServer, workdir: Path, *args: str) -> dict[str, Any]:
+    # /one-per-connection answers the first request of a connection and closes the connection
+    # on the next one without a byte: the stale keep-alive race, on every reused connection.
+    server.reset()
+    proc = run_surge(
+        "run",
+        f"{server.url}/one-per-connection",
+        *args,
+        "--out",
+        "r.json",
+        "--no-store",
+        "-q",
+        "--allow-saturated",
+        cwd=workdir,
+    )
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    doc = read_json(workdir / "r.json")
+    (endpoint,) = doc["endpoints"]
+    assert doc["summary"]["retries"] == endpoint["retries"]
+    return endpoint
+
+
+def test_a_post_is_never_re_sent(test_server: HttpTestServer, workdir: Path) -> None:
+    endpoint = _resets(test_server, workdir, "-X", "POST", "-u", "1", "-n", "10")
+    assert test_server.requests_by_method == {("POST", "/one-per-connection"): 10}
+    assert endpoint["requests"] == 10 and endpoint["retries"] == 0
+    assert endpoint["failures"] == 5 and endpoint["errors"] == {"reset": 5}
+
+
+def test_a_post_is_never_re_sent_in_the_open_model(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    endpoint = _resets(test_server, workdir, "-X", "POST", "--rate", "40", "-d", "1s")
+    assert test_server.requests_by_method == {("POST", "/one-per-connection"): 40}
+    assert endpoint["requests"] == 40 and endpoint["retries"] == 0
+
+
+def test_a_get_is_re_sent_once_and_counted(test_server: HttpTestServer, workdir: Path) -> None:
+    endpoint = _resets(test_server, workdir, "-u", "1", "-n", "10")
+    assert test_server.requests_by_method == {("GET", "/one-per-connection"): 19}
+    assert endpoint["requests"] == 10 and endpoint["failures"] == 0
+    assert endpoint["retries"] == 9
+    endpoint = _resets(test_server, workdir, "-u", "1", "-n", "10", "--no-retry")
+    assert test_server.requests_by_method == {("GET", "/one-per-connection"): 10}
+    assert endpoint["retries"] == 0 and endpoint["errors"] == {"reset": 5}

@@ -50,7 +50,7 @@ def test_headers_are_stable() -> None:
         "Min (ms)", "Mean (ms)", "Stddev (ms)", "p50 (ms)", "p75 (ms)", "p90 (ms)", "p95 (ms)",
         "p99 (ms)", "p99.9 (ms)", "p99.99 (ms)", "Max (ms)", "Errors",
         "Service p50 (ms)", "Service p95 (ms)", "Service p99 (ms)",
-        "Schedule lag p50 (ms)", "Schedule lag p95 (ms)", "Schedule lag p99 (ms)",
+        "Schedule lag p50 (ms)", "Schedule lag p95 (ms)", "Schedule lag p99 (ms)", "Retries",
     )  # fmt: skip
     assert HISTORY_HEADER == (
         "Time (s)", "Requests", "Failures", "RPS", "p50 (ms)", "p95 (ms)", "p99 (ms)",

@@ -467,6 +467,15 @@ class RunConfig:
         kind=Kind.FLAG,
         group=Group.HTTP,
     )
+    no_retry: bool = option(
+        False,
+        "--no-retry",
+        help="Never re-send a request; by default a GET, HEAD, OPTIONS, PUT or DELETE whose "
+        "reused keep-alive connection closed before any byte of the response is re-sent "
+        "once on a fresh connection (counted as a retry).",
+        kind=Kind.FLAG,
+        group=Group.HTTP,
+    )
     out: str | None = option(
         None,
         "--out",

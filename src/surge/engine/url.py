@@ -76,6 +76,7 @@ class UrlWorkload:
         self.live: set[UrlConnection] = set()  # every connection not yet gone
         self.idle: list[SlotConnection] = []
         self.over = False  # open model: the schedule is over, idle connections close
+        self.resend = config.resends(spec.method)  # after the stale keep-alive race
         self._loop: asyncio.AbstractEventLoop | None = None
         self._endpoint: EndpointRecorder | None = None
         self._sink: IterationSink | None = None

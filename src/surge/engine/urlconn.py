@@ -29,6 +29,7 @@ class UrlWorkloadSide(Protocol):
     live: set[UrlConnection]
     idle: list[SlotConnection]
     over: bool
+    resend: bool
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop: ...
@@ -223,7 +224,8 @@ class UserConnection(UrlConnection):
 
     def failed(self, exc: BaseException, start_ns: int, at_ns: int) -> None:
         user = self.user
-        if self.stale:
+        if self.stale and self.work.resend:
+            self.endpoint.retry()
             self.end(Ending.RETRY)  # stale keep-alive race: resend once on a fresh connection
             return
         if user.t0:
@@ -302,9 +304,11 @@ class SlotConnection(UrlConnection):
         intended_ns = self.intended_ns
         if not intended_ns:
             return  # abandoned
-        if self.stale:
+        if self.stale and work.resend:
             # Stale keep-alive race: the server closed the idle connection as we wrote. Resend
-            # once on a fresh connection, keeping the request's intended and sent times.
+            # (an idempotent request) once on a fresh connection, keeping the request's
+            # intended and sent times.
+            work.endpoint.retry()
             self.intended_ns = 0
             work.reopen(intended_ns, start_ns)
             return

@@ -43,6 +43,7 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
         checks=dict(sorted(checks.items())),
         service_time=merge_all(p.service_time for p in items),
         schedule_lag=merge_all(p.schedule_lag for p in items),
+        retries=sum(p.retries for p in items),
     )
 
 

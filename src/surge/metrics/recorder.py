@@ -90,6 +90,7 @@ class EndpointRecorder:
         "method",
         "min_us",
         "name",
+        "retries",
         "schedule_lag",
         "service_time",
         "status",
@@ -120,6 +121,7 @@ class EndpointRecorder:
         self._fail_min = HIGHEST_US
         self._fail_max = 0
         self.incompletes = 0
+        self.retries = 0
         self.checks: dict[str, list[int]] = {}
 
     def ok(self, latency_us: int, status: int, nbytes: int) -> None:
@@ -164,6 +166,11 @@ class EndpointRecorder:
         """A request abandoned in flight when the run ended (neither success nor failure)."""
         self.incompletes += 1
 
+    def retry(self) -> None:
+        """A request re-sent on a fresh connection after the stale keep-alive race (it is
+        recorded once, by how its re-send ends)."""
+        self.retries += 1
+
     def timing(self, service_us: int, lag_us: int) -> None:
         """Open model: the service time and schedule lag of a request just recorded by ok/fail
         (whose latency ran from the intended send time)."""
@@ -179,7 +186,9 @@ class EndpointRecorder:
 
     @property
     def busy(self) -> bool:
-        return bool(self.successes or self.failures or self.incompletes or self.checks)
+        return bool(
+            self.successes or self.failures or self.incompletes or self.checks or self.retries
+        )
 
     def take(self) -> EndpointStats:
         """The interval's counts as a value; the counters start again from zero."""
@@ -208,6 +217,7 @@ class EndpointRecorder:
             checks={name: CheckCount(p, f) for name, (p, f) in sorted(self.checks.items())},
             service_time=self.service_time.take(),
             schedule_lag=self.schedule_lag.take(),
+            retries=self.retries,
         )
         self._reset()
         return stats

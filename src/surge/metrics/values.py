@@ -55,7 +55,8 @@ class EndpointStats:
     `checks` counts passes and failures of each named check on this endpoint's responses.
     In the open model `latency` runs from the intended send time; `service_time` (actual send to
     done) and `schedule_lag` (intended to actual send) of every completed request sit beside it.
-    Both are empty in the closed model.
+    Both are empty in the closed model. `retries` counts requests re-sent on a fresh
+    connection after the stale keep-alive race (idempotent methods only; see `--no-retry`).
     """
 
     method: str
@@ -72,6 +73,7 @@ class EndpointStats:
     checks: Mapping[str, CheckCount] = field(default_factory=_no_checks)
     service_time: Histogram = field(default_factory=Histogram.empty)
     schedule_lag: Histogram = field(default_factory=Histogram.empty)
+    retries: int = 0
 
     @property
     def successes(self) -> int:

@@ -50,6 +50,7 @@ STATS_HEADER: tuple[str, ...] = (
     "Schedule lag p50 (ms)",
     "Schedule lag p95 (ms)",
     "Schedule lag p99 (ms)",
+    "Retries",
 )
 HISTORY_HEADER: tuple[str, ...] = (
     "Time (s)",
@@ -94,6 +95,7 @@ def _stats_row(stats: EndpointStats, duration_s: float) -> list[str]:
         ";".join(f"{kind}={count}" for kind, count in sorted(stats.errors.items())),
         *_timings(stats.service_time),
         *_timings(stats.schedule_lag),
+        str(stats.retries),
     ]
 
 

@@ -156,6 +156,15 @@ def _endpoint_cells(stats: EndpointStats, duration_s: float) -> list[RenderableT
     return cells
 
 
+def _retries_text(result: RunResult) -> str:
+    """How many requests were re-sent after the stale keep-alive race, and where."""
+    text = f"{fmt_count(result.total.retries)} re-sent on a fresh connection (stale keep-alive)"
+    where = [f"{e.method} {e.name} {fmt_count(e.retries)}" for e in result.endpoints if e.retries]
+    if len(result.endpoints) > 1:
+        text += ": " + ", ".join(where)
+    return text
+
+
 def _totals_line(result: RunResult) -> RenderableType:
     total = result.total
     failed = Text(f"{fmt_count(total.failures)} failed", style="red" if total.failures else "")
@@ -169,6 +178,8 @@ def _totals_line(result: RunResult) -> RenderableType:
     ]
     if total.incomplete:
         parts.append(f"{fmt_count(total.incomplete)} in flight at the end")
+    if total.retries:
+        parts.append(_retries_text(result))
     line = Parts(parts)
     if not total.requests:
         return Group(line, Text("No requests completed.", style="bold yellow"))

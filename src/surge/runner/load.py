@@ -70,6 +70,7 @@ def client_config(config: RunConfig) -> ClientConfig:
         total_timeout_s=config.timeout,
         insecure=config.insecure,
         max_body_bytes=config.max_body,
+        retry=not config.no_retry,
     )
 
 

@@ -409,7 +409,7 @@ class Session:
         """Send `prep` on an idle connection (or a new one) and wait for its response (or take
         `sent`'s); the connection is back in the pool (or closed) when this returns, or, for a
         streamed `body`, when the body is over. A stale keep-alive connection is retried once
-        on a fresh one. Raises on failure."""
+        on a fresh one when the method is idempotent (and counted). Raises on failure."""
         origin = prep.origin
         head = prep.method == "HEAD"
         if sent is not None:
@@ -421,9 +421,10 @@ class Session:
             conn = idle if idle is not None else await self._connect(origin, t0, total_ns)
             error = await await_exchange(conn, prep.wire, t0, head, total_ns, body)
         if error is not None:
-            if not (reused and conn.stale):
+            if not (reused and conn.stale and self.config.resends(prep.method)):
                 raise error
             # The server closed the idle keep-alive connection: retry once on a fresh one.
+            prep.endpoint.retry()
             conn = await self._connect(origin, t0, total_ns)
             error = await await_exchange(conn, prep.wire, t0, head, total_ns, body)
             if error is not None:

@@ -80,8 +80,9 @@ def _ms_cell(stats: EndpointStats, summary: dict[str, float], key: str) -> Cell:
 def _endpoint_row(stats: EndpointStats, duration_s: float, *, total: bool = False) -> list[Cell]:
     summary = stats.latency.summary_ms()
     rps = stats.requests / duration_s if duration_s > 0 else 0.0
+    retried = f" (+{fmt_count(stats.retries)} re-sent)" if stats.retries else ""
     failures = Cell(
-        fmt_count(stats.failures),
+        fmt_count(stats.failures) + retried,
         stats.failures,
         numeric=True,
         css="fail" if stats.failures else "",
@@ -149,6 +150,8 @@ def _requests_detail(total: EndpointStats) -> str:
     detail = f"{fmt_count(total.successes)} succeeded"
     if total.incomplete:
         detail += f", {fmt_count(total.incomplete)} in flight at the end"
+    if total.retries:
+        detail += f", {fmt_count(total.retries)} re-sent (stale keep-alive)"
     return detail
 
 
