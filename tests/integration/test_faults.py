@@ -3,7 +3,9 @@ timeouts, a second Ctrl-C — no traceback, results written, a documented exit c
 
 from __future__ import annotations
 
+import os
 import resource
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -187,3 +189,90 @@ def test_a_get_is_re_sent_once_and_counted(test_server: HttpTestServer, workdir:
     endpoint = _resets(test_server, workdir, "-u", "1", "-n", "10", "--no-retry")
     assert test_server.requests_by_method == {("GET", "/one-per-connection"): 10}
     assert endpoint["retries"] == 0 and endpoint["errors"] == {"reset": 5}
+
+
+def test_timeouts_are_recorded_at_the_timeout(test_server: HttpTestServer, workdir: Path) -> None:
+    # A server that never answers, and one that sends a body a few bytes at a time then stops:
+    # each timeout is recorded at 2,000 ms ± 1 %, not when a periodic check noticed it.
+    for path in ("/hang", "/stall-body"):
+        endpoint = _timeouts(test_server, workdir, path, "-u", "3", "-n", "1")
+        assert endpoint["errors"] == {"timeout": 3}
+        latency = endpoint["failure_latency_ms"]
+        assert latency["min"] >= 1980 and latency["max"] <= 2020, latency
+    endpoint = _timeouts(test_server, workdir, "/hang", "--rate", "10", "-d", "0.5s")
+    assert endpoint["errors"] == {"timeout": 5}
+    service = endpoint["service_time_ms"]  # open model: from the actual send
+    assert service["min"] >= 1980 and service["max"] <= 2020, service
+    lag = endpoint["schedule_lag_ms"]  # latency runs from the intended send time
+    assert endpoint["failure_latency_ms"]["max"] <= 2020 + lag["max"]
+
+
+def _timeouts(server: HttpTestServer, workdir: Path, path: str, *args: str) -> dict[str, Any]:
+    proc = run_surge(
+        "run",
+        f"{server.url}{path}",
+        "--timeout",
+        "2s",
+        "--graceful-stop",
+        "5s",
+        *args,
+        "--out",
+        "r.json",
+        "--no-store",
+        "-q",
+        cwd=workdir,
+    )
+    assert proc.returncode == 3, (proc.stdout, proc.stderr)
+    endpoint: dict[str, Any] = read_json(workdir / "r.json")["endpoints"][0]
+    return endpoint
+
+
+def test_a_second_signal_ends_a_long_graceful_stop_in_the_open_model(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    # (test_hangs_cli.py has the closed model with two SIGINTs.) Arrivals held by a server that
+    # never answers, a 60 s graceful stop: SIGINT starts it, SIGTERM ends it at once.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURGE_")}
+    proc = subprocess.Popen(
+        [
+            *SURGE,
+            "run",
+            f"{test_server.url}/hang",
+            "--rate",
+            "20",
+            "-d",
+            "120s",
+            "--graceful-stop",
+            "60s",
+            "--out",
+            "r.json",
+            "--no-store",
+            "-q",
+        ],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while test_server.requests_total < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    assert proc.poll() is None  # the first one waits for the arrivals in flight
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    waited_s = time.monotonic() - sent
+    assert "Traceback" not in stderr, stderr
+    assert proc.returncode == 130, stderr  # the first signal names the stop
+    assert waited_s < 3, waited_s
+    doc = read_json(workdir / "r.json")
+    assert doc["meta"]["aborted"] is True and doc["meta"]["abort_reason"] == "SIGINT"
+    load = doc["summary"]["load"]
+    assert load["in_flight_at_end"] >= 5, load
+    dropped = load["dropped_total"]
+    assert (
+        load["scheduled"] == load["failed"] + load["completed"] + dropped + load["in_flight_at_end"]
+    )
