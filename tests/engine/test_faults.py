@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -162,3 +163,28 @@ def test_users_and_a_driver_are_untouched_by_the_resolver(test_server: HttpTestS
 
     loads.run(main())
     assert loads.totals(recorder)["ok"] == 20
+
+
+@pytest.mark.parametrize("rate", [2000, 5000])
+def test_the_schedule_never_spins(test_server: HttpTestServer, rate: int) -> None:
+    # Arrivals 0.5 ms and 0.2 ms apart: a timer shorter than a millisecond is an immediate
+    # callback on uvloop, so a schedule that slept until each arrival would wake hundreds of
+    # thousands of times a second. It sleeps at least a millisecond: at most one wake-up a ms.
+    import uvloop
+
+    from surge.engine.open import OpenDriver
+
+    duration_s = 0.5
+    driver = OpenDriver(pace=loads.constant_rate(rate, duration_s), max_in_flight=1000)
+    recorder = Recorder()
+
+    async def main() -> None:
+        work = loads.url(EndpointSpec("GET", test_server.url + "/ok"))
+        await driver.run(work, loads.context(recorder))
+
+    started = time.perf_counter()
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main())
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert recorder.snapshot(0, 1, 0).arrivals.scheduled == rate * duration_s
+    assert 1 <= driver.wakeups <= elapsed_ms + 10, (driver.wakeups, elapsed_ms)

@@ -47,6 +47,7 @@ class OpenDriver:
         self.pace = pace
         self.max_in_flight = max_in_flight
         self.in_flight = 0
+        self.wakeups = 0  # how often the schedule's timer woke it (never more than once a ms)
         self._t0_ns = 0
         self._k = 0
         self._due_ns = _NEVER  # when arrival k falls due (as far as `pace` said last)
@@ -86,6 +87,7 @@ class OpenDriver:
                 self._drop_due()
                 break
             await asyncio.sleep(min(max(wait_s, _MIN_SLEEP_S), _MAX_SLEEP_S))
+            self.wakeups += 1
         self._over = True
         ctx.load_over()
 
