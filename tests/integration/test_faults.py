@@ -276,3 +276,41 @@ def test_a_second_signal_ends_a_long_graceful_stop_in_the_open_model(
     assert (
         load["scheduled"] == load["failed"] + load["completed"] + dropped + load["in_flight_at_end"]
     )
+
+
+BLOCKING = """\
+import time
+
+import surge
+
+
+class Blocker(surge.User):
+    @surge.task
+    async def block(self) -> None:
+        await self.http.get("/ok")
+        time.sleep(0.3)  # a synchronous call: the whole event loop stops for 300 ms
+"""
+
+
+def test_each_saturation_says_what_caused_it(test_server: HttpTestServer, workdir: Path) -> None:
+    # drops at a cap the user set, with the generator idle: the target, not the generator
+    proc = run_surge(
+        "run", test_server.url + "/delay?ms=200", "--rate", "100", "-d", "1s",
+        "--max-in-flight", "5", "--out", "r.json", cwd=workdir,
+    )  # fmt: skip
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert read_json(workdir / "r.json")["summary"]["generator"]["causes"] == ["drops"]
+    assert "dropped at the in-flight cap while the generator kept up" in proc.stdout
+    assert "NOT trustworthy" not in proc.stdout
+    # a task blocking the loop: the code, not the number of users
+    (workdir / "blocker.py").write_text(BLOCKING)
+    proc = run_surge(
+        "run", "blocker.py", "--host", test_server.url, "-u", "2", "-d", "3s",
+        "--out", "r.json", cwd=workdir,
+    )  # fmt: skip
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    causes = read_json(workdir / "r.json")["summary"]["generator"]["causes"]
+    assert "loop_lag" in causes, causes
+    if "cpu" not in causes:  # (a machine busy enough pins the CPU too: then it is the CPU)
+        assert "Code on the event loop blocked it" in proc.stdout
+        assert "fewer users" not in proc.stdout

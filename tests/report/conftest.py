@@ -31,6 +31,7 @@ from surge.metrics import (
     Recorder,
     RunMeta,
     RunResult,
+    SaturationCause,
     ThresholdVerdict,
 )
 
@@ -195,6 +196,7 @@ def build_open() -> RunResult:
             ),
             cpu_pct_max=99.0,
             cpu_pct_mean=84.3,
+            causes=(SaturationCause.CPU, SaturationCause.DROPS),
             loop_lag_p99_ms=180.0,
             loop_lag_max_ms=412.5,
             schedule_lag_p99_ms=arrivals.lag.summary_ms()["p99"],

@@ -141,6 +141,7 @@ GENERATOR_KEYS = {
     "loop_lag_max_ms",
     "schedule_lag_p99_ms",
     "dropped",
+    "causes",
 }
 
 

@@ -254,9 +254,19 @@ class LoadSummary:
     graceful_stop_s: float | None = None
 
 
+class SaturationCause(enum.Enum):
+    """Which rule of generator health fired (see monitor/health.py)."""
+
+    CPU = "cpu"  # the generator's CPU was pinned
+    LOOP_LAG = "loop_lag"  # the event loop lagged: something on it blocked
+    DROPS = "drops"  # open-model arrivals dropped at the in-flight cap
+    SCHEDULE_LAG = "schedule_lag"  # arrivals started late (only with a schedule-lag rule)
+
+
 @dataclass(frozen=True, slots=True)
 class GeneratorVerdict:
-    """Was the load generator itself the bottleneck? `reasons` say why it was judged saturated."""
+    """Was the load generator itself the bottleneck? `reasons` say why it was judged saturated,
+    `causes` which rules fired (what the reader should do differs: see report/terminal_sections)."""
 
     saturated: bool
     reasons: tuple[str, ...]
@@ -266,6 +276,7 @@ class GeneratorVerdict:
     loop_lag_max_ms: float
     schedule_lag_p99_ms: float
     dropped: int
+    causes: tuple[SaturationCause, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

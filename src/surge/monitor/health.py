@@ -27,6 +27,7 @@ from surge.metrics.values import (
     DropReason,
     GeneratorVerdict,
     HealthSample,
+    SaturationCause,
     WorkerHealth,
 )
 
@@ -241,15 +242,20 @@ def judge_generator(
     rules = rules or HealthRules()
     workers = _by_worker(samples)
     reasons = _cpu_reasons(workers, rules)
+    causes = [SaturationCause.CPU] if reasons else []
     lag_reasons, loop_p99_ms, loop_max_ms = _loop_lag(workers, rules)
     reasons += lag_reasons
+    if lag_reasons:
+        causes.append(SaturationCause.LOOP_LAG)
     drop_reason, dropped = _drop_reason(arrivals, rules)
     if drop_reason is not None:
         reasons.append(drop_reason)
+        causes.append(SaturationCause.DROPS)
     schedule_p99_ms = schedule_lag.value_at_percentile_us(99.0) / 1000.0
     limit = rules.schedule_lag_p99_ms
     if limit is not None and schedule_p99_ms > limit:
         reasons.append(f"schedule lag p99 {_ms(schedule_p99_ms)} ms > {limit:g} ms")
+        causes.append(SaturationCause.SCHEDULE_LAG)
     cpus = [cpu for health in workers.values() for _, cpu in health.cpu]
     return GeneratorVerdict(
         saturated=bool(reasons),
@@ -260,4 +266,5 @@ def judge_generator(
         loop_lag_max_ms=loop_max_ms,
         schedule_lag_p99_ms=schedule_p99_ms,
         dropped=dropped,
+        causes=tuple(causes),
     )

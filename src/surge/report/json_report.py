@@ -291,6 +291,7 @@ def _generator(verdict: GeneratorVerdict | None) -> dict[str, Any] | None:
         "loop_lag_max_ms": number(verdict.loop_lag_max_ms, MS_DIGITS),
         "schedule_lag_p99_ms": number(verdict.schedule_lag_p99_ms, MS_DIGITS),
         "dropped": verdict.dropped,
+        "causes": [cause.value for cause in verdict.causes],
     }
 
 

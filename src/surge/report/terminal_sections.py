@@ -20,6 +20,7 @@ from surge.metrics import (
     GeneratorVerdict,
     LoadModel,
     LoadSummary,
+    SaturationCause,
     ThresholdVerdict,
     UserClassStats,
     WorkerReport,
@@ -144,17 +145,49 @@ def _generator_figures(verdict: GeneratorVerdict) -> list[str]:
     return parts
 
 
+_GENERATOR_BOUND = (
+    "The load generator itself was the bottleneck:\n"
+    "latency and throughput figures below are NOT trustworthy.",
+    "Use fewer users or a lower rate, more worker processes, or a bigger machine.",
+)
+_LOOP_BLOCKED = (
+    "Code on the event loop blocked it (the generator's CPU was not pinned):\n"
+    "a synchronous call in a task (time.sleep, a blocking client or driver) stops every\n"
+    "user while it runs; latencies include the time blocked.",
+    "Make the blocking call asynchronous, or run it off the loop (asyncio.to_thread).",
+)
+_CAPPED = (
+    "Arrivals were dropped at the in-flight cap while the generator kept up:\n"
+    "the target answered more slowly than the offered rate allows under --max-in-flight.\n"
+    "The latencies recorded are exact, but the target got less load than planned.",
+    "Raise --max-in-flight (and the open-file limit), lower --rate, or add target capacity.",
+)
+
+
+def _headline(verdict: GeneratorVerdict) -> tuple[str, str]:
+    """What the saturation means and what to do about it, by the rules that fired."""
+    causes = set(verdict.causes)
+    if not causes or SaturationCause.CPU in causes:
+        return _GENERATOR_BOUND
+    if SaturationCause.LOOP_LAG in causes:
+        return _LOOP_BLOCKED
+    if causes == {SaturationCause.DROPS}:
+        return _CAPPED
+    return _GENERATOR_BOUND
+
+
 def saturation_banner(verdict: GeneratorVerdict) -> Panel:
     """The red full-width panel of a saturated generator: its figures measure surge, not the
-    target, and must not be read as the service's latency or capacity."""
-    text = Text("The load generator itself was the bottleneck:", style="bold red")
-    text.append("\nlatency and throughput figures below are NOT trustworthy.", style="bold red")
+    target, and must not be read as the service's latency or capacity. What it says depends on
+    the rules that fired: a pinned CPU (the generator), a lagging loop with the CPU free (code
+    blocking the loop), or drops alone (the in-flight cap and a slow target)."""
+    headline, what_to_do = _headline(verdict)
+    first, _, rest = headline.partition("\n")
+    text = Text(first, style="bold red")
+    text.append(f"\n{rest}", style="bold red")
     for reason in verdict.reasons:
         text.append(f"\n  • {redact_text(reason)}")
-    advice = Text(
-        "Use fewer users or a lower rate, more worker processes, or a bigger machine.",
-        style="red",
-    )
+    advice = Text(what_to_do, style="red")
     body = Group(text, Parts(_generator_figures(verdict), style="dim"), advice)
     return Panel(body, border_style="bold red", title="GENERATOR SATURATED", title_align="left")
 
