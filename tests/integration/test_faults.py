@@ -31,7 +31,8 @@ def _surge_with_256_fds(*args: str, cwd: Path) -> subprocess.CompletedProcess[st
         timeout=60,
         check=False,
         preexec_fn=_fd_limit_256,
-        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
+        env={k: v for k, v in os.environ.items() if not k.startswith("SURGE_")}
+        | {"COLUMNS": "160"},
     )
 
 
