@@ -190,3 +190,19 @@ def test_closing_removes_the_history() -> None:
 @pytest.mark.parametrize(("seconds", "limit", "width"), [(0, 900, 1), (900, 900, 1), (901, 900, 2)])
 def test_width_for(seconds: int, limit: int, width: int) -> None:
     assert width_for(seconds, limit) == width
+
+
+def test_without_a_file_the_history_stays_in_memory() -> None:
+    # No temporary file can be opened (no descriptor left, no temporary directory): the run's
+    # seconds are kept in memory, retries and all, instead of crashing the run.
+    rec, rng = Recorder(), random.Random(5)
+    history = History(directory="/nonexistent/surge-history")
+    agg = Aggregator(history)
+    snaps = []
+    for s in range(3):
+        rec.endpoint("GET", "/e00").retry()
+        snaps.append(busy_second(rec, rng, s, 5))
+        agg.add(snaps[-1])
+    assert [iv.endpoints for iv in agg.intervals()] == [s.endpoints for s in snaps]
+    assert sum(e.retries for iv in agg.intervals() for e in iv.endpoints) == 3
+    agg.close()

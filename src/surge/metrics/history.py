@@ -109,6 +109,7 @@ def _pack_stats(s: EndpointStats) -> tuple[Any, ...]:
         _pack_histogram(s.failure_latency),
         _pack_histogram(s.service_time),
         _pack_histogram(s.schedule_lag),
+        s.retries,
     )
 
 
@@ -116,7 +117,9 @@ def _unpack_stats(data: tuple[Any, ...]) -> EndpointStats:
     (method, name, requests, failures, nbytes, incomplete, status, errors, messages, checks) = data[
         :10
     ]
-    latency, failure_latency, service_time, schedule_lag = (_unpack_histogram(h) for h in data[10:])
+    latency, failure_latency, service_time, schedule_lag = (
+        _unpack_histogram(h) for h in data[10:14]
+    )
     return EndpointStats(
         method=method,
         name=name,
@@ -132,6 +135,7 @@ def _unpack_stats(data: tuple[Any, ...]) -> EndpointStats:
         checks={k: CheckCount(p, f) for k, (p, f) in checks.items()},
         service_time=service_time,
         schedule_lag=schedule_lag,
+        retries=data[14],
     )
 
 
@@ -232,6 +236,7 @@ class History:
         self._directory = directory
         self._fd: int | None = None
         self._closer: weakref.finalize[Any, History] | None = None
+        self._memory: list[bytes] | None = None  # the records, when no file could be opened
         self._seqs = array("q")
         self._offsets = array("q")
         self._lengths = array("q")
@@ -242,12 +247,18 @@ class History:
 
     def append(self, second: Second) -> None:
         record = encode_second(second)
-        if self._fd is None:
-            self._open_file()
-        assert self._fd is not None
-        written = 0
-        while written < len(record):
-            written += os.pwrite(self._fd, record[written:], self._end + written)
+        if self._fd is None and self._memory is None:
+            try:
+                self._open_file()
+            except OSError:  # no descriptor left (EMFILE), no temporary directory: keep the
+                self._memory = []  # records in memory rather than lose the run
+        if self._memory is not None:
+            self._memory.append(record)
+        else:
+            assert self._fd is not None
+            written = 0
+            while written < len(record):
+                written += os.pwrite(self._fd, record[written:], self._end + written)
         self._seqs.append(second.interval.seq)
         self._offsets.append(self._end)
         self._lengths.append(len(record))
@@ -262,6 +273,8 @@ class History:
         self._closer = weakref.finalize(self, os.close, fd)
 
     def _read(self, i: int) -> bytes:
+        if self._memory is not None:
+            return self._memory[i]
         assert self._fd is not None
         length, offset = self._lengths[i], self._offsets[i]
         data = os.pread(self._fd, length, offset)
@@ -274,7 +287,7 @@ class History:
 
     def seconds(self) -> Iterator[Second]:
         """Every second in `seq` order, records of the same second merged."""
-        if self._fd is None:
+        if self._fd is None and self._memory is None:
             return
         order = sorted(range(len(self._seqs)), key=lambda i: (self._seqs[i], i))
         pending: list[Second] = []
@@ -315,7 +328,7 @@ class History:
     def close(self) -> None:
         if self._closer is not None:
             self._closer()
-        self._fd = self._closer = None
+        self._fd = self._closer = self._memory = None
         self._seqs, self._offsets, self._lengths, self._end = array("q"), array("q"), array("q"), 0
 
 
