@@ -113,7 +113,7 @@ def awaiting(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]
     return awaited
 
 
-def resolve_awaitable(call: Call) -> Call:
+def resolve_awaitable(call: Call, raise_errors: bool = False) -> Call:
     """A sync callable whose first call returns an awaitable is an async one: the probe's
     awaitable is awaited on the bench loop and the callable wrapped with `awaiting`."""
     if call.flavor is Flavor.ASYNC:
@@ -122,6 +122,8 @@ def resolve_awaitable(call: Call) -> Call:
     try:
         value = probe.fn(*probe.args, **probe.kwargs)
     except Exception:
+        if raise_errors:
+            raise
         return call  # the bench counts what it raises
     finally:
         probe.finish()
@@ -182,6 +184,27 @@ def async_sampler(call: Call, clock: Clock, loop: asyncio.AbstractEventLoop) -> 
     return sample
 
 
+def timed_once(
+    call: Call, clock: Clock, loop: asyncio.AbstractEventLoop | None
+) -> tuple[int, Any]:
+    """One call timed on its own, keeping its value (awaited on `loop` for an async callable):
+    the round of pytest-benchmark's `pedantic`, which returns the last call's value."""
+    fn, args, kwargs = call.fn, call.args, call.kwargs
+    if call.flavor is Flavor.ASYNC:
+        if loop is None:
+            raise ValueError("an async callable needs an event loop to be timed on")
+
+        async def timed() -> tuple[int, Any]:
+            start = clock()
+            value = await fn(*args, **kwargs)
+            return clock() - start, value
+
+        return loop.run_until_complete(timed())
+    start = clock()
+    value = fn(*args, **kwargs)
+    return clock() - start, value
+
+
 def sampler_for(call: Call, clock: Clock, loop: asyncio.AbstractEventLoop | None) -> Sampler:
     if call.flavor is Flavor.ASYNC:
         if loop is None:
@@ -205,6 +228,14 @@ def bench_loop() -> asyncio.AbstractEventLoop:
         loop = uvloop.new_event_loop()
         _LOOPS.loop = loop
     return loop
+
+
+def close_bench_loop() -> None:
+    """Close this thread's bench loop if it made one (for a thread that is about to end)."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_LOOPS, "loop", None)
+    if loop is not None and not loop.is_closed():
+        loop.close()
+    _LOOPS.loop = None
 
 
 def run_untimed(call: Call, n: int, loop: asyncio.AbstractEventLoop | None) -> int:

@@ -7,8 +7,10 @@ One round times `iterations` calls together; its per-call time is its duration d
 `target_sample_ns` — far above the timer's resolution, short enough that slow calls (a query, a
 handler) are timed one by one and their tail stays visible. Garbage collection is off inside a
 round by default and back on between rounds. A round whose callable raises is not timed: the
-exception is counted by type and its position kept. This is the engine both `surge.benchmark`
-and the pytest plugin's fixture drive (`pedantic` maps onto `Plan` one to one).
+exception is counted by type and its position kept (`raise_errors`: re-raised instead, as
+pytest-benchmark's fixture does). This is the engine both `surge.benchmark` and the pytest
+plugin's fixture drive; `exact=True` is pytest-benchmark's `pedantic`: no probe call and no
+calibration, exactly `warmup` and `rounds` rounds of `iterations` calls, the last call's value.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from surge.benches.calls import Call, Clock, Sampler, error_name, sampler_for
+from surge.benches.calls import Call, Clock, Sampler, error_name, sampler_for, timed_once
 
 MIN_SAMPLE_NS = 20_000
 TIMER_FACTOR = 1000  # a round lasts at least this many timer steps
 WARMUP_SHARE = 0.1  # automatic warm-up: this share of the duration (at least one round)
 _CALIBRATION_STEPS = 40
+MIN_ROUNDS = 5  # rounds made even when the duration is spent
+MAX_ROUNDS = 20_000  # past this, calibration batches more calls per round instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +40,23 @@ class Plan:
     `rounds` None: as many rounds as fit in `duration_s` (at least `min_rounds`, at most
     `max_rounds`). `iterations` None: calibrated (1 when there is a setup). `warmup` rounds
     before timing starts; None: about a tenth of the duration, at least one round.
+
+    `exact`: nothing but what is asked (pytest-benchmark's `pedantic`): `warmup` (default 0)
+    untimed rounds, then `rounds` (default 1) timed rounds of `iterations` (default 1) calls,
+    with no probe call and no calibration. `raise_errors`: a call that raises ends the bench
+    with its exception instead of being counted.
     """
 
     rounds: int | None = None
     iterations: int | None = None
     warmup: int | None = None
     duration_s: float = 1.0
-    min_rounds: int = 5
-    max_rounds: int = 20_000
+    min_rounds: int = MIN_ROUNDS
+    max_rounds: int = MAX_ROUNDS
     min_sample_ns: int = MIN_SAMPLE_NS
     disable_gc: bool = True
+    exact: bool = False
+    raise_errors: bool = False
 
     def __post_init__(self) -> None:
         for name in ("rounds", "iterations"):
@@ -87,11 +98,18 @@ class _Rounds:
     """Runs rounds: setup, GC off, timed calls, GC on, teardown; counts what raised."""
 
     def __init__(
-        self, call: Call, clock: Clock, loop: asyncio.AbstractEventLoop | None, gc_off: bool
+        self,
+        call: Call,
+        clock: Clock,
+        loop: asyncio.AbstractEventLoop | None,
+        gc_off: bool,
+        raise_errors: bool = False,
     ) -> None:
         self.call, self.clock, self.loop, self.gc_off = call, clock, loop, gc_off
+        self.raise_errors = raise_errors
         self._sampler: Sampler | None = None if call.setup else sampler_for(call, clock, loop)
         self.errors: Counter[str] = Counter()
+        self.value: Any = None
 
     def run(self, n: int) -> int | None:
         """One round of `n` calls: its nanoseconds, or None when the callable raised."""
@@ -103,6 +121,27 @@ class _Rounds:
         try:
             return sampler(n)
         except Exception as exc:
+            if self.raise_errors:
+                raise
+            self.errors[error_name(exc)] += 1
+            return None
+        finally:
+            if self.gc_off and enabled:
+                gc.enable()
+            call.finish()
+
+    def run_once(self) -> int | None:
+        """One round of one call that keeps the call's value (`self.value`)."""
+        call = self.call.prepared()
+        enabled = gc.isenabled()
+        if self.gc_off:
+            gc.disable()
+        try:
+            took, self.value = timed_once(call, self.clock, self.loop)
+            return took
+        except Exception as exc:
+            if self.raise_errors:
+                raise
             self.errors[error_name(exc)] += 1
             return None
         finally:
@@ -146,12 +185,16 @@ def sample_serially(
         raise ValueError(
             "setup runs before every round of a single call: iterations must be 1 with setup"
         )
-    rounds = _Rounds(call, clock, loop, plan.disable_gc)
+    if plan.exact:
+        return sample_exactly(call, plan, clock=clock, loop=loop)
+    rounds = _Rounds(call, clock, loop, plan.disable_gc, plan.raise_errors)
     first = call.prepared()
     probe_failed = False
     try:
         value = first.once(loop)
     except Exception:
+        if plan.raise_errors:
+            raise
         value, probe_failed = None, True
     finally:
         first.finish()
@@ -215,5 +258,46 @@ def _measure(
         errors_by_type=dict(sorted(rounds.errors.items())),
         warmup_rounds=warmed,
         target_sample_ns=target,
+        value=value,
+    )
+
+
+def sample_exactly(
+    call: Call,
+    plan: Plan,
+    *,
+    clock: Clock,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> Samples:
+    """pytest-benchmark's `pedantic`: `warmup` untimed rounds, then `rounds` timed rounds of
+    `iterations` calls, and nothing else. The value is the last timed call's; with several
+    iterations a round keeps none, so one more call (setup and teardown around it) gives it."""
+    iterations = plan.iterations or 1
+    rounds = _Rounds(call, clock, loop, plan.disable_gc, plan.raise_errors)
+    run = rounds.run_once if iterations == 1 else lambda: rounds.run(iterations)
+    for _ in range(plan.warmup or 0):
+        run()
+    samples: list[int] = []
+    error_at: list[int] = []
+    for _ in range(plan.rounds or 1):
+        took = run()
+        if took is None:
+            error_at.append(len(samples))
+        else:
+            samples.append(took)
+    value = rounds.value
+    if iterations > 1:
+        last = call.prepared()
+        try:
+            value = last.once(loop)
+        finally:
+            last.finish()
+    return Samples(
+        sample_ns=tuple(samples),
+        iterations=iterations,
+        error_at=tuple(error_at),
+        errors_by_type=dict(sorted(rounds.errors.items())),
+        warmup_rounds=plan.warmup or 0,
+        target_sample_ns=0,
         value=value,
     )

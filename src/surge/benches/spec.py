@@ -14,7 +14,7 @@ from typing import Any
 from surge.benches.calls import Call, flavor_of
 from surge.benches.memory import DEFAULT_MEMORY_CALLS
 from surge.benches.queries import engines_of
-from surge.benches.serial import Plan
+from surge.benches.serial import MAX_ROUNDS, MIN_ROUNDS, Plan
 from surge.metrics.bench import BenchKind, Flavor
 from surge.thresholds import Threshold, ThresholdError, ThresholdSpec, parse_threshold
 from surge.thresholds.bench import validate_bench
@@ -140,7 +140,8 @@ def spec_from_options(
     kwargs: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> BenchSpec:
-    """A validated BenchSpec from `surge.benchmark` / `@surge.bench` options."""
+    """A validated BenchSpec from `surge.benchmark` / `@surge.bench` options; the pytest
+    plugin's fixture also passes `min_rounds`, `exact` (pedantic) and `raise_errors`."""
     if not callable(fn):
         raise TypeError(f"surge.benchmark needs a callable, got {type(fn).__name__} {fn!r}")
     setup, teardown = options.get("setup"), options.get("teardown")
@@ -149,12 +150,17 @@ def spec_from_options(
             raise TypeError(f"{label} must be a callable, got {hook!r}")
     call = Call(fn, tuple(args), dict(kwargs or {}), setup, teardown)
     name = options.get("name") or name_of(fn)
+    min_rounds = options.get("min_rounds") or MIN_ROUNDS
     plan = Plan(
         rounds=options.get("rounds"),
         iterations=options.get("iterations"),
         warmup=options.get("warmup"),
         duration_s=duration_of(options.get("duration")),
+        min_rounds=min_rounds,
+        max_rounds=max(MAX_ROUNDS, min_rounds),
         disable_gc=bool(options.get("disable_gc", True)),
+        exact=bool(options.get("exact", False)),
+        raise_errors=bool(options.get("raise_errors", False)),
     )
     processes = bool(options.get("processes", False))
     concurrency = concurrency_of(options.get("concurrency"))

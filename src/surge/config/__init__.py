@@ -2,7 +2,7 @@
 `[tool.surge]`, TOML scenario files and the keyword arguments of `surge.run`."""
 
 from surge.config.convert import AUTO, ConfigError
-from surge.config.project import env_values, find_pyproject, load_project
+from surge.config.project import env_values, find_pyproject, load_project, load_table
 from surge.config.run_config import (
     BY_CONFIG_KEY,
     BY_NAME,
@@ -29,5 +29,6 @@ __all__ = [
     "env_values",
     "find_pyproject",
     "load_project",
+    "load_table",
     "unknown_message",
 ]

@@ -365,6 +365,14 @@ class RunResult:
         kept up (or that was allowed) and no signal or lost worker ended it."""
         return self.exit_code is ExitCode.OK
 
+    def assert_ok(self) -> None:
+        """Raise AssertionError, its message the verdict table (exit code and why, each
+        threshold with what was observed, the figures), unless the run `passed`."""
+        if not self.passed:
+            from surge.metrics.verdict_table import verdict_table
+
+            raise AssertionError(verdict_table(self))
+
     @property
     def figures(self) -> Figures:
         """The whole run's requests, failures, rate and latency in ms."""
