@@ -23,8 +23,9 @@ if _TESTS_DIR not in sys.path:
 from servers import HttpTestServer, TlsTestServer  # noqa: E402
 
 # `postgres_server` / `postgres_url`: a throwaway PostgreSQL server (tests/pg.py);
-# `redis_server` / `redis_url`: a throwaway Redis server (tests/redis_server.py).
-pytest_plugins = ("pg", "redis_server")
+# `redis_server` / `redis_url`: a throwaway Redis server (tests/redis_server.py);
+# `pytester`: real pytest sessions, for the pytest plugin's tests (tests/pytest_plugin).
+pytest_plugins = ("pg", "redis_server", "pytester")
 
 
 @pytest.fixture(autouse=True)

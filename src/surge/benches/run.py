@@ -180,12 +180,16 @@ def _finish(
     loop: asyncio.AbstractEventLoop | None,
     calibration: Calibration,
 ) -> BenchEntry:
-    call: Call = spec.call.prepared()
-    try:
-        memory = memory_pass(call, spec.memory_calls, loop) if spec.memory_calls else None
-        queries = queries_per_call(spec.count_queries, call, loop) if spec.count_queries else None
-    finally:
-        call.finish()
+    memory, queries = None, None
+    if spec.memory_calls or spec.count_queries:  # passes of their own (setup runs for them)
+        call: Call = spec.call.prepared()
+        try:
+            memory = memory_pass(call, spec.memory_calls, loop) if spec.memory_calls else None
+            queries = (
+                queries_per_call(spec.count_queries, call, loop) if spec.count_queries else None
+            )
+        finally:
+            call.finish()
     own = (
         spec.thresholds
         if not spec.sweep

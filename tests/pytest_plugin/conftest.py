@@ -1,0 +1,29 @@
+"""Helpers for the pytest plugin's tests: real pytest sessions through `pytester`.
+
+The plugin's modules are imported here, before any inner session: pytester drops the modules an
+in-process session imported when it ends, and surge's must stay the outer session's.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import surge.pytest_plugin.fixture
+import surge.pytest_plugin.load
+import surge.pytest_plugin.session
+import surge.testing  # noqa: F401
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+FAST = ("--surge-max-time=0.05", "-p", "no:cacheprovider", "-W", "error")
+
+
+@pytest.fixture
+def fast() -> tuple[str, ...]:
+    """Options for a quick inner session: short benches, warnings as errors."""
+    return FAST
