@@ -1,7 +1,8 @@
 """Helpers for the pytest plugin's tests: real pytest sessions through `pytester`.
 
-The plugin's modules are imported here, before any inner session: pytester drops the modules an
-in-process session imported when it ends, and surge's must stay the outer session's.
+The plugin's modules (and what they import on first use: the statistics, the report writers)
+are imported here, before any inner session: pytester drops the modules an in-process session
+imported when it ends, and numpy's and scipy's cannot be loaded twice in a process.
 """
 
 from __future__ import annotations
@@ -9,12 +10,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy.fft
 import pytest
+import scipy.sparse
+import scipy.stats
 
+import surge.compare_api
+import surge.pytest_plugin.compare
 import surge.pytest_plugin.fixture
 import surge.pytest_plugin.load
+import surge.pytest_plugin.ptb_json
 import surge.pytest_plugin.session
-import surge.testing  # noqa: F401
+import surge.report
+import surge.report.html
+import surge.report.text_report
+import surge.runner
+import surge.runner.compare_step
+import surge.store
+import surge.testing  # noqa: F401 (see the docstring)
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
