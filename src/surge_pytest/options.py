@@ -186,3 +186,7 @@ BENCHMARK_IGNORED_VALUES = (
 # benchmarks (xdist handles them apart)
 BENCH_FIXTURES = ("surge_benchmark", "benchmark")
 PERF_FIXTURES = (*BENCH_FIXTURES, "surge_load")
+
+# Under `--dist loadgroup`, benchmarks share this xdist group: one worker times them one after
+# another (xdist appends `@GROUP` to their node ids; the benches keep the plain ones).
+XDIST_GROUP = "surge-benchmarks"

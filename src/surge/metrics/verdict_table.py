@@ -22,6 +22,8 @@ class _Meta(Protocol):
 class _Total(Protocol):
     @property
     def errors(self) -> Mapping[str, int]: ...
+    @property
+    def status_codes(self) -> Mapping[int, int]: ...
 
 
 class Judged(Protocol):
@@ -87,4 +89,7 @@ def verdict_table(result: Judged) -> str:
     errors = dict(result.total.errors)
     if errors:
         lines.append("  errors: " + ", ".join(f"{k} x{n:,}" for k, n in errors.items()))
+        codes = sorted(result.total.status_codes.items())
+        if codes:
+            lines.append("  status codes: " + ", ".join(f"{c} x{n:,}" for c, n in codes))
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from surge.benches import BenchResult, BenchSpec, Call, bench_loop, run_spec, sp
 from surge.benches.calls import close_bench_loop
 from surge.metrics.bench import Flavor
 from surge.pytest_plugin.stats import Metadata, stats_of
+from surge_pytest.options import XDIST_GROUP
 
 if TYPE_CHECKING:
     from surge.pytest_plugin.session import SurgeSession
@@ -96,7 +97,7 @@ class BenchmarkFixture:
         self._node = node
         self._session = session
         self.name: str = node.name
-        self.fullname: str = node.nodeid
+        self.fullname: str = node.nodeid.removesuffix("@" + XDIST_GROUP)
         callspec = getattr(node, "callspec", None)
         self.param: str | None = callspec.id if callspec is not None else None
         self.params: dict[str, Any] | None = dict(callspec.params) if callspec else None

@@ -24,7 +24,7 @@ from surge.metrics.bench import BenchEntry
 from surge.pytest_plugin.settings import PluginSettings, read_settings
 from surge.pytest_plugin.summary import LoadRow, bench_lines, comparison_lines, load_lines
 from surge.runner.observer import Level, Notice, Observer, Observers
-from surge_pytest.options import BENCH_FIXTURES, PERF_FIXTURES
+from surge_pytest.options import BENCH_FIXTURES, PERF_FIXTURES, XDIST_GROUP
 from surge_pytest.plugin import WORKER_OUTPUT, XDIST_SKIP_MARK, uses, xdist_worker
 
 if TYPE_CHECKING:
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from surge.compare import Comparison
     from surge.pytest_plugin.fixture import BenchmarkFixture
     from surge.store import Store
-
-XDIST_GROUP = "surge-benchmarks"
 
 
 class Notes(Observer):
@@ -86,7 +84,7 @@ class SurgeSession:
                 self._under_xdist(item)
 
     def _under_xdist(self, item: pytest.Item) -> None:
-        if self.config.getoption("dist", "no") == "loadgroup":
+        if self.config.getoption("loadgroup", False):  # xdist's own, on its workers
             item.add_marker(pytest.mark.xdist_group(XDIST_GROUP), append=False)
             return
         item.add_marker(
