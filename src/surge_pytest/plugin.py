@@ -28,7 +28,6 @@ from surge_pytest.options import (
     ENV_PREFIX,
     GROUP,
     OPTIONS,
-    PERF_FIXTURES,
     Declared,
 )
 

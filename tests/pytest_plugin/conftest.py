@@ -10,10 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy.fft
 import pytest
-import scipy.sparse
-import scipy.stats
 
 import surge.compare_api
 import surge.pytest_plugin.compare

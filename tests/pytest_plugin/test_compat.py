@@ -13,7 +13,7 @@ from surge_pytest.plugin import ptb_installed
 
 # Written the way pytest-benchmark's users write them: each way of reading the stats, pedantic
 # with setup/teardown, a group mark, parametrization, extra_info.
-PTB_FILE = '''
+PTB_FILE = """
 import time
 
 import pytest
@@ -68,14 +68,16 @@ def test_pedantic_iterations(benchmark):
 
 def test_not_a_benchmark():
     assert True
-'''
+"""
 
 
 def test_pytest_benchmark_is_absent_here() -> None:
     assert not ptb_installed()  # else the alias below is pytest-benchmark's, not ours
 
 
-def test_a_pytest_benchmark_file_runs_unchanged(pytester: pytest.Pytester, fast: tuple[str, ...]) -> None:
+def test_a_pytest_benchmark_file_runs_unchanged(
+    pytester: pytest.Pytester, fast: tuple[str, ...]
+) -> None:
     pytester.makepyfile(test_perf=PTB_FILE)
     result = pytester.runpytest(*fast, "--junitxml=junit.xml")
     result.assert_outcomes(passed=6)
@@ -122,13 +124,13 @@ def test_skip_and_disable(pytester: pytest.Pytester, fast: tuple[str, ...]) -> N
     skipped = pytester.runpytest(*fast, "--surge-skip")
     skipped.assert_outcomes(passed=1, skipped=5)
     pytester.makepyfile(
-        test_once='''
+        test_once="""
 calls = []
 
 def test_once(benchmark):
     assert benchmark(calls.append, 1) is None
     assert calls == [1] and benchmark.stats is None and not benchmark.enabled
-'''
+"""
     )
     disabled = pytester.runpytest(*fast, "test_once.py", "--benchmark-disable")
     disabled.assert_outcomes(passed=1)
@@ -139,7 +141,7 @@ def test_a_raising_target_fails_the_test_with_its_exception(
     pytester: pytest.Pytester, fast: tuple[str, ...]
 ) -> None:
     pytester.makepyfile(
-        '''
+        """
 import pytest
 
 def boom():
@@ -155,7 +157,7 @@ def test_twice(surge_benchmark):
 def test_setup_and_args(benchmark):
     with pytest.raises(TypeError, match="setup"):
         benchmark.pedantic(len, args=("x",), setup=lambda: (("y",), {}))
-'''
+"""
     )
     result = pytester.runpytest(*fast)
     result.assert_outcomes(passed=1, failed=2)
@@ -164,7 +166,7 @@ def test_setup_and_args(benchmark):
 
 def test_async_targets_are_awaited(pytester: pytest.Pytester, fast: tuple[str, ...]) -> None:
     pytester.makepyfile(
-        '''
+        """
 import asyncio
 
 awaited = []
@@ -188,7 +190,7 @@ def test_inside_a_running_loop(surge_benchmark):
     async def test_body():
         return surge_benchmark(handler, 7)     # a blocking call from an async test
     assert asyncio.run(test_body()) == {"n": 7}
-'''
+"""
     )
     result = pytester.runpytest(*fast)
     result.assert_outcomes(passed=3)
@@ -197,7 +199,7 @@ def test_inside_a_running_loop(surge_benchmark):
 
 def test_sweep_and_thresholds(pytester: pytest.Pytester, fast: tuple[str, ...]) -> None:
     pytester.makepyfile(
-        '''
+        """
 import time
 import pytest
 
@@ -213,7 +215,7 @@ def test_sweep(surge_benchmark):
 @pytest.mark.benchmark(thresholds=["p99<1us"], kind="database_query")
 def test_too_slow(surge_benchmark):
     surge_benchmark(io)
-'''
+"""
     )
     result = pytester.runpytest(*fast)
     result.assert_outcomes(passed=1, failed=1)
@@ -224,13 +226,13 @@ def test_too_slow(surge_benchmark):
 
 def test_bad_mark_and_options_are_usage_errors(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        '''
+        """
 import pytest
 
 @pytest.mark.benchmark(grup="x")
 def test_marked(benchmark):
     benchmark(len, "x")
-'''
+"""
     )
     marked = pytester.runpytest("-p", "no:cacheprovider", "--surge-max-time=0.05")
     marked.assert_outcomes(errors=1)
@@ -245,7 +247,9 @@ def test_marked(benchmark):
 
 def test_surge_json_holds_the_benches(pytester: pytest.Pytester, fast: tuple[str, ...]) -> None:
     pytester.makepyfile(test_perf=PTB_FILE)
-    result = pytester.runpytest(*fast, "-k", "fib", "--surge-json=out/r.json", "--surge-html=r.html")
+    result = pytester.runpytest(
+        *fast, "-k", "fib", "--surge-json=out/r.json", "--surge-html=r.html"
+    )
     result.assert_outcomes(passed=1, deselected=5)
     doc = json.loads(Path(pytester.path / "out" / "r.json").read_text())
     (bench,) = doc["benches"]

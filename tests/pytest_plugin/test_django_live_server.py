@@ -57,8 +57,7 @@ def test_a_failing_endpoint_fails_its_sla(live_server, surge_load):
 def test_surge_load_against_django_live_server(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(shop_settings=SETTINGS, shop_urls=URLS, test_shop=TESTS)
     pytester.makeini(
-        "[pytest]\nDJANGO_SETTINGS_MODULE = shop_settings\npythonpath = .\n"
-        "filterwarnings = error\n"
+        "[pytest]\nDJANGO_SETTINGS_MODULE = shop_settings\npythonpath = .\nfilterwarnings = error\n"
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=240)
     result.assert_outcomes(passed=1, failed=1)

@@ -4,6 +4,7 @@ rate; `assert_ok()` fails with the verdict table."""
 
 from __future__ import annotations
 
+import os
 import urllib.error
 import urllib.request
 
@@ -11,7 +12,7 @@ import pytest
 
 from surge.testing import ServeError, serve
 
-FASTAPI_APP = '''
+FASTAPI_APP = """
 import asyncio
 
 from fastapi import FastAPI
@@ -30,9 +31,9 @@ async def item(item_id: int):
 @app.get("/broken")
 async def broken():
     raise RuntimeError("boom")
-'''
+"""
 
-LOAD_TESTS = '''
+LOAD_TESTS = """
 import pytest
 from shop import app, served
 
@@ -52,7 +53,7 @@ def test_broken_endpoint_fails_with_the_verdicts(surge_load, surge_serve):
                         thresholds=["error_rate<1%"], allow_saturated=True)
     assert result.error_rate == 1.0
     result.assert_ok()
-'''
+"""
 
 
 def test_load_tests_against_fastapi_under_uvicorn(
@@ -83,14 +84,14 @@ def test_serve_wsgi_and_an_import_string(pytester: pytest.Pytester) -> None:
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [environ["PATH_INFO"].encode()]
 
-    with serve(wsgi) as server:
-        with urllib.request.urlopen(server.url + "/hello", timeout=10) as response:
-            assert response.read() == b"/hello"
+    with serve(wsgi) as server, urllib.request.urlopen(server.url + "/hello") as response:
+        assert response.read() == b"/hello"
+        assert server.pid == os.getpid()  # an app object is served on a thread of this process
     pytester.makepyfile(shop=FASTAPI_APP)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(pytester.path)
         with serve("shop:app") as child:
-            assert child.pid != 0
+            assert child.pid != os.getpid()
             with urllib.request.urlopen(child.url + "/items/3", timeout=10) as response:
                 assert b'"name":"item 3"' in response.read()
     with pytest.raises(urllib.error.URLError):
@@ -100,6 +101,6 @@ def test_serve_wsgi_and_an_import_string(pytester: pytest.Pytester) -> None:
 def test_serve_reports_an_app_that_cannot_start(pytester: pytest.Pytester) -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(pytester.path)
-        with pytest.raises(ServeError, match=r"(?s)did not start.*No module named 'nowhere'"):
-            with serve("nowhere:app"):
-                pass
+        failed = pytest.raises(ServeError, match=r"(?s)did not start.*No module named 'nowhere'")
+        with failed, serve("nowhere:app"):
+            pass

@@ -9,11 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from integration.cli_helpers import run_surge
 
+from integration.cli_helpers import run_surge
 from surge.store import Store
 
-SPIN_FILE = '''
+SPIN_FILE = """
 import time
 
 def spin():
@@ -26,7 +26,7 @@ def test_spin(benchmark):
 
 def test_join(benchmark):
     benchmark("-".join, ["a"] * 20)
-'''
+"""
 
 COMMON = ("-p", "no:cacheprovider", "-W", "error", "--surge-max-time=0.3")
 

@@ -12,22 +12,22 @@ from surge.config import load_project
 from surge.pytest_plugin.settings import PLUGIN_OPTIONS
 from surge_pytest.options import OPTIONS
 
-PLAIN = '''
+PLAIN = """
 import sys
 
 def test_plain():
     loaded = sorted(m for m in sys.modules if m == "surge" or m.startswith("surge."))
     assert loaded == [], loaded
     assert "surge_pytest.plugin" in sys.modules
-'''
+"""
 
-TWO = '''
+TWO = """
 def test_bench(benchmark):
     benchmark(len, "ab")
 
 def test_plain():
     pass
-'''
+"""
 
 
 def test_a_session_that_uses_none_of_it_never_imports_surge(pytester: pytest.Pytester) -> None:
@@ -44,10 +44,12 @@ def test_variables_and_the_pyproject_table(pytester: pytest.Pytester) -> None:
         mp.setenv("SURGE_PYTEST_MAX_TIME", "50ms")
         only = pytester.runpytest("-p", "no:cacheprovider")
     only.assert_outcomes(passed=1, skipped=1)
-    pytester.makepyprojecttoml('[tool.surge]\nusers = 3\n\n[tool.surge.pytest]\nskip = true\n')
+    pytester.makepyprojecttoml("[tool.surge]\nusers = 3\n\n[tool.surge.pytest]\nskip = true\n")
     skipped = pytester.runpytest("-p", "no:cacheprovider")
     skipped.assert_outcomes(passed=1, skipped=1)
-    flag_wins = pytester.runpytest("-p", "no:cacheprovider", "--surge-only", "--surge-max-time=0.05")
+    flag_wins = pytester.runpytest(
+        "-p", "no:cacheprovider", "--surge-only", "--surge-max-time=0.05"
+    )
     flag_wins.assert_outcomes(passed=1, skipped=1)  # --surge-only overrides skip, as there
     assert "test_bench" in flag_wins.stdout.str().split("surge benchmarks")[1]
     _, run_options = load_project(pytester.path)  # surge.run reads [tool.surge], not its table
@@ -63,7 +65,9 @@ def test_the_table_saves_and_a_bad_key_is_a_usage_error(pytester: pytest.Pyteste
     pytester.makepyprojecttoml('[tool.surge.pytest]\nmax_tme = "1s"\n')
     bad = pytester.runpytest("-p", "no:cacheprovider")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
-    bad.stderr.fnmatch_lines(["*pyproject.toml: unknown key 'max_tme' in ?tool.surge.pytest?; did you mean 'max-time'*"])
+    bad.stderr.fnmatch_lines(
+        ["*pyproject.toml: unknown key 'max_tme' in ?tool.surge.pytest?; did you mean 'max-time'*"]
+    )
     pytester.makepyprojecttoml("")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SURGE_PYTEST_MIN_ROUNDS", "none")

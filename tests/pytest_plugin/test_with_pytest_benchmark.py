@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = ROOT / ".bench" / "pytest-benchmark"
 
-BOTH = '''
+BOTH = """
 def test_theirs(benchmark):
     assert type(benchmark).__module__ == "pytest_benchmark.fixture"
     assert benchmark(sorted, [2, 1]) == [1, 2]
@@ -27,7 +27,7 @@ def test_ours(surge_benchmark):
     assert type(surge_benchmark).__module__ == "surge.pytest_plugin.fixture"
     assert surge_benchmark(sorted, [2, 1]) == [1, 2]
     assert surge_benchmark.stats.stats.p99 >= surge_benchmark.stats["median"] > 0
-'''
+"""
 
 
 def _installed() -> Path:

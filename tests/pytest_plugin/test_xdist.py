@@ -12,7 +12,7 @@ from surge.store import Store
 
 pytest.importorskip("xdist")
 
-FILE = '''
+FILE = """
 async def app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"ok"})
@@ -34,7 +34,7 @@ def test_load(surge_load, surge_serve):
 
 def test_plain():
     assert True
-'''
+"""
 
 ARGS = ("-p", "no:cacheprovider", "-W", "error", "-n", "2", "--surge-max-time=0.05", "-rs")
 

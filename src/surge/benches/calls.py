@@ -184,9 +184,7 @@ def async_sampler(call: Call, clock: Clock, loop: asyncio.AbstractEventLoop) -> 
     return sample
 
 
-def timed_once(
-    call: Call, clock: Clock, loop: asyncio.AbstractEventLoop | None
-) -> tuple[int, Any]:
+def timed_once(call: Call, clock: Clock, loop: asyncio.AbstractEventLoop | None) -> tuple[int, Any]:
     """One call timed on its own, keeping its value (awaited on `loop` for an async callable):
     the round of pytest-benchmark's `pedantic`, which returns the last call's value."""
     fn, args, kwargs = call.fn, call.args, call.kwargs

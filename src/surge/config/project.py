@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from surge.config.convert import ConfigError, ValueProblem, convert_value, from_text
-from surge.config.run_config import BY_CONFIG_KEY, RUN_OPTIONS, unknown_message
+from surge.config.run_config import RUN_OPTIONS, unknown_message
 from surge.config.spec import OptionSpec
 
 SECTION = "[tool.surge]"

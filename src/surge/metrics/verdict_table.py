@@ -40,6 +40,7 @@ class Judged(Protocol):
     @property
     def total(self) -> _Total: ...
 
+
 _WHY: Mapping[ExitCode, str] = {
     ExitCode.OK: "passed",
     ExitCode.THRESHOLD_FAILED: "a threshold failed",
@@ -56,7 +57,9 @@ _WHY: Mapping[ExitCode, str] = {
 
 def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
 
 
 def _observed(value: float | None, unit: str) -> str:

@@ -72,7 +72,9 @@ def parse_rules(items: Sequence[str]) -> list[FailRule]:
     metrics = [r.metric for r in rules]
     for metric in set(metrics):
         if metrics.count(metric) > 1:
-            raise CompareUsageError(f"--surge-compare-fail: {metric.value} has two limits; give one")
+            raise CompareUsageError(
+                f"--surge-compare-fail: {metric.value} has two limits; give one"
+            )
     return rules
 
 

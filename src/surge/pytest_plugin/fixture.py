@@ -259,7 +259,7 @@ class BenchmarkFixture:
         """At the test's end: the bench (with `extra_info` as the test left it) joins the
         session's run."""
         if self.result is not None:
-            self._session.record(self, self.result)
+            self._session.record(self.result, self.extra_info, self.params)
 
 
 def _listed(value: Any) -> list[Any]:
@@ -268,9 +268,7 @@ def _listed(value: Any) -> list[Any]:
     return [value] if isinstance(value, str) or not isinstance(value, list | tuple) else list(value)
 
 
-def _setup_checked(
-    setup: Callable[[], Any] | None, has_args: bool
-) -> Callable[[], Any] | None:
+def _setup_checked(setup: Callable[[], Any] | None, has_args: bool) -> Callable[[], Any] | None:
     if setup is None or not has_args:
         return setup
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,6 @@ from surge_pytest.plugin import WORKER_OUTPUT, XDIST_SKIP_MARK, uses, xdist_work
 if TYPE_CHECKING:
     from surge.benches import BenchResult
     from surge.compare import Comparison
-    from surge.pytest_plugin.fixture import BenchmarkFixture
     from surge.store import Store
 
 
@@ -77,7 +77,9 @@ class SurgeSession:
         for item in items:
             perf = uses(item, PERF_FIXTURES)
             if s.only and not perf:
-                item.add_marker(pytest.mark.skip(reason="surge: not a performance test (--surge-only)"))
+                item.add_marker(
+                    pytest.mark.skip(reason="surge: not a performance test (--surge-only)")
+                )
             elif s.skip and perf and not s.only:
                 item.add_marker(pytest.mark.skip(reason="surge: performance test (--surge-skip)"))
             elif xdist_worker(self.config) and uses(item, BENCH_FIXTURES) and not s.disable:
@@ -94,13 +96,19 @@ class SurgeSession:
             )
         )
 
-    def record(self, fixture: BenchmarkFixture, result: BenchResult) -> None:
+    def record(
+        self,
+        result: BenchResult,
+        extra_info: Mapping[str, Any],
+        params: Mapping[str, Any] | None,
+    ) -> None:
+        """A test's bench, with the `extra_info` the test left and its parameters."""
         entry = result.entry
-        if fixture.extra_info:
-            entry = replace(entry, extra={**entry.extra, **_jsonable(fixture.extra_info)})
+        if extra_info:
+            entry = replace(entry, extra={**entry.extra, **_jsonable(dict(extra_info))})
         self.entries.append(entry)
-        if fixture.params is not None:
-            self.params[entry.name] = {k: repr(v) for k, v in fixture.params.items()}
+        if params is not None:
+            self.params[entry.name] = {k: repr(v) for k, v in params.items()}
 
     def record_load(self, nodeid: str, result: RunResult) -> None:
         self.loads.append(LoadRow(nodeid, result))

@@ -119,9 +119,7 @@ def _from_flags(config: pytest.Config) -> dict[str, Any]:
 
 def _table(start: Path) -> dict[str, Any]:
     """`[tool.surge.pytest]`; `save = true` and `compare = true` mean the bare flags."""
-    specs = [
-        s if s.name not in ("save", "compare") else _bare_tolerant(s) for s in PLUGIN_OPTIONS
-    ]
+    specs = [s if s.name not in ("save", "compare") else _bare_tolerant(s) for s in PLUGIN_OPTIONS]
     _, values = load_table(start, TABLE, specs)
     return values
 

@@ -8,7 +8,7 @@ import importlib
 import socket
 import sys
 
-from surge.testing.server import Interface, interface_of
+from surge.testing.server import Interface, Lifespan, interface_of
 
 
 def main(argv: list[str]) -> None:
@@ -16,14 +16,14 @@ def main(argv: list[str]) -> None:
     module_name, _, attribute = target.partition(":")
     app = getattr(importlib.import_module(module_name), attribute or "app")
     chosen = interface_of(app, interface)
+    lifespan: Lifespan = "auto"
     if chosen is Interface.WSGI:
         from a2wsgi import WSGIMiddleware
 
-        app, chosen = WSGIMiddleware(app), Interface.ASGI
+        app, chosen, lifespan = WSGIMiddleware(app), Interface.ASGI, "off"
     import uvicorn
 
     sock = socket.socket(fileno=int(fd))
-    lifespan = "off" if interface_of(getattr(app, "app", app), interface) is Interface.WSGI else "auto"
     config = uvicorn.Config(
         app, interface=chosen.value, log_level="warning", access_log=False, lifespan=lifespan
     )

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any, Literal
 
 STARTUP_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0
@@ -37,11 +37,19 @@ class Interface(enum.Enum):
     WSGI = "wsgi"
 
 
+Lifespan = Literal["auto", "off"]  # uvicorn runs an ASGI app's lifespan; WSGI apps have none
+
+
 def interface_of(app: Any, interface: Interface | str = Interface.AUTO) -> Interface:
     chosen = Interface(interface) if isinstance(interface, str) else interface
     if chosen is not Interface.AUTO:
         return chosen
-    call = app if inspect.isfunction(app) else getattr(type(app), "__call__", None)
+    call: Any
+    if inspect.isfunction(app):
+        call = app
+    else:  # the class's own __call__ (or an inherited one), as a server would call it
+        call = next((k.__dict__["__call__"] for k in type(app).__mro__ if "__call__" in k.__dict__),
+                    None)  # fmt: skip
     return Interface.ASGI if inspect.iscoroutinefunction(call) else Interface.WSGI
 
 
@@ -83,7 +91,8 @@ def _wait(ready: Callable[[], bool], failed: Callable[[], str | None], what: str
 def _in_thread(app: Any, sock: socket.socket, interface: Interface) -> Iterator[AppServer]:
     import uvicorn
 
-    served, lifespan = app, "auto"
+    served: Any = app
+    lifespan: Lifespan = "auto"
     if interface is Interface.WSGI:  # WSGI has no lifespan; a2wsgi serves it on a thread pool
         from a2wsgi import WSGIMiddleware
 
@@ -117,34 +126,31 @@ def _in_thread(app: Any, sock: socket.socket, interface: Interface) -> Iterator[
 
 
 @contextlib.contextmanager
-def _in_process(
-    target: str, sock: socket.socket, interface: Interface
-) -> Iterator[AppServer]:
-    log: IO[bytes] = tempfile.TemporaryFile()
+def _in_process(target: str, sock: socket.socket, interface: Interface) -> Iterator[AppServer]:
     argv = [sys.executable, "-m", "surge.testing.child", target, str(sock.fileno()),
             interface.value]  # fmt: skip
-    process = subprocess.Popen(
-        argv, pass_fds=(sock.fileno(),), stdout=log, stderr=subprocess.STDOUT
-    )
     host, port = sock.getsockname()[:2]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            argv, pass_fds=(sock.fileno(),), stdout=log, stderr=subprocess.STDOUT
+        )
 
-    def tail() -> str | None:
-        if process.poll() is None:
-            return None
-        log.seek(0)
-        return f"exit {process.returncode}: {log.read()[-2000:].decode(errors='replace')}"
+        def tail() -> str | None:
+            if process.poll() is None:
+                return None
+            log.seek(0)
+            return f"exit {process.returncode}: {log.read()[-2000:].decode(errors='replace')}"
 
-    try:
-        _wait(lambda: _answers(host, port), tail, f"uvicorn {target}")
-        yield AppServer(host, port, process.pid)
-    finally:
-        process.terminate()
         try:
-            process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            _wait(lambda: _answers(host, port), tail, f"uvicorn {target}")
+            yield AppServer(host, port, process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _answers(host: str, port: int) -> bool:
