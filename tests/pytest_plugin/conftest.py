@@ -1,8 +1,9 @@
 """Helpers for the pytest plugin's tests: real pytest sessions through `pytester`.
 
-The plugin's modules (and what they import on first use: the statistics, the report writers)
-are imported here, before any inner session: pytester drops the modules an in-process session
-imported when it ends, and numpy's and scipy's cannot be loaded twice in a process.
+The plugin's modules (and what they import on first use: the statistics, the report writers,
+scipy.sparse and scipy.stats for compare) are imported here, before any inner session: pytester
+drops the modules an in-process session imported when it ends, and numpy's and scipy's cannot be
+loaded twice in a process.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import scipy.sparse
+import scipy.stats  # noqa: F401 (see the docstring)
 
 import surge.compare_api
 import surge.pytest_plugin.compare
