@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""What surge's pytest plugin costs a session that does not use it: pytest's start-up with the
-plugin installed against the same session with it blocked (`-p no:surge`), side by side, and
-the plugin module's own import time.
+"""What surge's pytest plugin costs a session that does not use it, beside what pytest-benchmark
+costs the same session: pytest start-up and a plain test run with neither plugin, with surge's
+(installed, unused), with pytest-benchmark's (installed, unused), and each plugin module's own
+import time.
 
-    python benchmarks/pytest_startup.py                # 20 sessions each way, pinned to CPU 1
+    python benchmarks/pytest_startup.py                # 20 sessions of each kind, pinned to CPU 1
     python benchmarks/pytest_startup.py --runs 40 --cpu 0
 
-Each session collects one plain test file (`pytest --collect-only -q`) in a scratch folder with
-no pyproject.toml, no SURGE_PYTEST_* variable; the two kinds alternate so that machine noise
-hits both alike. Prints the medians and their ratio.
+Each session runs one plain test file (50 trivial tests, `pytest -q -p no:cacheprovider`) in a
+scratch folder with no pyproject.toml and no SURGE_PYTEST_* variable. The kinds alternate, so
+machine noise hits them alike. "neither" blocks surge's plugin (`-p no:surge`); "surge" is the
+session as a user with surge installed gets it; "pytest-benchmark" blocks surge's and puts
+pytest-benchmark (installed once into .bench/pytest-benchmark, never into surge's environment)
+on the path. Prints each kind's median, its difference from "neither" and the ratio of the two
+plugins' costs.
 """
 
 from __future__ import annotations
@@ -24,29 +29,64 @@ import tempfile
 import time
 from pathlib import Path
 
-TEST_FILE = "def test_plain():\n    assert True\n"
+ROOT = Path(__file__).resolve().parents[1]
+PTB_TARGET = ROOT / ".bench" / "pytest-benchmark"
+TEST_FILE = (
+    "import pytest\n\n\n"
+    "@pytest.mark.parametrize('n', range(50))\n"
+    "def test_plain(n):\n"
+    "    assert n >= 0\n"
+)
+KINDS = ("neither", "surge", "pytest-benchmark")
 
 
-def session_s(cpu: int, folder: Path, blocked: bool) -> float:
-    prefix = ["taskset", "-c", str(cpu)] if shutil.which("taskset") else []
-    argv = [*prefix, sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
-            "no:cacheprovider", *(["-p", "no:surge"] if blocked else [])]  # fmt: skip
+def pytest_benchmark_path() -> Path:
+    """pytest-benchmark in a folder of its own (installed once with pip, from PyPI)."""
+    if not (PTB_TARGET / "pytest_benchmark").is_dir():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+             str(PTB_TARGET), "pytest-benchmark>=4", "py-cpuinfo"],
+            check=True,
+        )  # fmt: skip
+    return PTB_TARGET
+
+
+def pinned(cpu: int) -> list[str]:
+    return ["taskset", "-c", str(cpu)] if shutil.which("taskset") else []
+
+
+def environment(kind: str, ptb: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURGE_PYTEST_")}
+    env.pop("PYTEST_ADDOPTS", None)
+    env.pop("PYTHONPATH", None)
+    if kind == "pytest-benchmark":
+        env["PYTHONPATH"] = str(ptb)
+    return env
+
+
+def session_s(cpu: int, folder: Path, kind: str, ptb: Path) -> float:
+    blocked = ["-p", "no:surge"] if kind != "surge" else []
+    argv = [*pinned(cpu), sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "-p", "no:xdist", *blocked]  # fmt: skip
     start = time.perf_counter()
-    subprocess.run(argv, cwd=folder, env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    done = subprocess.run(argv, cwd=folder, env=environment(kind, ptb), capture_output=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0 or b"50 passed" not in done.stdout:
+        sys.exit(f"the {kind} session failed:\n{done.stdout.decode()}{done.stderr.decode()}")
+    return elapsed
 
 
-def import_us(cpu: int, module: str) -> int:
-    """The cumulative import time of `module` (µs, -X importtime), in a fresh interpreter."""
-    prefix = ["taskset", "-c", str(cpu)] if shutil.which("taskset") else []
+def import_ms(cpu: int, module: str, ptb: Path) -> float:
+    """The cumulative import time of `module` (ms, -X importtime) after pytest's, in a fresh
+    interpreter: the plugin module's own cost."""
+    env = environment("pytest-benchmark", ptb)
     done = subprocess.run(
-        [*prefix, sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        check=True, capture_output=True, text=True,
+        [*pinned(cpu), sys.executable, "-X", "importtime", "-c", f"import pytest; import {module}"],
+        check=True, capture_output=True, text=True, env=env,
     )  # fmt: skip
     pattern = rf"\|\s*(\d+)\s*\|\s*{re.escape(module)}$"
     found = [int(m.group(1)) for m in re.finditer(pattern, done.stderr, flags=re.M)]
-    return found[-1] if found else 0
+    return found[-1] / 1000 if found else 0.0
 
 
 def main() -> None:
@@ -54,25 +94,30 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--cpu", type=int, default=1)
     args = parser.parse_args()
+    ptb = pytest_benchmark_path()
     folder = Path(tempfile.mkdtemp(prefix="surge-startup-"))
     (folder / "test_plain.py").write_text(TEST_FILE)
-    with_plugin: list[float] = []
-    without: list[float] = []
-    session_s(args.cpu, folder, False)  # warm the file system caches
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for kind in KINDS:  # warm the file system caches and byte code
+        session_s(args.cpu, folder, kind, ptb)
     for _ in range(args.runs):
-        with_plugin.append(session_s(args.cpu, folder, False))
-        without.append(session_s(args.cpu, folder, True))
-    a, b = statistics.median(with_plugin), statistics.median(without)
-    print(f"pytest --collect-only, median of {args.runs} sessions each, pinned to CPU {args.cpu}")
-    print(f"  with surge's plugin:      {a * 1000:8.1f} ms")
-    print(f"  with it blocked:          {b * 1000:8.1f} ms")
-    print(f"  ratio:                    {a / b:8.3f} x  (difference {1000 * (a - b):+.1f} ms)")
-    plugin_us = import_us(args.cpu, "surge_pytest.plugin")
-    pytest_us = import_us(args.cpu, "pytest")
-    surge_us = import_us(args.cpu, "surge")
-    print(f"import surge_pytest.plugin: {plugin_us / 1000:8.1f} ms (pytest itself included)")
-    print(f"import pytest:              {pytest_us / 1000:8.1f} ms")
-    print(f"import surge (not done):    {surge_us / 1000:8.1f} ms")
+        for kind in KINDS:
+            times[kind].append(session_s(args.cpu, folder, kind, ptb))
+    median = {kind: statistics.median(values) * 1000 for kind, values in times.items()}
+    print(f"pytest session of 50 plain tests, median of {args.runs} each, pinned to CPU {args.cpu}")
+    for kind in KINDS:
+        extra = median[kind] - median["neither"]
+        print(f"  {kind + ':':<19}{median[kind]:8.1f} ms   ({extra:+6.1f} ms, "
+              f"{median[kind] / median['neither']:.3f} x neither)")  # fmt: skip
+    cost_surge = median["surge"] - median["neither"]
+    cost_ptb = median["pytest-benchmark"] - median["neither"]
+    if cost_ptb > 0:
+        print(f"  surge's cost / pytest-benchmark's cost: {cost_surge / cost_ptb:.2f}")
+    surge_ms = import_ms(args.cpu, "surge_pytest.plugin", ptb)
+    ptb_ms = import_ms(args.cpu, "pytest_benchmark.plugin", ptb)
+    print("import time after pytest (one fresh interpreter each):")
+    print(f"  surge_pytest.plugin:      {surge_ms:8.1f} ms")
+    print(f"  pytest_benchmark.plugin:  {ptb_ms:8.1f} ms")
     shutil.rmtree(folder, ignore_errors=True)
 
 
