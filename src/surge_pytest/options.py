@@ -151,9 +151,16 @@ BENCHMARK_JSON = Declared(
     metavar="PATH",
 )
 BENCHMARK_ENABLE = "--benchmark-enable"  # overrides --benchmark-disable, as in pytest-benchmark
+ENABLE = Declared(
+    "benchmark_enable", "Override --benchmark-disable (pytest-benchmark's name).", "flag"
+)
 
 # pytest-benchmark options that change its display or its timer: accepted so that an existing
 # addopts line keeps working, with no effect (docs/pytest.md says what surge does instead).
+_NO_EFFECT = "pytest-benchmark's; no effect on surge."
+IGNORED_FLAG = Declared("ignored", _NO_EFFECT, "flag")
+IGNORED_OPTIONAL = Declared("ignored", _NO_EFFECT, "text", metavar="VALUE", bare="")
+IGNORED_VALUE = Declared("ignored", _NO_EFFECT, "text", metavar="VALUE")
 BENCHMARK_IGNORED_FLAGS = (
     "--benchmark-disable-gc",
     "--benchmark-verbose",

@@ -25,8 +25,12 @@ from surge_pytest.options import (
     BENCHMARK_IGNORED_OPTIONAL,
     BENCHMARK_IGNORED_VALUES,
     BENCHMARK_JSON,
+    ENABLE,
     ENV_PREFIX,
     GROUP,
+    IGNORED_FLAG,
+    IGNORED_OPTIONAL,
+    IGNORED_VALUE,
     OPTIONS,
     Declared,
 )
@@ -68,22 +72,53 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "surge: benchmarks and load tests (docs/pytest.md)")
     for declared in OPTIONS:
         _add(group, (declared.flag,), declared, declared.dest, declared.bare, False)
-    if ptb_installed():
-        return
-    # pytest-benchmark is absent: its names work too, for its users' addopts and CI lines
+
+
+def _taken(parser: pytest.Parser) -> set[str]:
+    """The option names other plugins and the initial conftests declared (pytest keeps its
+    groups in `_anonymous` and `_groups`; without them, nothing is known taken)."""
+    groups = [getattr(parser, "_anonymous", None), *getattr(parser, "_groups", ())]
+    return {
+        name
+        for group in groups
+        if group is not None
+        for option in getattr(group, "options", ())
+        for name in option.names()
+    }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(parser: pytest.Parser) -> Iterator[None]:
+    """pytest-benchmark's option names, when it is absent, for its users' addopts and CI lines:
+    declared after the initial conftests, and only those no conftest or plugin declared itself
+    (a project's own `--benchmark-skip` stays its own; pytest would refuse the clash)."""
+    result = yield
+    if not ptb_installed():
+        _add_benchmark_names(parser, _taken(parser))
+    return result
+
+
+def _add_benchmark_names(parser: pytest.Parser, taken: set[str]) -> None:
+    group = parser.getgroup(GROUP)
+
+    def add(flags: tuple[str, ...], declared: Declared, dest: str, bare: Any) -> None:
+        free = tuple(flag for flag in flags if flag not in taken)
+        if free:
+            _add(group, free, declared, dest, bare, True)
+
     for declared in OPTIONS:
         if declared.benchmark:
             dest = "surge_benchmark_" + declared.name
-            _add(group, declared.benchmark, declared, dest, declared.benchmark_bare, True)
-    _add(group, ("--benchmark-json",), BENCHMARK_JSON, "benchmark_json", None, False)
-    group.addoption(BENCHMARK_ENABLE, action="store_true", default=False, dest="benchmark_enable",
-                    help="Override --benchmark-disable (pytest-benchmark's name).")  # fmt: skip
-    for flag in BENCHMARK_IGNORED_FLAGS:
-        group.addoption(flag, action="store_true", help="pytest-benchmark's; no effect on surge.")
-    for flag in BENCHMARK_IGNORED_OPTIONAL:
-        group.addoption(flag, nargs="?", const="", help="pytest-benchmark's; no effect on surge.")
-    for flag in BENCHMARK_IGNORED_VALUES:
-        group.addoption(flag, help="pytest-benchmark's; no effect on surge.")
+            add(declared.benchmark, declared, dest, declared.benchmark_bare)
+    add(("--benchmark-json",), BENCHMARK_JSON, "surge_ptb_json", None)
+    add((BENCHMARK_ENABLE,), ENABLE, "surge_ptb_enable", None)
+    for flags, declared in (
+        (BENCHMARK_IGNORED_FLAGS, IGNORED_FLAG),
+        (BENCHMARK_IGNORED_OPTIONAL, IGNORED_OPTIONAL),
+        (BENCHMARK_IGNORED_VALUES, IGNORED_VALUE),
+    ):
+        for flag in flags:
+            add((flag,), declared, "surge_ignored_" + flag[2:].replace("-", "_"), declared.bare)
 
 
 def _given(config: pytest.Config) -> bool:
@@ -91,7 +126,7 @@ def _given(config: pytest.Config) -> bool:
         for dest in (declared.dest, "surge_benchmark_" + declared.name):
             if config.getoption(dest, None) not in (None, False, []):
                 return True
-    return config.getoption("benchmark_json", None) is not None
+    return config.getoption("surge_ptb_json", None) is not None
 
 
 def _has_table(start: Path) -> bool:

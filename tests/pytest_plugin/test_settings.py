@@ -76,6 +76,37 @@ def test_the_table_saves_and_a_bad_key_is_a_usage_error(pytester: pytest.Pyteste
     env.stderr.fnmatch_lines(["*SURGE_PYTEST_MIN_ROUNDS: 'none' is not a valid integer.*"])
 
 
+OWN_CONFTEST = """
+def pytest_addoption(parser):
+    parser.addoption("--benchmark-skip", action="store_true", help="the project's own")
+    parser.getgroup("perf").addoption("--benchmark-json", default=None, help="the project's own")
+
+
+def pytest_configure(config):
+    config.own = (config.getoption("benchmark_skip"), config.getoption("benchmark_json"))
+"""
+
+OWN_TEST = """
+def test_own(request, benchmark):
+    assert request.config.own == (True, "own.json")
+    assert benchmark(len, "ab") == 2
+"""
+
+
+def test_a_projects_own_benchmark_options_stay_its_own(pytester: pytest.Pytester) -> None:
+    """pytest-benchmark's names are surge's only where no conftest declared them: a project
+    that has its own `--benchmark-skip` runs as before (pytest would refuse a clash)."""
+    pytester.makeconftest(OWN_CONFTEST)
+    pytester.makepyfile(test_own=OWN_TEST)
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--benchmark-skip", "--benchmark-json=own.json",
+        "--benchmark-max-time=0.05",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)  # the project's --benchmark-skip is not surge's
+    assert "test_own" in result.stdout.str().split("surge benchmarks")[1]
+    assert not (pytester.path / "own.json").exists()  # and its --benchmark-json neither
+
+
 def test_every_option_has_its_table_row_and_docs() -> None:
     page = (Path(__file__).resolve().parents[2] / "docs" / "pytest.md").read_text()
     assert [s.name for s in PLUGIN_OPTIONS] == [d.name for d in OPTIONS]

@@ -156,10 +156,10 @@ def read_settings(
         warmup = warmup_rounds(values.pop("warmup", None))
     except ValueProblem as exc:
         raise pytest.UsageError(f"--surge-warmup: {exc}") from None
-    disable = bool(values.pop("disable", False)) and not config.getoption("benchmark_enable", False)
+    disable = bool(values.pop("disable", False)) and not config.getoption("surge_ptb_enable", False)
     values = {k: v for k, v in values.items() if v is not None}
     values["compare_fail"] = tuple(values.get("compare_fail", ()))
-    benchmark_json = config.getoption("benchmark_json", None)
+    benchmark_json = config.getoption("surge_ptb_json", None)
     return PluginSettings(
         **values,
         warmup=warmup,
