@@ -6,14 +6,17 @@ import time.
 
     python benchmarks/pytest_startup.py                # 20 sessions of each kind, pinned to CPU 1
     python benchmarks/pytest_startup.py --runs 40 --cpu 0
+    python benchmarks/pytest_startup.py --suite 3   # also: collecting surge's own suite, 3 each
 
 Each session runs one plain test file (50 trivial tests, `pytest -q -p no:cacheprovider`) in a
 scratch folder with no pyproject.toml and no SURGE_PYTEST_* variable. The kinds alternate, so
 machine noise hits them alike. "neither" blocks surge's plugin (`-p no:surge`); "surge" is the
 session as a user with surge installed gets it; "pytest-benchmark" blocks surge's and puts
 pytest-benchmark (installed once into .bench/pytest-benchmark, never into surge's environment)
-on the path. Prints each kind's median, its difference from "neither" and the ratio of the two
-plugins' costs.
+on the path. Prints each kind's median wall and CPU (user + system) time, its difference from
+"neither" and the ratio of the two plugins' costs. `--suite N` also collects surge's own test
+suite (`pytest --collect-only -q` in the repository) N times with the plugin and N times with it
+blocked, alternating: what the plugin costs surge's own suite, which does not use it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,22 +62,44 @@ def pinned(cpu: int) -> list[str]:
 def environment(kind: str, ptb: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURGE_PYTEST_")}
     env.pop("PYTEST_ADDOPTS", None)
-    env.pop("PYTHONPATH", None)
     if kind == "pytest-benchmark":
-        env["PYTHONPATH"] = str(ptb)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ptb), env.get("PYTHONPATH")]))
     return env
 
 
-def session_s(cpu: int, folder: Path, kind: str, ptb: Path) -> float:
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def session_s(cpu: int, folder: Path, kind: str, ptb: Path) -> tuple[float, float]:
+    """One session's wall seconds and CPU seconds (user + system: what a busy machine moves
+    far less than the wall time)."""
     blocked = ["-p", "no:surge"] if kind != "surge" else []
     argv = [*pinned(cpu), sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
             "-p", "no:xdist", *blocked]  # fmt: skip
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), cpu_s()
     done = subprocess.run(argv, cwd=folder, env=environment(kind, ptb), capture_output=True)
-    elapsed = time.perf_counter() - start
+    elapsed, elapsed_cpu = time.perf_counter() - start, cpu_s() - start_cpu
     if done.returncode != 0 or b"50 passed" not in done.stdout:
         sys.exit(f"the {kind} session failed:\n{done.stdout.decode()}{done.stderr.decode()}")
-    return elapsed
+    return elapsed, elapsed_cpu
+
+
+def suite_collection(cpu: int, runs: int) -> None:
+    argv = [*pinned(cpu), sys.executable, "-m", "pytest", "--collect-only", "-q"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURGE_PYTEST_")}
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(runs):
+        for plugin in (True, False):
+            blocked = [] if plugin else ["-p", "no:surge"]
+            start = cpu_s()
+            subprocess.run([*argv, *blocked], cwd=ROOT, env=env, check=True, capture_output=True)
+            times[plugin].append(cpu_s() - start)
+    a, b = statistics.median(times[True]), statistics.median(times[False])
+    print(f"collecting surge's own suite, CPU (user + system), median of {runs} each:")
+    print(f"  with the plugin:    {a:7.2f} s")
+    print(f"  with it blocked:    {b:7.2f} s   (ratio {a / b:.3f})")
 
 
 def import_ms(cpu: int, module: str, ptb: Path) -> float:
@@ -93,32 +119,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--cpu", type=int, default=1)
+    parser.add_argument("--suite", type=int, default=0, metavar="N")
     args = parser.parse_args()
     ptb = pytest_benchmark_path()
     folder = Path(tempfile.mkdtemp(prefix="surge-startup-"))
     (folder / "test_plain.py").write_text(TEST_FILE)
-    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    times: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
     for kind in KINDS:  # warm the file system caches and byte code
         session_s(args.cpu, folder, kind, ptb)
     for _ in range(args.runs):
         for kind in KINDS:
             times[kind].append(session_s(args.cpu, folder, kind, ptb))
-    median = {kind: statistics.median(values) * 1000 for kind, values in times.items()}
     print(f"pytest session of 50 plain tests, median of {args.runs} each, pinned to CPU {args.cpu}")
-    for kind in KINDS:
-        extra = median[kind] - median["neither"]
-        print(f"  {kind + ':':<19}{median[kind]:8.1f} ms   ({extra:+6.1f} ms, "
-              f"{median[kind] / median['neither']:.3f} x neither)")  # fmt: skip
-    cost_surge = median["surge"] - median["neither"]
-    cost_ptb = median["pytest-benchmark"] - median["neither"]
-    if cost_ptb > 0:
-        print(f"  surge's cost / pytest-benchmark's cost: {cost_surge / cost_ptb:.2f}")
+    for index, what in ((0, "wall"), (1, "CPU (user + system)")):
+        median = {k: statistics.median(v[index] for v in times[k]) * 1000 for k in KINDS}
+        print(f" {what}:")
+        for kind in KINDS:
+            extra = median[kind] - median["neither"]
+            print(f"  {kind + ':':<19}{median[kind]:8.1f} ms   ({extra:+6.1f} ms, "
+                  f"{median[kind] / median['neither']:.3f} x neither)")  # fmt: skip
+        cost_surge = median["surge"] - median["neither"]
+        cost_ptb = median["pytest-benchmark"] - median["neither"]
+        if cost_ptb > 0:
+            print(f"  surge's cost / pytest-benchmark's cost: {cost_surge / cost_ptb:.2f}")
     surge_ms = import_ms(args.cpu, "surge_pytest.plugin", ptb)
     ptb_ms = import_ms(args.cpu, "pytest_benchmark.plugin", ptb)
     print("import time after pytest (one fresh interpreter each):")
     print(f"  surge_pytest.plugin:      {surge_ms:8.1f} ms")
     print(f"  pytest_benchmark.plugin:  {ptb_ms:8.1f} ms")
     shutil.rmtree(folder, ignore_errors=True)
+    if args.suite:
+        suite_collection(args.cpu, args.suite)
 
 
 if __name__ == "__main__":
