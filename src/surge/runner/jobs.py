@@ -28,7 +28,6 @@ from surge.scenario import (
     endpoint_scenario,
     expectations_from_options,
     load_scenario,
-    user_scenario,
 )
 from surge.schedule import ArrivalProcess, LoadProfile, Plan, PlanError, compile_plan
 from surge.thresholds import (
@@ -327,6 +326,8 @@ def _jobs_of(target: Target, config: RunConfig) -> list[Job]:
         return file_jobs(Path(items[0]), config)  # type: ignore[arg-type]
     if kind is TargetKind.USERS:
         try:
+            from surge.scenario.script_loader import user_scenario
+
             scenario = user_scenario(items)  # type: ignore[arg-type]
         except ScenarioError as exc:
             raise InputError(str(exc)) from None

@@ -1,4 +1,10 @@
-"""surge.scenario: what to run — User classes, tasks, wait times, endpoint specs, file loaders."""
+"""surge.scenario: what to run — User classes, tasks, wait times, endpoint specs, file loaders.
+
+The file loaders (`load_script`, `user_scenario`, `load_toml`) load on first use (PEP 562): a run
+of a URL needs neither, and every scenario script's `import surge` stays light.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from surge.scenario.checks import (
     body_contains,
@@ -18,10 +24,12 @@ from surge.scenario.model import (
     endpoint_scenario,
 )
 from surge.scenario.protocols import Check, HttpSession, Response
-from surge.scenario.script_loader import load_script, user_scenario
 from surge.scenario.spec import EndpointSpec, Expectations, JsonExpectation
-from surge.scenario.toml_loader import load_toml
 from surge.scenario.user import TaskSpec, User, is_concrete_user, task, task_weight, tasks_of
+
+if TYPE_CHECKING:
+    from surge.scenario.script_loader import load_script, user_scenario
+    from surge.scenario.toml_loader import load_toml
 from surge.scenario.wait import (
     BetweenWait,
     ConstantPacing,
@@ -73,3 +81,20 @@ __all__ = [
     "tasks_of",
     "user_scenario",
 ]
+
+_LAZY = {
+    "load_script": "surge.scenario.script_loader",
+    "user_scenario": "surge.scenario.script_loader",
+    "load_toml": "surge.scenario.toml_loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'surge.scenario' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,4 +1,8 @@
-"""The one entry point for scenario files: `load_scenario(path)` picks the loader by suffix."""
+"""The one entry point for scenario files: `load_scenario(path)` picks the loader by suffix.
+
+The loaders (and tomllib, ast, inspect under them) are imported when a file is loaded: a run of a
+URL or of User classes never needs them, and `surge run URL` starts sooner without them.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,23 @@ from pathlib import Path
 
 from surge.scenario.errors import ScenarioError
 from surge.scenario.model import Scenario
-from surge.scenario.script_loader import load_script
-from surge.scenario.toml_loader import load_toml
 
 
 def _script(path: Path) -> tuple[Scenario, ...]:
+    from surge.scenario.script_loader import load_script
+
     return (load_script(path),)
+
+
+def _toml(path: Path) -> tuple[Scenario, ...]:
+    from surge.scenario.toml_loader import load_toml
+
+    return load_toml(path)
 
 
 _LOADERS: dict[str, Callable[[Path], tuple[Scenario, ...]]] = {
     ".py": _script,
-    ".toml": load_toml,
+    ".toml": _toml,
 }
 
 
