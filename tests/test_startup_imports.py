@@ -55,3 +55,19 @@ def test_a_scenario_script_loads_only_the_scripting_api() -> None:
 @pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["--version"]])
 def test_help_loads_no_heavy_library(args: list[str]) -> None:
     assert _loaded(HELP.replace("ARGS", repr(args)[1:-1])) == []
+
+
+def test_a_url_run_does_not_load_the_scenario_file_loaders() -> None:
+    probe = (
+        "import surge.cli.run_command, surge.runner.execute, surge.runner.load\n"
+        "from surge.runner import plan_jobs\n"
+        "from surge.config import RunConfig\n"
+        "plan_jobs('http://127.0.0.1:9/', RunConfig.layered({'requests_per_user': 1}, {}))\n"
+        "import json, sys\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    modules = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert "surge.runner.jobs" in modules
+    assert "surge.scenario.toml_loader" not in modules
+    assert "surge.scenario.script_loader" not in modules
