@@ -23,7 +23,17 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 def test_scripting_api_is_exported() -> None:
-    for name in ("User", "task", "between", "constant", "constant_pacing", "Response"):
+    for name in (
+        "User",
+        "task",
+        "between",
+        "constant",
+        "constant_pacing",
+        "Response",
+        "WebSocket",
+        "WsMessage",
+        "SseEvent",
+    ):
         assert name in surge.__all__
 
 
@@ -37,6 +47,7 @@ def test_import_has_no_side_effects() -> None:
         " type(asyncio.get_event_loop_policy()))\n"
         "assert before == after, (before, after)\n"
         "assert 'gevent' not in sys.modules\n"
+        "assert not {'picows', 'h2'} & set(sys.modules), 'protocol clients load on first use'\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr

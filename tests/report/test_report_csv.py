@@ -113,6 +113,7 @@ def test_write_csv_uses_locust_file_names(sample: RunResult, tmp_path: Path) -> 
         tmp_path / "run_history.csv",
         tmp_path / "run_checks.csv",
         tmp_path / "run_resources.csv",
+        tmp_path / "run_protocol.csv",
     ]
     assert paths[0].read_text(encoding="utf-8") == _stats(sample)
     assert paths[1].read_text(encoding="utf-8") == _history(sample)

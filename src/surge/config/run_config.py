@@ -180,6 +180,31 @@ class RunConfig:
         kind=Kind.JSON,
         group=Group.HTTP,
     )
+    message: str | None = option(
+        None,
+        "--message",
+        help="WebSocket URL mode (ws:// or wss://): the text message each round trip sends "
+        "(default 'surge').",
+        kind=Kind.TEXT,
+        group=Group.HTTP,
+        metavar="TEXT",
+    )
+    http2: bool = option(
+        False,
+        "--http2",
+        help="Send requests over HTTP/2: ALPN over TLS, prior knowledge (h2c) over http://.",
+        kind=Kind.FLAG,
+        group=Group.HTTP,
+    )
+    max_streams: int = option(
+        100,
+        "--max-streams",
+        help="HTTP/2: concurrent streams per connection (the server's limit applies too).",
+        kind=Kind.INT,
+        group=Group.HTTP,
+        metavar="N",
+        minimum=1,
+    )
     auth_token: str | None = option(
         None,
         "--auth-token",

@@ -1,6 +1,6 @@
 """The scripted workload: an iteration is one task of a `User` class, chosen by weight.
 
-A virtual user is an instance of its class with its own `Session` (keep-alive connections,
+A virtual user is an instance of its class with its own `UserSession` (keep-alive connections,
 cookies, default headers) and its own seeded random generator. It runs `on_start` once before
 its first task and `on_stop` once at its end. A failed `on_start` (a login that raised) stops
 that user: its error is recorded under `Class.on_start` with its message, none of its tasks run,
@@ -30,7 +30,8 @@ from time import perf_counter_ns
 
 from surge.engine.closed import pause
 from surge.engine.guard import FORCED
-from surge.engine.http import ClientConfig, Session
+from surge.engine.http import ClientConfig
+from surge.engine.user_session import UserSession
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import UserClassRecorder
@@ -71,7 +72,7 @@ class _VirtualUser:
         self,
         cls: type[User],
         index: int,
-        session: Session,
+        session: UserSession,
         seed: int | None,
         counts: UserClassRecorder,
     ) -> None:
@@ -100,8 +101,12 @@ class ScriptWorkload:
         class_of: Callable[[int], int],
         seed: int | None = None,
         think_time_s: float = 0.0,
+        http2: bool = False,
+        max_streams: int = 100,
     ) -> None:
         self.classes = classes
+        self.http2 = http2  # every class over HTTP/2 (--http2); else classes with `http2 = True`
+        self.max_streams = max_streams
         self.base_url = base_url
         self.config = config
         self.class_of = class_of
@@ -110,7 +115,7 @@ class ScriptWorkload:
         self.users: set[_VirtualUser] = set()  # closed model: every living user
         self.idle: list[list[_VirtualUser]] = [[] for _ in classes]  # open model
         self.started: list[_VirtualUser] = []  # open model: users whose on_start succeeded
-        self.sessions: set[Session] = set()  # open model: every session not yet closed
+        self.sessions: set[UserSession] = set()  # open model: every session not yet closed
         self.running: set[asyncio.Task[None]] = set()  # open model: iterations in flight
         self._created = 0
         self._ctx: RunContext | None = None
@@ -128,8 +133,14 @@ class ScriptWorkload:
         cls = self.classes[class_index]
         counts = self.ctx.recorder.user_class(cls.__name__)  # per-class counts hook
         counts.users += 1
-        session = Session(
-            self.base_url, self.ctx.recorder, self.config, open_model=open_model, user_class=counts
+        session = UserSession(
+            self.base_url,
+            self.ctx.recorder,
+            self.config,
+            open_model=open_model,
+            user_class=counts,
+            http2=self.http2 or cls.http2,
+            max_streams=self.max_streams,
         )
         self.ctx.tally(cls.__name__).started += 1
         return _VirtualUser(cls, index, session, self.seed, counts)

@@ -4,9 +4,11 @@ from surge.metrics.aggregate import Aggregator, LiveStatus, merge_stats
 from surge.metrics.errors import ErrorKind
 from surge.metrics.figures import Figures, figures_of
 from surge.metrics.histogram import Histogram, merge_all
+from surge.metrics.protocol import Count, Timing, Wire
 from surge.metrics.recorder import (
     ArrivalRecorder,
     EndpointRecorder,
+    ProtocolRecorder,
     Recorder,
     UserClassRecorder,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "ArrivalRecorder",
     "Arrivals",
     "CheckCount",
+    "Count",
     "DropReason",
     "EndpointRecorder",
     "EndpointStats",
@@ -75,6 +78,7 @@ __all__ = [
     "MonitoredProcess",
     "ProcessSample",
     "ProcessSummary",
+    "ProtocolRecorder",
     "Recorder",
     "ResourceSample",
     "ResourceSummary",
@@ -87,8 +91,10 @@ __all__ = [
     "Stat",
     "ThresholdVerdict",
     "TimelinePoint",
+    "Timing",
     "UserClassRecorder",
     "UserClassStats",
+    "Wire",
     "WorkerReport",
     "WorkerState",
     "exit_code_of",

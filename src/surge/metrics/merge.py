@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from surge.metrics.histogram import Histogram, merge_all
+from surge.metrics.protocol import add_counts, add_int_keys, add_protocols, merge_timings
 from surge.metrics.values import CheckCount, EndpointStats, HealthSample, WorkerHealth
 
 
@@ -44,6 +45,10 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
         service_time=merge_all(p.service_time for p in items),
         schedule_lag=merge_all(p.schedule_lag for p in items),
         retries=sum(p.retries for p in items),
+        counts=add_counts([p.counts for p in items if p.counts]),
+        timings=merge_timings([p.timings for p in items if p.timings]),
+        close_codes=add_int_keys([p.close_codes for p in items if p.close_codes]),
+        protocols=add_protocols([p.protocols for p in items if p.protocols]),
     )
 
 

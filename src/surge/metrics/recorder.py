@@ -17,6 +17,7 @@ from surge.metrics.histogram import (
     new_counts,
     take_counts,
 )
+from surge.metrics.protocol import Count, Timing, Wire
 from surge.metrics.values import (
     Arrivals,
     CheckCount,
@@ -62,11 +63,111 @@ class DenseHistogram:
         if value_us < self.min_us:
             self.min_us = value_us
 
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded since the last `take()` (the counts array may be kept)."""
+        return self.min_us > self.max_us
+
     def take(self) -> Histogram:
         """The recorded values as a Histogram; recording starts again from empty."""
         if self.counts is None:
             return Histogram.empty()
         out = take_counts(self.counts, self.min_us, self.max_us, self.sum_us)
+        self._reset()
+        return out
+
+
+class ProtocolRecorder:
+    """What one endpoint's sessions and streams record (see `surge.metrics.protocol`).
+
+    Counts are integer attributes named like `Count` values (`rec.msgs_sent += 1`); timings are
+    `DenseHistogram`s named like `Timing` values (`rec.reply.record(us)`); keep the attribute
+    you use on the hot path in a local.
+    """
+
+    __slots__ = (
+        "close_codes",
+        "connect",
+        "connections",
+        "event_gap",
+        "events",
+        "first_event",
+        "msg_bytes_received",
+        "msg_bytes_sent",
+        "msgs_received",
+        "msgs_sent",
+        "ping_rtt",
+        "pings",
+        "protocols",
+        "reconnects",
+        "reply",
+        "session",
+        "session_errors",
+        "sessions",
+        "tls",
+        "upgrade",
+    )
+    sessions: int
+    msgs_sent: int
+    msgs_received: int
+    msg_bytes_sent: int
+    msg_bytes_received: int
+    pings: int
+    events: int
+    reconnects: int
+    connections: int
+    session_errors: int
+    connect: DenseHistogram
+    tls: DenseHistogram
+    upgrade: DenseHistogram
+    session: DenseHistogram
+    reply: DenseHistogram
+    ping_rtt: DenseHistogram
+    first_event: DenseHistogram
+    event_gap: DenseHistogram
+
+    def __init__(self) -> None:
+        for timing in Timing:
+            setattr(self, timing.value, DenseHistogram())
+        self._reset()
+
+    def _reset(self) -> None:
+        for count in Count:
+            setattr(self, count.value, 0)
+        self.close_codes: dict[int, int] = {}
+        self.protocols: dict[str, int] = {}
+
+    def timing(self, timing: Timing) -> DenseHistogram:
+        """The histogram of `timing` (the same object for the recorder's life)."""
+        found: DenseHistogram = getattr(self, timing.value)
+        return found
+
+    def closed(self, code: int) -> None:
+        """A WebSocket session closed with `code` (1006: without a close frame)."""
+        self.close_codes[code] = self.close_codes.get(code, 0) + 1
+
+    def carried(self, wire: Wire, n: int = 1) -> None:
+        """`n` exchanges went over `wire`."""
+        self.protocols[wire.value] = self.protocols.get(wire.value, 0) + n
+
+    @property
+    def busy(self) -> bool:
+        return bool(
+            self.protocols
+            or self.close_codes
+            or any(getattr(self, count.value) for count in Count)
+            or any(not getattr(self, timing.value).empty for timing in Timing)
+        )
+
+    def take(self) -> tuple[dict[str, int], dict[str, Histogram], dict[int, int], dict[str, int]]:
+        """(counts, timings, close codes, protocols) of the interval; recording starts again."""
+        counts = {c.value: n for c in Count if (n := getattr(self, c.value))}
+        timings: dict[str, Histogram] = {}
+        for timing in Timing:
+            dense: DenseHistogram = getattr(self, timing.value)
+            if not dense.empty:
+                timings[timing.value] = dense.take()
+        out = (counts, timings, dict(sorted(self.close_codes.items())), dict(self.protocols))
         self._reset()
         return out
 
@@ -90,6 +191,7 @@ class EndpointRecorder:
         "method",
         "min_us",
         "name",
+        "proto",
         "retries",
         "schedule_lag",
         "service_time",
@@ -105,6 +207,7 @@ class EndpointRecorder:
         self._fail_counts: list[int] | None = None
         self.service_time = DenseHistogram()
         self.schedule_lag = DenseHistogram()
+        self.proto: ProtocolRecorder | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -149,11 +252,7 @@ class EndpointRecorder:
         if status:
             self.status[status % _STATUS_SLOTS] += 1
         self.bytes_received += nbytes
-        text = f"{kind.value}: {message}" if message else kind.value
-        if text in self.messages or len(self.messages) < _MAX_MESSAGES:
-            self.messages[text] = self.messages.get(text, 0) + 1
-        else:
-            self.messages[_OTHER_MESSAGES] = self.messages.get(_OTHER_MESSAGES, 0) + 1
+        self._note(kind, message)
         if self._fail_counts is None:
             self._fail_counts = new_counts()
         bucket = (latency_us | SUB_BUCKET_MASK).bit_length() - _SHIFT
@@ -161,6 +260,28 @@ class EndpointRecorder:
         self._fail_sum += latency_us
         self._fail_min = min(self._fail_min, latency_us)
         self._fail_max = max(self._fail_max, latency_us)
+
+    def _note(self, kind: ErrorKind, message: str) -> None:
+        text = f"{kind.value}: {message}" if message else kind.value
+        if text in self.messages or len(self.messages) < _MAX_MESSAGES:
+            self.messages[text] = self.messages.get(text, 0) + 1
+        else:
+            self.messages[_OTHER_MESSAGES] = self.messages.get(_OTHER_MESSAGES, 0) + 1
+
+    def error(self, kind: ErrorKind, message: str) -> None:
+        """An error inside a session or stream that opened (a reply that never came, a
+        connection dropped mid-stream): counted by kind and message like a failed request's,
+        and as a `session_errors` count, but not as a failed request (the opening succeeded)."""
+        self.errors[kind.value] = self.errors.get(kind.value, 0) + 1
+        self._note(kind, message)
+        self.protocol().session_errors += 1
+
+    def protocol(self) -> ProtocolRecorder:
+        """The endpoint's protocol recorder (created on first use; keep it)."""
+        proto = self.proto
+        if proto is None:
+            proto = self.proto = ProtocolRecorder()
+        return proto
 
     def incomplete(self) -> None:
         """A request abandoned in flight when the run ended (neither success nor failure)."""
@@ -186,8 +307,15 @@ class EndpointRecorder:
 
     @property
     def busy(self) -> bool:
+        proto = self.proto
         return bool(
-            self.successes or self.failures or self.incompletes or self.checks or self.retries
+            self.successes
+            or self.failures
+            or self.incompletes
+            or self.checks
+            or self.retries
+            or self.errors
+            or (proto is not None and proto.busy)
         )
 
     def take(self) -> EndpointStats:
@@ -202,6 +330,12 @@ class EndpointRecorder:
             if self._fail_counts is not None and self.failures
             else Histogram.empty()
         )
+        counts: dict[str, int] = {}
+        timings: dict[str, Histogram] = {}
+        close_codes: dict[int, int] = {}
+        protocols: dict[str, int] = {}
+        if self.proto is not None:
+            counts, timings, close_codes, protocols = self.proto.take()
         stats = EndpointStats(
             method=self.method,
             name=self.name,
@@ -218,6 +352,10 @@ class EndpointRecorder:
             service_time=self.service_time.take(),
             schedule_lag=self.schedule_lag.take(),
             retries=self.retries,
+            counts=counts,
+            timings=timings,
+            close_codes=close_codes,
+            protocols=protocols,
         )
         self._reset()
         return stats

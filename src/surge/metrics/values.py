@@ -45,6 +45,14 @@ def _no_checks() -> Mapping[str, CheckCount]:
     return {}
 
 
+def _no_timings() -> Mapping[str, Histogram]:
+    return {}
+
+
+def _no_codes() -> Mapping[int, int]:
+    return {}
+
+
 @dataclass(frozen=True, slots=True)
 class EndpointStats:
     """Counts of one endpoint (method + name) over an interval or a whole run.
@@ -57,6 +65,13 @@ class EndpointStats:
     done) and `schedule_lag` (intended to actual send) of every completed request sit beside it.
     Both are empty in the closed model. `retries` counts requests re-sent on a fresh
     connection after the stale keep-alive race (idempotent methods only; see `--no-retry`).
+
+    WebSocket, Server-Sent Events and HTTP/2 endpoints (see `surge.metrics.protocol`) also
+    carry `counts` (by `Count` name: messages, bytes, events, reconnects, errors inside
+    sessions), `timings` (by `Timing` name: connect, TLS, upgrade, session, reply, ping RTT,
+    first event, event gap), WebSocket `close_codes`, and `protocols`: how many exchanges went
+    over each protocol (empty for plain HTTP/1.1). `errors` counts failed requests by kind and,
+    for these protocols, also the errors inside sessions (`counts["session_errors"]`).
     """
 
     method: str
@@ -74,6 +89,10 @@ class EndpointStats:
     service_time: Histogram = field(default_factory=Histogram.empty)
     schedule_lag: Histogram = field(default_factory=Histogram.empty)
     retries: int = 0
+    counts: Mapping[str, int] = field(default_factory=_no_counts)
+    timings: Mapping[str, Histogram] = field(default_factory=_no_timings)
+    close_codes: Mapping[int, int] = field(default_factory=_no_codes)
+    protocols: Mapping[str, int] = field(default_factory=_no_counts)
 
     @property
     def successes(self) -> int:

@@ -1,6 +1,8 @@
 """CSV reports in Locust's file convention: `PREFIX_stats.csv`, `PREFIX_history.csv`, and
-`PREFIX_checks.csv` (one row per check per endpoint), and `PREFIX_resources.csv` (one row per
-resource sample per source: host, generator, each monitored target).
+`PREFIX_checks.csv` (one row per check per endpoint), `PREFIX_resources.csv` (one row per
+resource sample per source: host, generator, each monitored target) and `PREFIX_protocol.csv`
+(one row per WebSocket, SSE or HTTP/2 figure per endpoint: protocols, counts, close codes,
+timings).
 
 Headers are stable (columns are only ever appended). Latencies are milliseconds with 3 decimals,
 the error and pass rates are ratios (0.0125 means 1.25 %), lines end with "\\n". A cell with no
@@ -22,6 +24,7 @@ from surge.report.json_report import (
     number,
     redact_text,
 )
+from surge.report.protocol_rows import protocol_rows
 from surge.report.resources_export import write_resources_csv
 
 STATS_HEADER: tuple[str, ...] = (
@@ -64,6 +67,17 @@ HISTORY_HEADER: tuple[str, ...] = (
     "Target",
 )
 CHECKS_HEADER: tuple[str, ...] = ("Method", "Name", "Check", "Passes", "Fails", "Pass rate")
+PROTOCOL_HEADER: tuple[str, ...] = (
+    "Method",
+    "Name",
+    "Kind",
+    "Metric",
+    "Count",
+    "p50 (ms)",
+    "p95 (ms)",
+    "p99 (ms)",
+    "Max (ms)",
+)
 _TIMING_KEYS = ("p50", "p95", "p99")
 _LATENCY_KEYS = ("min", "mean", "stddev", "p50", "p75", "p90", "p95", "p99", "p999", "p9999", "max")
 
@@ -147,12 +161,32 @@ def write_checks_csv(result: RunResult, fp: TextIO) -> None:
             )
 
 
-def write_csv(result: RunResult, prefix: str) -> list[Path]:
-    """Write `PREFIX_stats.csv`, `PREFIX_history.csv`, `PREFIX_checks.csv` and
-    `PREFIX_resources.csv`; return their paths.
+def write_protocol_csv(result: RunResult, fp: TextIO) -> None:
+    """One row per protocol figure per endpoint (`Kind`: protocol, count, close_code, timing;
+    the ms cells of timings only). Header only when no endpoint recorded one.
+    Open `fp` with `newline=""`."""
+    writer = csv.writer(fp, lineterminator="\n")
+    writer.writerow(PROTOCOL_HEADER)
+    for row in protocol_rows(result.endpoints):
+        times = (row.p50_ms, row.p95_ms, row.p99_ms, row.max_ms)
+        writer.writerow(
+            [
+                row.method,
+                row.name,
+                row.kind.value,
+                row.metric,
+                str(row.count),
+                *("" if value is None else _fixed(value, MS_DIGITS) for value in times),
+            ]
+        )
 
-    The checks and resources files are written even when empty (header only), so a CI step can
-    rely on the set of files.
+
+def write_csv(result: RunResult, prefix: str) -> list[Path]:
+    """Write `PREFIX_stats.csv`, `PREFIX_history.csv`, `PREFIX_checks.csv`,
+    `PREFIX_resources.csv` and `PREFIX_protocol.csv`; return their paths.
+
+    The checks, resources and protocol files are written even when empty (header only), so a CI
+    step can rely on the set of files.
     """
     written: list[Path] = []
     for suffix, writer in (
@@ -160,6 +194,7 @@ def write_csv(result: RunResult, prefix: str) -> list[Path]:
         ("history", write_history_csv),
         ("checks", write_checks_csv),
         ("resources", write_resources_csv),
+        ("protocol", write_protocol_csv),
     ):
         path = Path(f"{prefix}_{suffix}.csv")
         with path.open("w", newline="", encoding="utf-8") as fp:

@@ -77,6 +77,29 @@ def checks(stats: EndpointStats) -> dict[str, dict[str, Any]]:
     }
 
 
+def protocol(stats: EndpointStats) -> dict[str, Any] | None:
+    """The `protocol` object of an endpoint that recorded inside sessions or streams
+    (WebSocket, SSE, HTTP/2): None for a plain HTTP/1.1 endpoint (the key is left out)."""
+    if not (stats.protocols or stats.counts or stats.timings or stats.close_codes):
+        return None
+    return {
+        "protocols": dict(sorted(stats.protocols.items())),
+        "counts": dict(stats.counts),
+        "timings_ms": {
+            name: {"count": hist.total, **latency_ms(hist)} for name, hist in stats.timings.items()
+        },
+        "timings_hdr": {name: hist.encode() for name, hist in stats.timings.items()},
+        "close_codes": {str(code): n for code, n in sorted(stats.close_codes.items())},
+    }
+
+
+def _with_protocol(document: dict[str, Any], stats: EndpointStats) -> dict[str, Any]:
+    found = protocol(stats)
+    if found is not None:
+        document["protocol"] = found
+    return document
+
+
 def status_codes(stats: EndpointStats) -> dict[str, int]:
     return {str(code): count for code, count in sorted(stats.status_codes.items())}
 
@@ -167,7 +190,7 @@ def _meta(meta: RunMeta) -> dict[str, Any]:
 
 def _summary(result: RunResult) -> dict[str, Any]:
     total = result.total
-    return {
+    summary = {
         "requests": total.requests,
         "failures": total.failures,
         "error_rate": number(total.error_rate, RATIO_DIGITS),
@@ -186,10 +209,11 @@ def _summary(result: RunResult) -> dict[str, Any]:
         "generator": _generator(result.generator),
         "degraded": result.degraded,
     }
+    return _with_protocol(summary, total)
 
 
 def _endpoint(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
-    return {
+    document = {
         "method": stats.method,
         "name": redact_text(stats.name),
         "requests": stats.requests,
@@ -209,6 +233,7 @@ def _endpoint(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
         "service_time_ms": optional_latency_ms(stats.service_time),
         "schedule_lag_ms": optional_latency_ms(stats.schedule_lag),
     }
+    return _with_protocol(document, stats)
 
 
 def _point(point: TimelinePoint) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from surge.report.humanize import (
     fmt_rate,
 )
 from surge.report.json_report import redact_text
+from surge.report.terminal_protocol import protocol_section
 from surge.report.terminal_resources import resources_section
 from surge.report.terminal_sections import (
     checks_table,
@@ -83,6 +84,8 @@ def print_summary(result: RunResult, console: Console) -> None:
     console.print(_totals_line(result))
     if result.user_classes:
         console.print(user_classes_table(result.user_classes, result.duration_s))
+    for part in protocol_section(result):  # WebSocket, SSE, HTTP/2: inside sessions and streams
+        console.print(part)
     if result.load is not None:
         for part in load_section(result.load, result.endpoints):
             console.print(part)
@@ -93,7 +96,7 @@ def print_summary(result: RunResult, console: Console) -> None:
     if result.resources is not None and result.resources.samples:
         for part in resources_section(result.resources):
             console.print(part)
-    if result.total.failures:
+    if result.total.failures or result.total.errors:  # errors inside sessions count here too
         console.print(_errors_table(result))
     if result.total.status_codes:
         console.print(_status_line(result.total))

@@ -71,7 +71,9 @@ def _finish(
     model = job.plan.model
     started = None
     if model is LoadModel.CLOSED:
-        started = arrivals.scheduled if job.scenario.endpoint is None else result.total.requests
+        # iterations: tasks, WebSocket round trips (counted by their workloads), or requests
+        counted = job.scenario.endpoint is None or arrivals.scheduled
+        started = arrivals.scheduled if counted else result.total.requests
     offered = _offered_rps(job, result)
     load = summarize_load(model, offered, result.duration_s, arrivals, started, load_s=load_s)
     generator = judge_generator(aggregator.health(), arrivals, result.total.schedule_lag)

@@ -16,7 +16,7 @@ from surge.metrics import LoadModel
 from surge.metrics.resources import MonitoredProcess
 from surge.redaction import NO_REDACTION, Redactor
 from surge.runner.recipe import JobRecipe, check_cluster_options
-from surge.runner.target import Mode, Target, TargetKind, classify
+from surge.runner.target import Mode, Target, TargetKind, classify, is_ws_url
 from surge.scenario import (
     EndpointSpec,
     OptionSource,
@@ -123,14 +123,42 @@ def _thresholds(
     return specs
 
 
+def _check_ws_options(config: RunConfig) -> None:
+    """WebSocket URL mode sends `--message`: the HTTP request options do not apply."""
+    given = [
+        flag
+        for flag, value in (
+            ("--method", config.method.upper() != "GET"),
+            ("--body", config.body is not None),
+            ("--json", config.json is not None),
+            ("--expect-status", bool(config.expect_status)),
+            ("--expect-body", config.expect_body is not None),
+            ("--expect-json", bool(config.expect_json)),
+            ("--http2", config.http2),
+        )
+        if value
+    ]
+    if given:
+        raise InputError(
+            f"{given[0]} does not apply to a WebSocket URL: each round trip sends --message TEXT "
+            "(see docs/websocket.md)"
+        )
+
+
 def url_job(url: str, config: RunConfig) -> Job:
-    """URL mode: one endpoint from the URL and the HTTP options."""
+    """URL mode: one endpoint from the URL and the HTTP options (a ws(s):// URL: the message
+    each WebSocket round trip sends)."""
+    ws = is_ws_url(url)
+    if ws:
+        _check_ws_options(config)
+    elif config.message is not None:
+        raise InputError("--message applies to WebSocket URLs (ws:// or wss://); use --body")
     try:
         endpoint = endpoint_from_options(
             url,
             method=config.method,
             headers=list(config.header),
-            body=config.body,
+            body=(config.message or "surge") if ws else config.body,
             json_body=config.json,
             auth_token=config.auth_token,
             name=None,

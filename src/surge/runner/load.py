@@ -106,9 +106,27 @@ def load_factory(job: Job, stops: Stops, steering: Steering | None = None) -> Lo
 
 def _workload(job: Job, steering: Steering | None) -> Workload:
     """What each iteration does: the endpoint's request, or a user class's task."""
-    plan, config = job.plan, client_config(job.config)
-    if job.scenario.endpoint is not None:
-        return UrlWorkload(job.scenario.endpoint, config, think_time_s=plan.think_time_s)
+    plan, config, endpoint = job.plan, client_config(job.config), job.scenario.endpoint
+    if endpoint is not None and endpoint.url.startswith(("ws://", "wss://")):
+        from surge.engine.ws.echo import WsEchoWorkload  # loads the WebSocket client
+
+        return WsEchoWorkload(
+            endpoint.url,
+            (endpoint.body or b"surge").decode(),
+            config,
+            headers=endpoint.headers,
+            name=endpoint.endpoint_name,
+            think_time_s=plan.think_time_s,
+        )
+    http2, max_streams = job.config.http2, job.config.max_streams
+    if endpoint is not None and http2:
+        from surge.engine.http2.url import H2UrlWorkload  # loads h2
+
+        return H2UrlWorkload(
+            endpoint, config, max_streams=max_streams, think_time_s=plan.think_time_s
+        )
+    if endpoint is not None:
+        return UrlWorkload(endpoint, config, think_time_s=plan.think_time_s)
     if job.scenario.kind is ScenarioKind.LOCUST:
         from surge.engine.greenlet_workload import locust_workload
 
@@ -124,6 +142,8 @@ def _workload(job: Job, steering: Steering | None) -> Workload:
         class_of=plan.user_classes.__getitem__ if fixed and steering is None else plan.class_of,
         seed=job.config.seed,
         think_time_s=plan.think_time_s,
+        http2=http2,
+        max_streams=max_streams,
     )
 
 

@@ -19,8 +19,8 @@ Target: TypeAlias = (
     | Sequence[type[User]]
     | Sequence[EndpointSpec]
 )
-"""`surge.run`'s first argument: an http(s):// URL, a `.py` or `.toml` scenario file, one or
-more `surge.User` subclasses, or one or more `EndpointSpec`s."""
+"""`surge.run`'s first argument: an http(s):// (or ws(s)://) URL, a `.py` or `.toml` scenario
+file, one or more `surge.User` subclasses, or one or more `EndpointSpec`s."""
 
 
 class TargetKind(enum.Enum):
@@ -40,7 +40,11 @@ class Mode(enum.Enum):
 
 
 def is_url(target: object) -> bool:
-    return isinstance(target, str) and target.startswith(("http://", "https://"))
+    return isinstance(target, str) and target.startswith(("http://", "https://", "ws://", "wss://"))
+
+
+def is_ws_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(("ws://", "wss://"))
 
 
 def _is_user_class(value: object) -> bool:
@@ -55,8 +59,8 @@ def classify(target: Target) -> tuple[TargetKind, tuple[object, ...]]:
         path = Path(target)
         if path.suffix not in (".py", ".toml"):
             raise ConfigError(
-                f"don't know how to run {str(target)!r}: give an http(s):// URL, a scenario .py "
-                "file or a scenarios .toml file"
+                f"don't know how to run {str(target)!r}: give an http(s):// or ws(s):// URL, a "
+                "scenario .py file or a scenarios .toml file"
             )
         if not path.is_file():
             raise ConfigError(f"{target}: no such file")

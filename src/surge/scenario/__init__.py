@@ -23,7 +23,15 @@ from surge.scenario.model import (
     ScenarioKind,
     endpoint_scenario,
 )
-from surge.scenario.protocols import Check, HttpSession, Response
+from surge.scenario.protocols import (
+    Check,
+    HttpSession,
+    Response,
+    SseEvent,
+    WebSocket,
+    WebSocketClient,
+    WsMessage,
+)
 from surge.scenario.spec import EndpointSpec, Expectations, JsonExpectation
 from surge.scenario.user import TaskSpec, User, is_concrete_user, task, task_weight, tasks_of
 
@@ -57,9 +65,13 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ScenarioKind",
+    "SseEvent",
     "TaskSpec",
     "User",
     "WaitTime",
+    "WebSocket",
+    "WebSocketClient",
+    "WsMessage",
     "between",
     "body_contains",
     "constant",

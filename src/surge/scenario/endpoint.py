@@ -36,14 +36,16 @@ def _shown_header(line: str) -> str:
 
 
 def check_url(url: str) -> str:
-    """`url` if it is an absolute http(s) URL with a host; ValueError otherwise."""
+    """`url` if it is an absolute http(s) (or WebSocket: ws, wss) URL with a host; ValueError
+    otherwise."""
     shown = _shown_url(url)
     if not url or any(c.isspace() for c in url):
         raise ValueError(f"invalid URL {shown!r}: it must not be empty or contain spaces")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    if parts.scheme not in ("http", "https", "ws", "wss"):
         raise ValueError(
-            f"invalid URL {shown!r}: use an absolute http:// or https:// URL, "
+            f"invalid URL {shown!r}: use an absolute http:// or https:// URL (ws:// or wss:// "
+            "for WebSocket), "
             "e.g. http://127.0.0.1:8000/items"
         )
     try:

@@ -7,7 +7,7 @@ scenario stage never imports the engine.
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, MutableMapping, Sequence
 from typing import Any, Protocol
 
 
@@ -67,12 +67,116 @@ class Response(Protocol):
         the request counted as a success (use `checks=` with `fail_on_check=True` for that)."""
 
 
+class WsMessage(Protocol):
+    """A WebSocket message (`data` is str for text, bytes for binary), or the error of a receive
+    that got none (`error` set, see surge.metrics.ErrorKind)."""
+
+    @property
+    def data(self) -> str | bytes: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def error_message(self) -> str | None: ...
+    @property
+    def elapsed_s(self) -> float:
+        """A request's round trip (send to the matching reply), 0 otherwise."""
+
+    def json(self) -> Any: ...
+
+
+class WebSocket(Protocol):
+    """An open WebSocket of a virtual user (see docs/websocket.md). Nothing raises for the
+    network: a failed receive returns a message with `error` set."""
+
+    @property
+    def open(self) -> bool: ...
+    @property
+    def close_code(self) -> int | None: ...
+    @property
+    def error(self) -> str | None:
+        """Why the opening failed (None when it opened)."""
+
+    async def send(self, data: str | bytes) -> bool: ...
+    async def recv(
+        self, timeout_s: float | None = None, *, checks: Sequence[Check] = ()
+    ) -> WsMessage: ...
+    async def request(
+        self,
+        data: str | bytes,
+        *,
+        match: Callable[[Any], bool] | None = None,
+        timeout_s: float | None = None,
+        checks: Sequence[Check] = (),
+    ) -> WsMessage:
+        """Send `data` and wait for the first message `match` accepts: the round trip is the
+        endpoint's `reply` timing."""
+        ...
+
+    async def ping(self, timeout_s: float | None = None) -> float | None: ...
+    async def close(self, code: int = 1000, reason: str = "") -> int: ...
+    def abort(self) -> None: ...
+    async def __aenter__(self) -> WebSocket: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+
+class WebSocketClient(Protocol):
+    """`self.ws` of a virtual user: opens WebSockets recorded under `GET <path>`."""
+
+    async def connect(
+        self,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        name: str | None = None,
+        timeout_s: float | None = None,
+    ) -> WebSocket: ...
+
+
+class SseEvent(Protocol):
+    """One Server-Sent Event: `event` ("message" unless named), `data`, `id`, `retry_ms`."""
+
+    @property
+    def event(self) -> str: ...
+    @property
+    def data(self) -> str: ...
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def retry_ms(self) -> int | None: ...
+    def json(self) -> Any: ...
+
+
 class HttpSession(Protocol):
     """A virtual user's HTTP client: keep-alive connection, cookie jar, default headers."""
 
     @property
     def headers(self) -> MutableMapping[str, str]:
         """Default headers sent with every request of this user (mutable)."""
+
+    @property
+    def ws(self) -> WebSocketClient:
+        """The user's WebSocket client (also `self.ws` on a User)."""
+
+    def sse(
+        self,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        name: str | None = None,
+        last_event_id: str | None = None,
+        max_events: int | None = None,
+        max_reconnects: int | None = None,
+        retry_s: float | None = None,
+    ) -> AsyncIterator[SseEvent]:
+        """Server-Sent Events from `path` (`async for event in self.http.sse(path)`),
+        reconnecting with `Last-Event-ID` when the stream ends; see docs/sse.md."""
+        ...
 
     async def request(
         self,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar, overload
 
 from surge.scenario.errors import ScenarioError
-from surge.scenario.protocols import HttpSession
+from surge.scenario.protocols import HttpSession, WebSocketClient
 from surge.scenario.wait import WaitTime
 
 TaskFunc = TypeVar("TaskFunc", bound=Callable[..., Coroutine[Any, Any, Any]])
@@ -37,12 +37,18 @@ class User:
     - `host`: base URL for relative paths; `--host` overrides it.
     - `abstract`: True only on this base class and on subclasses that set it themselves;
       abstract classes are shared bases and are never run.
+    - `http2`: send this class's requests over HTTP/2 (docs/http2.md); `--http2` sets it for
+      every class.
+
+    `self.http` sends HTTP requests (and reads Server-Sent Events: `self.http.sse(path)`);
+    `self.ws` opens WebSockets (`await self.ws.connect(path)`).
     """
 
     weight: ClassVar[int] = 1
     wait_time: ClassVar[WaitTime | None] = None
     host: ClassVar[str | None] = None
     abstract: ClassVar[bool] = True
+    http2: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -52,6 +58,11 @@ class User:
     def __init__(self, http: HttpSession, user_id: int = 0) -> None:
         self.http = http
         self.user_id = user_id
+
+    @property
+    def ws(self) -> WebSocketClient:
+        """This user's WebSocket client: `ws = await self.ws.connect("/ws/chat")`."""
+        return self.http.ws
 
     async def on_start(self) -> None:
         """Runs once when the user starts, before its first task (log in, fetch a token...)."""

@@ -12,10 +12,18 @@ from collections.abc import Mapping, Sequence
 from typing import assert_never
 
 from surge.metrics.aggregate import merge_stats
+from surge.metrics.histogram import Histogram
 from surge.metrics.resource_stats import Source, resource_value
 from surge.metrics.resources import Resources
 from surge.metrics.values import EndpointStats, RunResult, ThresholdVerdict
-from surge.thresholds.grammar import RESOURCE_METRICS, Metric, Op, Selector, ThresholdSpec
+from surge.thresholds.grammar import (
+    PROTOCOL_COUNTS,
+    RESOURCE_METRICS,
+    Metric,
+    Op,
+    Selector,
+    ThresholdSpec,
+)
 
 _PERCENTILES: Mapping[Metric, float] = {
     Metric.P50: 50.0,
@@ -53,8 +61,7 @@ def observe_resource(spec: ThresholdSpec, resources: Resources | None) -> float 
     return resource_value(resources, source, name, spec.aggregate)
 
 
-def _latency_ms(metric: Metric, stats: EndpointStats) -> float | None:
-    histogram = stats.latency
+def _latency_ms(metric: Metric, histogram: Histogram) -> float | None:
     if histogram.total == 0:
         return None  # no successful request: there is no latency to judge
     if metric is Metric.MEAN:
@@ -73,8 +80,14 @@ def _checks_pct(stats: EndpointStats) -> float | None:
     return passes / total * 100.0 if total else None
 
 
-def observe(metric: Metric, stats: EndpointStats, elapsed_s: float) -> float | None:
-    """`metric` of `stats` over `elapsed_s` seconds in its canonical unit; None = unmeasurable."""
+def observe(
+    metric: Metric, stats: EndpointStats, elapsed_s: float, timing: str | None = None
+) -> float | None:
+    """`metric` of `stats` over `elapsed_s` seconds in its canonical unit; None = unmeasurable.
+    With `timing` a latency statistic is taken of that timing (`reply_p95`) instead."""
+    if timing is not None:
+        found = stats.timings.get(timing)
+        return None if found is None else _latency_ms(metric, found)
     match metric:
         case (
             Metric.P50
@@ -87,7 +100,7 @@ def observe(metric: Metric, stats: EndpointStats, elapsed_s: float) -> float | N
             | Metric.MAX
             | Metric.MIN
         ):
-            return _latency_ms(metric, stats)
+            return _latency_ms(metric, stats.latency)
         case Metric.ERROR_RATE:
             return stats.failures / stats.requests * 100.0 if stats.requests else None
         case Metric.RPS | Metric.OPS:
@@ -98,6 +111,17 @@ def observe(metric: Metric, stats: EndpointStats, elapsed_s: float) -> float | N
             return float(stats.requests)
         case Metric.CHECKS:
             return _checks_pct(stats)
+        case (
+            Metric.SESSIONS
+            | Metric.MSGS_SENT
+            | Metric.MSGS_RECEIVED
+            | Metric.PINGS
+            | Metric.EVENTS
+            | Metric.RECONNECTS
+            | Metric.CONNECTIONS
+            | Metric.SESSION_ERRORS
+        ):
+            return float(stats.counts.get(metric.value, 0))
         case (
             Metric.CPU
             | Metric.MEMORY
@@ -146,7 +170,7 @@ def judge(
         observed = observe_resource(spec, resources)
     else:
         stats = total if spec.selector is None else select(spec.selector, endpoints)
-        observed = None if stats is None else observe(spec.metric, stats, elapsed_s)
+        observed = None if stats is None else observe(spec.metric, stats, elapsed_s, spec.timing)
     return ThresholdVerdict(
         expression=spec.expression,
         endpoint=None if spec.selector is None else spec.selector.label,
@@ -184,7 +208,8 @@ def _decided_only_at_the_end(spec: ThresholdSpec) -> bool:
     series once the run is over."""
     if spec.metric in RESOURCE_METRICS:
         return True
-    return spec.metric in (Metric.REQUESTS, Metric.FAILURES) and spec.op in (Op.GT, Op.GE)
+    growing = spec.metric in (Metric.REQUESTS, Metric.FAILURES) or spec.metric in PROTOCOL_COUNTS
+    return growing and spec.op in (Op.GT, Op.GE)
 
 
 class AbortWatch:

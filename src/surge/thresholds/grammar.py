@@ -45,6 +45,15 @@ class Metric(enum.Enum):
     FAILURES = "failures"
     REQUESTS = "requests"
     CHECKS = "checks"
+    # Counts inside WebSocket sessions, event streams and HTTP/2 connections (docs/websocket.md).
+    SESSIONS = "sessions"
+    MSGS_SENT = "msgs_sent"
+    MSGS_RECEIVED = "msgs_received"
+    PINGS = "pings"
+    EVENTS = "events"
+    RECONNECTS = "reconnects"
+    CONNECTIONS = "connections"
+    SESSION_ERRORS = "session_errors"
     # Resources (judged on RunResult.resources at the end of the run; see docs/resources.md).
     CPU = "cpu"  # host CPU busy, % of the whole machine
     MEMORY = "memory"  # host memory in use
@@ -99,6 +108,14 @@ METRIC_KINDS: Mapping[Metric, Kind] = {
     Metric.FAILURES: Kind.COUNT,
     Metric.REQUESTS: Kind.COUNT,
     Metric.CHECKS: Kind.PERCENT,
+    Metric.SESSIONS: Kind.COUNT,
+    Metric.MSGS_SENT: Kind.COUNT,
+    Metric.MSGS_RECEIVED: Kind.COUNT,
+    Metric.PINGS: Kind.COUNT,
+    Metric.EVENTS: Kind.COUNT,
+    Metric.RECONNECTS: Kind.COUNT,
+    Metric.CONNECTIONS: Kind.COUNT,
+    Metric.SESSION_ERRORS: Kind.COUNT,
     Metric.CPU: Kind.CPU,
     Metric.MEMORY: Kind.BYTES,
     Metric.DISK_READ: Kind.BYTE_RATE,
@@ -135,7 +152,36 @@ RESOURCE_METRICS: frozenset[Metric] = (
 optional `.mean` / `.peak` suffix (peak when none is written)."""
 TARGET_METRICS: frozenset[Metric] = frozenset(m for m in Metric if m.value.startswith("target."))
 """Resource metrics that need a monitored target (`--monitor-pid` / `--monitor-process`)."""
+PROTOCOL_COUNTS: frozenset[Metric] = frozenset(
+    {
+        Metric.SESSIONS,
+        Metric.MSGS_SENT,
+        Metric.MSGS_RECEIVED,
+        Metric.PINGS,
+        Metric.EVENTS,
+        Metric.RECONNECTS,
+        Metric.CONNECTIONS,
+        Metric.SESSION_ERRORS,
+    }
+)
+"""Counts of what happened inside sessions and streams (`EndpointStats.counts`)."""
+LATENCY_STATS: frozenset[Metric] = frozenset(m for m in Metric if METRIC_KINDS[m] is Kind.LATENCY)
+TIMINGS: tuple[str, ...] = (
+    "connect",
+    "tls",
+    "upgrade",
+    "session",
+    "reply",
+    "ping_rtt",
+    "first_event",
+    "event_gap",
+)
+"""Timings a latency statistic can be taken of: `reply_p95<50ms`, `first_event_max<2s`
+(`surge.metrics.Timing` names; a test keeps the two lists equal)."""
 _BY_NAME: Mapping[str, Metric] = {metric.value: metric for metric in Metric}
+_TIMED: Mapping[str, tuple[Metric, str]] = {
+    f"{timing}_{stat.value}": (stat, timing) for timing in TIMINGS for stat in LATENCY_STATS
+}
 
 
 class Op(enum.Enum):
@@ -237,6 +283,7 @@ class ThresholdSpec:
     grace_s: float = DEFAULT_ABORT_GRACE_S
     where: str | None = None
     aggregate: Aggregate = Aggregate.PEAK
+    timing: str | None = None  # `reply_p95`: the p95 of the `reply` timing, not of latency
 
     @property
     def kind(self) -> Kind:
@@ -255,6 +302,8 @@ class ThresholdSpec:
         """The metric as verdicts name it: `p95`, `cpu` (a peak), `cpu.mean`."""
         if self.is_resource and self.aggregate is Aggregate.MEAN:
             return f"{self.metric.value}.{self.aggregate.value}"
+        if self.timing is not None:
+            return f"{self.timing}_{self.metric.value}"
         return self.metric.value
 
 
@@ -277,11 +326,14 @@ def _choices() -> str:
     """The metrics an error message offers: the request metrics, then a pointer to the
     resource metrics (listing all of them would bury the message)."""
     requests = ", ".join(
-        m.value for m in METRIC_KINDS if m not in RESOURCE_METRICS and m not in BENCH_METRICS
+        m.value
+        for m in METRIC_KINDS
+        if m not in RESOURCE_METRICS and m not in BENCH_METRICS and m not in PROTOCOL_COUNTS
     )
     return (
-        f"{requests}; or a resource metric: cpu, memory, target.rss, … (docs/resources.md); "
-        "benches also: memory_increase, memory_peak, queries"
+        f"{requests}; a protocol metric: msgs_received, reply_p95, first_event_max, … "
+        "(docs/websocket.md); or a resource metric: cpu, memory, target.rss, … "
+        "(docs/resources.md); benches also: memory_increase, memory_peak, queries"
     )
 
 
@@ -305,7 +357,7 @@ def parse_threshold(
         colon = selector_colon(expression)
         selector = None if colon is None else _selector(expression, colon)
         body_start = 0 if colon is None else colon + 1
-        (metric, aggregate), op, limit = _body(expression, body_start)
+        (metric, aggregate, timing), op, limit = _body(expression, body_start)
         if selector is not None and metric in RESOURCE_METRICS:
             raise ThresholdError(
                 f"{metric.value} is a resource of the whole run (host, generator or target), "
@@ -325,6 +377,7 @@ def parse_threshold(
         grace_s=grace_s,
         where=where,
         aggregate=aggregate,
+        timing=timing,
     )
 
 
@@ -352,7 +405,7 @@ def selector_colon(expression: str) -> int | None:
 
 def _known_metric_word(word: str) -> bool:
     """A metric name, or a resource metric with an aggregate suffix (`cpu.mean`)."""
-    if word in _BY_NAME:
+    if word in _BY_NAME or word in _TIMED:
         return True
     base, _, suffix = word.rpartition(".")
     return suffix in _AGGREGATES and _BY_NAME.get(base) in RESOURCE_METRICS
@@ -379,7 +432,7 @@ def _selector(expression: str, colon: int) -> Selector:
     return Selector(None, raw)
 
 
-def _body(expression: str, start: int) -> tuple[tuple[Metric, Aggregate], Op, float]:
+def _body(expression: str, start: int) -> tuple[tuple[Metric, Aggregate, str | None], Op, float]:
     """METRIC OP VALUE from `start` to the end of `expression`."""
     position = _skip_space(expression, start)
     word = _IDENT.match(expression, position)
@@ -403,14 +456,17 @@ def _body(expression: str, start: int) -> tuple[tuple[Metric, Aggregate], Op, fl
     return metric, op, value
 
 
-def _metric(expression: str, word: re.Match[str]) -> tuple[Metric, Aggregate]:
+def _metric(expression: str, word: re.Match[str]) -> tuple[Metric, Aggregate, str | None]:
     metric = _BY_NAME.get(word.group())
     if metric is not None:
-        return metric, Aggregate.PEAK
+        return metric, Aggregate.PEAK, None
+    timed = _TIMED.get(word.group())
+    if timed is not None:
+        return timed[0], Aggregate.PEAK, timed[1]
     base, _, suffix = word.group().rpartition(".")
     if suffix in _AGGREGATES and base in _BY_NAME:
         if _BY_NAME[base] in RESOURCE_METRICS:
-            return _BY_NAME[base], _AGGREGATES[suffix]
+            return _BY_NAME[base], _AGGREGATES[suffix], None
         raise ThresholdError(
             f"'.{suffix}' applies to resource metrics (cpu.mean, target.rss.peak); "
             f"{base!r} is a request metric: write e.g. '{base}<...' without it",
@@ -418,7 +474,7 @@ def _metric(expression: str, word: re.Match[str]) -> tuple[Metric, Aggregate]:
             (word.start() + len(base), word.end()),
         )
     message = f"unknown metric {word.group()!r}"
-    close = difflib.get_close_matches(word.group(), list(_BY_NAME), n=1)
+    close = difflib.get_close_matches(word.group(), [*_BY_NAME, *_TIMED], n=1)
     if close:
         message += f"; did you mean {close[0]!r}?"
     message += f" (use one of: {_choices()})"

@@ -28,6 +28,11 @@ class TooManyRedirectsError(Exception):
     """A redirect chain longer than ClientConfig.max_redirects."""
 
 
+class ProtocolViolationError(Exception):
+    """The server broke the protocol in use (HTTP/2 framing, a WebSocket upgrade, no `h2` by
+    ALPN): classified as `protocol`."""
+
+
 class InvalidUrlError(ValueError):
     """A URL the client cannot request (no host, unsupported scheme)."""
 
@@ -44,7 +49,7 @@ def classify_error(exc: BaseException) -> ErrorKind:
         return ErrorKind.TIMEOUT
     if isinstance(exc, ConnectionError | EOFError):
         return ErrorKind.RESET
-    if isinstance(exc, httptools.HttpParserError | TooManyRedirectsError):
+    if isinstance(exc, httptools.HttpParserError | TooManyRedirectsError | ProtocolViolationError):
         return ErrorKind.PROTOCOL
     if isinstance(exc, OSError):
         return _classify_errno(exc)

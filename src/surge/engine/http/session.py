@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
 from time import perf_counter_ns
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from surge.engine.http.classify import (
     ConnectionClosedError,
@@ -64,9 +64,6 @@ from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder, UserClassRecorder
 from surge.scenario.checks import Check
 
-if TYPE_CHECKING:
-    from surge.scenario.protocols import HttpSession
-
 _REDIRECTS = REDIRECTS
 _FOLLOWED = ("GET", "HEAD")  # methods whose redirects are followed unless told otherwise
 _CLOSE_WAIT_S = 1.0
@@ -75,8 +72,26 @@ _NO_BODY = (None, None)
 _Sent = tuple[SessionConnection, BaseException | None]
 
 
+class Exchanged(Protocol):
+    """What `_send` reads of a finished exchange: an HTTP/1.1 connection, or an HTTP/2 stream's
+    result (`surge.engine.http2.session`)."""
+
+    @property
+    def rx(self) -> int: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def head_data(self) -> bytes: ...
+    @property
+    def body_over(self) -> bool: ...
+    @property
+    def body_size(self) -> int: ...
+    def take_body(self) -> list[bytes] | None: ...
+
+
 class Session:
-    """A virtual user's HTTP client (implements `surge.scenario.protocols.HttpSession`)."""
+    """A virtual user's HTTP/1.1 client; `surge.engine.user_session.UserSession` adds
+    WebSocket, Server-Sent Events and HTTP/2 (and implements `surge.scenario.HttpSession`)."""
 
     def __init__(
         self,
@@ -167,7 +182,7 @@ class Session:
                 response.error_message = "check failed: " + ", ".join(failed)
         streamed = response._stream
         if streamed is not None:
-            lag_ns = self._take_lag(t0)
+            lag_ns = self.lag_ns(t0)
             record_when_over(self._streams, prep.endpoint, response, streamed, t0, lag_ns, self)
         elif record:
             self._record(prep.endpoint, response, t0)
@@ -321,6 +336,19 @@ class Session:
             self._prepared[(method, path, name)] = prep
         return prep
 
+    def endpoint(self, method: str, name: str) -> EndpointRecorder:
+        """The recorder of (method, name) for this user (kept: one dictionary lookup after)."""
+        return self._endpoint(method, name)
+
+    def lag_ns(self, t0: int) -> int:
+        """Open model: the schedule lag to add to an exchange that started at `t0` when it is
+        the first of its iteration (0 for every later one, and in the closed model)."""
+        if not self.open_model:
+            return 0
+        intended_ns = self._intended_ns
+        self._intended_ns = None
+        return t0 - intended_ns if intended_ns is not None and intended_ns < t0 else 0
+
     def _endpoint(self, method: str, name: str) -> EndpointRecorder:
         key = (method, name)
         found = self._endpoints.get(key)
@@ -405,11 +433,12 @@ class Session:
         total_ns: int,
         sent: _Sent | None,
         body: StreamBody | None = None,
-    ) -> SessionConnection:
+    ) -> Exchanged:
         """Send `prep` on an idle connection (or a new one) and wait for its response (or take
         `sent`'s); the connection is back in the pool (or closed) when this returns, or, for a
         streamed `body`, when the body is over. A stale keep-alive connection is retried once
-        on a fresh one when the method is idempotent (and counted). Raises on failure."""
+        on a fresh one when the method is idempotent (and counted). Raises on failure. (A
+        subclass may carry it otherwise: HTTP/2, see `surge.engine.user_session`.)"""
         origin = prep.origin
         head = prep.method == "HEAD"
         if sent is not None:
@@ -461,16 +490,8 @@ class Session:
         return conn
 
     # -- recording -------------------------------------------------------------------------
-    def _take_lag(self, t0: int) -> int:
-        """Open model: the first request of an iteration is timed from its intended time."""
-        if not self.open_model:
-            return 0
-        intended_ns = self._intended_ns
-        self._intended_ns = None
-        return t0 - intended_ns if intended_ns is not None and intended_ns < t0 else 0
-
     def _record(self, endpoint: EndpointRecorder, response: HttpResponse, t0: int) -> None:
-        self.record_lagged(endpoint, response, self._take_lag(t0))
+        self.record_lagged(endpoint, response, self.lag_ns(t0))
 
     def record_lagged(
         self, endpoint: EndpointRecorder, response: HttpResponse, lag_ns: int
@@ -486,9 +507,3 @@ class Session:
             endpoint.fail(latency_us, kind, response.status, response.nbytes, message)
         if self.open_model:
             endpoint.timing(elapsed_ns // 1000, lag_ns // 1000)
-
-
-if TYPE_CHECKING:  # mypy proves Session satisfies the scenario-facing protocol
-
-    def _conforms(session: Session) -> HttpSession:
-        return session

@@ -28,6 +28,7 @@ from surge.report.html.page import (
     section,
     table,
 )
+from surge.report.html.protocol_section import protocol_part
 from surge.report.html.resources_section import resources_parts
 from surge.report.html.run_charts import (
     concurrency_chart,
@@ -335,6 +336,10 @@ def _bench_parts(result: RunResult, anchor: str) -> list[str]:
 
 def run_section(result: RunResult, anchor: str) -> str:
     """Everything about one run, its element ids prefixed with `anchor`."""
+    protocol = protocol_part(result)
+    protocol_sections = (
+        [section(f"{anchor}-protocol", "Sessions and streams", protocol)] if protocol else []
+    )
     return "\n".join(
         [
             f'<section class="scenario" id="{anchor}">',
@@ -351,6 +356,7 @@ def run_section(result: RunResult, anchor: str) -> str:
                 workers_part(result.workers),
             ),
             *(_bench_parts(result, anchor) if result.is_bench else _load_parts(result, anchor)),
+            *protocol_sections,
             section(f"{anchor}-errors", "Status codes and errors", errors_part(result)),
             section(f"{anchor}-checks", "Checks", checks_part(result)),
             section(f"{anchor}-resources", "Resources", *resources_parts(result.resources)),
