@@ -44,7 +44,7 @@ class UserSession(Session):
     ) -> None:
         super().__init__(base_url, recorder, config, open_model=open_model, user_class=user_class)
         self._ws: WebSocketClient | None = None
-        self._streams: set[EventStream] = set()
+        self._event_streams: set[EventStream] = set()
         self._h2: H2Sessions | None = None
         if http2:  # requests go as HTTP/2 streams (docs/http2.md); h2 loads only then
             from surge.engine.http2.session import H2Sessions
@@ -86,16 +86,16 @@ class UserSession(Session):
             max_reconnects=max_reconnects,
             retry_s=retry_s,
             lag_of=self.lag_ns,
-            on_close=self._streams.discard,
+            on_close=self._event_streams.discard,
         )
-        self._streams.add(stream)
+        self._event_streams.add(stream)
         return stream
 
     async def close(self) -> None:
         """Close every socket, stream and connection of this user."""
         if self._ws is not None:
             await self._ws.close()
-        for stream in list(self._streams):
+        for stream in list(self._event_streams):
             await stream.aclose()
         if self._h2 is not None:
             await self._h2.close()
@@ -104,7 +104,7 @@ class UserSession(Session):
     def abandon(self) -> None:
         if self._ws is not None:
             self._ws.abandon()
-        for stream in list(self._streams):
+        for stream in list(self._event_streams):
             stream.abort()
         if self._h2 is not None:
             self._h2.abandon()

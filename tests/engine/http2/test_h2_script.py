@@ -98,3 +98,27 @@ def test_the_workload_switch_sends_every_class_over_tls_h2(nginx: NginxH2) -> No
     assert stats["GET /"].requests == len(nginx.log()) == 10
     assert {row[1] for row in nginx.log()} == {"HTTP/2.0"}
     assert stats["GET /"].protocols == {"HTTP/2": 10}
+
+
+STREAMED: list[tuple[int, int, int]] = []
+
+
+class Streamer(User):
+    http2 = True
+
+    @task
+    async def download(self) -> None:
+        resp = await self.http.get("/big", stream=True)
+        chunks = [len(chunk) async for chunk in resp.stream()]
+        STREAMED.append((resp.status, sum(chunks), len(resp.headers)))
+
+
+def test_a_streamed_body_over_http2_is_read_whole_and_recorded_once(nginx: NginxH2) -> None:
+    nginx.clear()
+    STREAMED.clear()
+    stats = run(Streamer, f"http://127.0.0.1:{nginx.h2c}", users=1, per_user=3)
+    assert STREAMED == [(200, 256 * 1024, STREAMED[0][2])] * 3 and STREAMED[0][2] > 0
+    big = stats["GET /big"]
+    assert (big.requests, big.failures, big.protocols) == (3, 0, {"HTTP/2": 3})
+    assert big.bytes_received > 3 * 256 * 1024
+    assert len(nginx.log()) == 3
