@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import random
 
-from surge.metrics import Aggregator, Count, ErrorKind, Recorder, Timing, Wire, merge_stats
+from surge.metrics import (
+    Aggregator,
+    Count,
+    ErrorKind,
+    Histogram,
+    Recorder,
+    Timing,
+    Wire,
+    merge_stats,
+)
 from surge.metrics.protocol import COUNT_NAMES, TIMING_NAMES
 from surge.metrics.values import RunMeta
 from surge.store.codec import decode_result, encode_result
@@ -75,3 +84,24 @@ def test_the_store_keeps_protocol_metrics_losslessly() -> None:
 def test_names_are_one_list_everywhere() -> None:
     assert TIMINGS == TIMING_NAMES
     assert {c.value for c in Count} == set(COUNT_NAMES)
+
+
+def test_values_noted_in_bulk_fold_in_exactly() -> None:
+    rng = random.Random(7)
+    values = [rng.randrange(0, 3_000_000) for _ in range(5000)]
+    recorder = Recorder()
+    reply = recorder.endpoint("GET", "/echo").protocol().reply
+    note = reply.pending.append  # what a hot path keeps
+    for i, value in enumerate(values):
+        if i % 2:
+            note(value)
+        else:
+            reply.record(value)
+    first = recorder.snapshot(0.0, 1.0, 1).endpoints[0].timings["reply"]
+    assert first == Histogram.from_values(values)
+    assert (first.total, first.min_us, first.max_us) == (5000, min(values), max(values))
+    assert first.sum_us == sum(values)
+    note(42)  # the kept append still feeds the next interval
+    second = recorder.snapshot(1.0, 2.0, 1).endpoints[0].timings["reply"]
+    assert (second.total, second.min_us, second.max_us) == (1, 42, 42)
+    assert recorder.snapshot(2.0, 3.0, 1).endpoints == ()

@@ -116,6 +116,8 @@ class _Request:
 class Listener(picows.WSListener):
     """picows's callbacks for one scripted socket: hands frames to its `WebSocket`."""
 
+    __slots__ = ("parts", "parts_text", "socket")
+
     def __init__(self) -> None:
         super().__init__()
         self.socket: WebSocket | _Early = _Early()  # until the opening returns
