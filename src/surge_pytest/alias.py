@@ -13,7 +13,7 @@ import pytest
 def benchmark(request: pytest.FixtureRequest) -> Iterator[Any]:
     """pytest-benchmark's fixture, measured by surge (see `surge_benchmark`)."""
     from surge.pytest_plugin.fixture import BenchmarkFixture
-    from surge_pytest.plugin import activate
+    from surge_pytest.activation import activate
 
     fixture = BenchmarkFixture(request, activate(request.config))
     yield fixture

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from surge_pytest.activation import SESSION_KEY, activate
 from surge_pytest.options import (
     BENCH_FIXTURES,
     BENCHMARK_ENABLE,
@@ -34,13 +35,17 @@ from surge_pytest.options import (
     OPTIONS,
     Declared,
 )
+from surge_pytest.shared import (
+    WORKER_OUTPUT,
+    XDIST_SKIP_MARK,
+    uses,
+    xdist_controller,
+    xdist_worker,
+)
 
 if TYPE_CHECKING:
-    from surge.pytest_plugin.session import SurgeSession
+    pass
 
-SESSION_KEY = pytest.StashKey["SurgeSession"]()
-WORKER_OUTPUT = "surge_benches"  # the key of a worker's benches in xdist's workeroutput
-XDIST_SKIP_MARK = "surge: benchmarks are not timed under xdist"
 _TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*surge\s*\.\s*pytest\s*\]", re.MULTILINE)
 BENCHMARK_MARKER = (
     "benchmark(group=None, min_rounds=None, max_time=None, warmup=None, kind=None, "
@@ -151,30 +156,6 @@ def requested(config: pytest.Config) -> bool:
     return _has_table(Path.cwd())
 
 
-def activate(config: pytest.Config) -> SurgeSession:
-    """The session's surge plugin, imported and registered on first use."""
-    found = config.stash.get(SESSION_KEY, None)
-    if found is not None:
-        return found
-    from surge.pytest_plugin.session import SurgeSession
-
-    session = SurgeSession(config)
-    config.stash[SESSION_KEY] = session
-    config.pluginmanager.register(session, "surge-session")
-    return session
-
-
-def xdist_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
-
-
-def xdist_controller(config: pytest.Config) -> bool:
-    if xdist_worker(config):
-        return False
-    processes = config.getoption("numprocesses", None)
-    return bool(processes) and config.getoption("dist", "no") != "no"
-
-
 def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.hasplugin("benchmark"):  # pytest-benchmark is not loaded
         config.addinivalue_line("markers", BENCHMARK_MARKER)
@@ -185,11 +166,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(XdistController(config), "surge-xdist-controller")
     if requested(config):
         activate(config)
-
-
-def uses(item: pytest.Item, names: tuple[str, ...]) -> bool:
-    fixturenames = getattr(item, "fixturenames", ())
-    return any(name in fixturenames for name in names)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks it may add

@@ -26,7 +26,7 @@ from surge.pytest_plugin.settings import PluginSettings, read_settings
 from surge.pytest_plugin.summary import LoadRow, bench_lines, comparison_lines, load_lines
 from surge.runner.observer import Level, Notice, Observer, Observers
 from surge_pytest.options import BENCH_FIXTURES, PERF_FIXTURES, XDIST_GROUP
-from surge_pytest.plugin import WORKER_OUTPUT, XDIST_SKIP_MARK, uses, xdist_worker
+from surge_pytest.shared import WORKER_OUTPUT, XDIST_SKIP_MARK, uses, xdist_worker
 
 if TYPE_CHECKING:
     from surge.benches import BenchResult
