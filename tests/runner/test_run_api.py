@@ -145,6 +145,7 @@ def test_to_json_is_the_out_document_byte_for_byte(
     out = tmp_path / "r.json"
     result = surge.run(f"{test_server.url}/ok", users=1, requests_per_user=2, out=str(out))
     assert surge.to_json(result) == out.read_text(encoding="utf-8")
+    assert result.to_json() == out.read_text(encoding="utf-8")  # the method: the same bytes
     runs = surge.run_many(f"{test_server.url}/ok", users=1, requests_per_user=1, repeat=2)
     scenarios = json.loads(surge.to_json(runs.results))["scenarios"]
     assert [r["summary"]["requests"] for r in scenarios] == [1, 1]

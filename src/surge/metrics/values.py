@@ -392,6 +392,18 @@ class RunResult:
 
             raise AssertionError(verdict_table(self))
 
+    def to_json(self) -> str:
+        """The `--out` document of this run, byte for byte what `surge run ... --out` writes
+        (secrets masked); the same as `surge.to_json(result)`.
+
+        The one place the metrics stage reaches up to the report stage, at call time only: the
+        document is the report stage's (docs/results-json.md), the method a convenience the
+        Python API promises (`RunResult.to_json()`); pyproject's import-linter contracts name it.
+        """
+        from surge.report.json_report import dumps, result_to_dict
+
+        return dumps(result_to_dict(self))
+
     @property
     def figures(self) -> Figures:
         """The whole run's requests, failures, rate and latency in ms."""
