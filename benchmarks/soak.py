@@ -153,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         proc = subprocess.Popen(cmd, cwd=out_dir)
         samples = sample_until_exit(proc, server, args.every, duration_s + 600)
         code = proc.wait()
+    if not (out_dir / "result.json").exists():
+        raise SystemExit(f"surge exited with code {code} and wrote no result")
     result = json.loads((out_dir / "result.json").read_text())
     g = growth(samples, warmup_s, duration_s)
     mib = 1024 * 1024
