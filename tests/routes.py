@@ -6,6 +6,7 @@ no body; 1xx, 204 and 304 replies never carry a body. Query strings are ignored 
 
 General:
     /, /ok                 200 "ok"
+    /any/…                 200 "ok" for any path below /any/ (many distinct URLs)
     /delay?ms=N            sleeps N ms, then 200 "ok"
     /status?code=N         replies with status N (body "status N"; none for 204/304)
     /status/N              status N with the body "status body" (none for 204/304)
@@ -496,6 +497,8 @@ def sync_route(path: str) -> SyncRoute | None:
     if path in ASYNC_ROUTES:
         return None
     found = SYNC_ROUTES.get(path)
+    if found is None and path.startswith("/any/"):
+        return _ok
     if found is None:
         for prefix, route in _PREFIX_ROUTES:
             if path.startswith(prefix) and path[len(prefix) :].isdigit():

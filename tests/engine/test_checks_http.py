@@ -114,8 +114,8 @@ def test_fail_on_check_keeps_the_original_failure_kind(fresh: TestServer) -> Non
         return recorder
 
     stats = _stats(run(main()))
-    assert stats[("GET", "/status/503")].errors == {"http_status": 1}
-    assert stats[("GET", "/status/503")].checks == {"status is 200": CheckCount(0, 1)}
+    assert stats[("GET", "/status/{id}")].errors == {"http_status": 1}  # named by template
+    assert stats[("GET", "/status/{id}")].checks == {"status is 200": CheckCount(0, 1)}
     assert stats[("GET", "/")].checks == {
         "body contains 'x'": CheckCount(0, 1),
         "status is 200": CheckCount(0, 1),
@@ -349,7 +349,7 @@ def test_open_model_failures_and_a_future_intended_time(fresh: TestServer) -> No
         return recorder
 
     stats = _stats(run(main()))
-    failed = stats[("GET", "/status/500")]
+    failed = stats[("GET", "/status/{id}")]
     assert failed.failure_latency.min_us >= 50 * MS
     assert failed.schedule_lag.min_us >= 50 * MS and failed.service_time.total == 1
     fixed = stats[("GET", "/fixed")]

@@ -13,19 +13,21 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from surge.cluster.messages import WorkerMessage
+from surge.cluster.messages import WorkerMessage, WorkerNote
 from surge.engine.run import RunOutcome
 from surge.metrics.values import Snapshot
 
-SnapshotSink = Callable[[Snapshot], None]
+SnapshotSink = Callable[[Snapshot | WorkerNote], None]
+"""Where a worker's load hands its snapshots (and its notes, see `WorkerNote`)."""
 
 
 class WorkerLoad(Protocol):
     """One worker's slice of the run, built in the worker process and ready to start."""
 
     async def run(self, emit: SnapshotSink, stop: asyncio.Event) -> tuple[RunOutcome, str | None]:
-        """Run the slice, `emit` one Snapshot per second (and the last one), stop early when
-        `stop` is set. Returns how the load ended and why it stopped itself, if it did."""
+        """Run the slice, `emit` one Snapshot per second (and the last one) and a WorkerNote
+        when there is something to tell, stop early when `stop` is set. Returns how the load
+        ended and why it stopped itself, if it did."""
         ...
 
 

@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from surge.cluster.backend import Backend, PrepareWorker
-from surge.cluster.messages import MessageKind, WorkerMessage
+from surge.cluster.messages import MessageKind, WorkerMessage, WorkerNote
 from surge.cluster.tracking import Seconds, WorkerTrack
 from surge.engine.run import ClassStarts, merge_class_starts
 from surge.metrics.values import Arrivals, Snapshot
@@ -117,7 +117,8 @@ class _Signals:
 
 class Coordinator:
     """Runs one job's load on a backend's workers and hands merged-ready snapshots on:
-    `on_snapshot` each one, `on_second` (optional) the end time of each released second."""
+    `on_snapshot` each one, `on_second` (optional) the end time of each released second,
+    `on_note` (optional) each worker's notes as they arrive (`on_note(worker, note)`)."""
 
     def __init__(
         self,
@@ -127,6 +128,7 @@ class Coordinator:
         should_stop: Callable[[], bool] = lambda: False,
         on_second: Callable[[float], None] | None = None,
         planned_arrivals: PlannedArrivals | None = None,
+        on_note: Callable[[int, WorkerNote], None] | None = None,
     ) -> None:
         self.backend = backend
         self.settings = settings
@@ -135,6 +137,7 @@ class Coordinator:
         self.on_second = on_second
         self.planned_arrivals = planned_arrivals
         self.forcing_since: float | None = None
+        self.on_note = on_note
         self.tracks = [WorkerTrack(w) for w in range(settings.workers)]
         self.seconds = Seconds(settings.workers)
         self.signals = _Signals()
@@ -205,6 +208,9 @@ class Coordinator:
         if message.kind is MessageKind.SNAPSHOT and message.snapshot is not None:
             track.add(message.snapshot)
             self._emit(self.seconds.add(message.snapshot))
+        elif message.kind is MessageKind.NOTE and message.note is not None:
+            if self.on_note is not None:
+                self.on_note(message.worker, message.note)
         elif message.kind is MessageKind.DONE:
             track.done(message.outcome, message.stop_reason)
             if message.stop_reason and self.stop_reason is None:

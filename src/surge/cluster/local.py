@@ -32,7 +32,13 @@ from typing import Any
 import uvloop
 
 from surge.cluster.backend import PrepareWorker, WorkerLoad
-from surge.cluster.messages import Command, MessageKind, WorkerMessage
+from surge.cluster.messages import (
+    Command,
+    MessageKind,
+    WorkerMessage,
+    WorkerNote,
+    worker_message,
+)
 from surge.cluster.worker import describe_error, run_from
 from surge.engine.run import StopEvent
 from surge.metrics.values import Snapshot
@@ -299,8 +305,8 @@ async def _serve(
         elif command is Command.FORCE:
             stop.force()
 
-    def emit(snapshot: Snapshot) -> None:
-        if not _send(conn, WorkerMessage(MessageKind.SNAPSHOT, worker, snapshot=snapshot)):
+    def emit(item: Snapshot | WorkerNote) -> None:
+        if not _send(conn, worker_message(worker, item)):
             stop.set()
 
     loop.add_reader(conn.fileno(), on_command)

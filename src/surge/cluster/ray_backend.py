@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from surge.cluster.backend import PrepareWorker, WorkerLoad
-from surge.cluster.messages import MessageKind, WorkerMessage
+from surge.cluster.messages import MessageKind, WorkerMessage, WorkerNote, worker_message
 from surge.cluster.worker import describe_error, run_from
 from surge.engine.run import StopEvent
 from surge.metrics.values import Snapshot
@@ -56,10 +56,8 @@ class RayWorker:
             raise RuntimeError("run before prepare")
         messages: asyncio.Queue[WorkerMessage] = asyncio.Queue()
 
-        def emit(snapshot: Snapshot) -> None:
-            messages.put_nowait(
-                WorkerMessage(MessageKind.SNAPSHOT, self._worker, snapshot=snapshot)
-            )
+        def emit(item: Snapshot | WorkerNote) -> None:
+            messages.put_nowait(worker_message(self._worker, item))
 
         task = asyncio.ensure_future(
             run_from(self._load, self._worker, start_at_s, emit, self._stop)

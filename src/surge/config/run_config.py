@@ -226,6 +226,29 @@ class RunConfig:
         multiple=True,
         metavar="NAME",
     )
+    name_template: str = option(
+        "on",
+        "--name-template",
+        help=(
+            "Name a request without name= after its path with ids as placeholders "
+            "(/orders/123 → /orders/{id}); 'off': the path as it is. Query strings never count."
+        ),
+        kind=Kind.CHOICE,
+        group=Group.OUTPUT,
+        choices=("on", "off"),
+    )
+    max_endpoints: int = option(
+        1000,
+        "--max-endpoints",
+        help=(
+            "Keep at most N distinct endpoint names; requests to later names are counted under "
+            "'(other)' per method, with a warning."
+        ),
+        kind=Kind.INT,
+        group=Group.OUTPUT,
+        metavar="N",
+        minimum=1,
+    )
     expect_status: tuple[int, ...] = option(
         (),
         "--expect-status",

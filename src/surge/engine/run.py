@@ -23,7 +23,7 @@ import uvloop
 
 from surge.engine.guard import FORCED, ForcedStop, RunGuard
 from surge.engine.probe import LoopLagProbe
-from surge.engine.workload import HANG_S, RunContext, ScriptErrorSink
+from surge.engine.workload import HANG_S, RunContext, ScriptErrorSink, SecretSink
 from surge.metrics.recorder import Recorder
 from surge.metrics.values import HealthSample, Snapshot
 from surge.metrics.verdict import CRASH_PREFIX
@@ -168,6 +168,7 @@ class LoadRun:
         graceful_stop_s: float = 5.0,
         hang_s: float = HANG_S,
         blocked_s: float = BLOCKED_S,
+        secrets: SecretSink | None = None,
     ) -> None:
         self.load = load
         self.recorder = recorder
@@ -180,6 +181,7 @@ class LoadRun:
         self.graceful_stop_s = graceful_stop_s
         self.hang_s = hang_s
         self.blocked_s = blocked_s
+        self.secrets = secrets
         self.signal_name: str | None = None
         self.crash: str | None = None
         self.guard: RunGuard | None = None
@@ -200,6 +202,7 @@ class LoadRun:
             on_script_error=self.on_script_error,
             graceful_stop_s=self.graceful_stop_s,
             hang_s=self.hang_s,
+            secrets=self.secrets,
         )
         loop.set_exception_handler(self._on_loop_error)
         ctx.heartbeat.start(loop)

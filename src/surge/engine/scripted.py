@@ -34,12 +34,11 @@ from surge.engine.http import ClientConfig
 from surge.engine.user_session import UserSession
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
+from surge.metrics.naming import SCRIPT_METHOD
 from surge.metrics.recorder import UserClassRecorder
 from surge.scenario.tracebacks import describe_error, raised_at
 from surge.scenario.user import TaskSpec, User, tasks_of
 from surge.scenario.wait import ConstantWait, WaitTime
-
-SCRIPT_METHOD = "SCRIPT"
 
 
 def choose_task(tasks: Sequence[TaskSpec]) -> Callable[[random.Random], TaskSpec]:
@@ -141,6 +140,7 @@ class ScriptWorkload:
             user_class=counts,
             http2=self.http2 or cls.http2,
             max_streams=self.max_streams,
+            secrets=self.ctx.secrets,
         )
         self.ctx.tally(cls.__name__).started += 1
         return _VirtualUser(cls, index, session, self.seed, counts)
@@ -155,7 +155,7 @@ class ScriptWorkload:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug in the user's script must not end the run
-            self._script_failed(f"{vu.name}.{hook}", exc, t0)
+            self._script_failed(vu, hook, exc, t0)
             return exc
         return None
 
@@ -171,7 +171,11 @@ class ScriptWorkload:
             tally.first_error = describe_error(failed)
         return False
 
-    def _script_failed(self, where: str, exc: BaseException, t0: int) -> None:
+    def _script_failed(self, vu: _VirtualUser, name: str, exc: BaseException, t0: int) -> None:
+        """Record a script error under `Class.name` and report the first one at that place; the
+        secrets the user holds are told first, so its message is masked wherever it goes."""
+        vu.session.learn_secrets()
+        where = f"{vu.name}.{name}"
         elapsed_us = (perf_counter_ns() - t0) // 1000
         message = f"{type(exc).__name__}: {exc}"
         self.ctx.recorder.endpoint(SCRIPT_METHOD, where).fail(
@@ -232,7 +236,7 @@ class ScriptWorkload:
                     iterations.in_flight_at_end += 1
                 raise
             except Exception as exc:  # a bug in the user's script must not end the run
-                self._script_failed(f"{vu.name}.{task.name}", exc, t0)
+                self._script_failed(vu, task.name, exc, t0)
                 iterations.failed += 1
                 last_error = exc
             else:
@@ -278,7 +282,7 @@ class ScriptWorkload:
         except asyncio.CancelledError:
             raise  # abandoned: the driver counts it
         except Exception as exc:  # a bug in the user's script must not end the run
-            self._script_failed(f"{vu.name}.{task.name}", exc, t0)
+            self._script_failed(vu, task.name, exc, t0)
             failed = True
         vu.counts.iterations += 1
         self.idle[class_index].append(vu)

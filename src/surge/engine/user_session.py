@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from surge.engine.http.config import ClientConfig
 from surge.engine.http.exchange import SessionConnection
-from surge.engine.http.hops import name_of
 from surge.engine.http.request import Prepared
 from surge.engine.http.session import Exchanged, Session
 from surge.engine.http.stream import StreamBody
@@ -24,6 +23,7 @@ from surge.metrics.recorder import Recorder, UserClassRecorder
 if TYPE_CHECKING:
     from surge.engine.http2.session import H2Sessions
     from surge.engine.sse import EventStream
+    from surge.engine.workload import SecretSink
     from surge.engine.ws.client import WebSocketClient
     from surge.scenario.protocols import HttpSession
 
@@ -41,8 +41,16 @@ class UserSession(Session):
         user_class: UserClassRecorder | None = None,
         http2: bool = False,
         max_streams: int = 100,
+        secrets: SecretSink | None = None,
     ) -> None:
-        super().__init__(base_url, recorder, config, open_model=open_model, user_class=user_class)
+        super().__init__(
+            base_url,
+            recorder,
+            config,
+            open_model=open_model,
+            user_class=user_class,
+            secrets=secrets,
+        )
         self._ws: WebSocketClient | None = None
         self._event_streams: set[EventStream] = set()
         self._h2: H2Sessions | None = None
@@ -79,7 +87,7 @@ class UserSession(Session):
             self.base_url,
             path,
             [*self.headers.items(), *(headers or {}).items()],
-            self.endpoint("GET", name or name_of(path)),
+            self.endpoint_for("GET", path, name),
             self.config,
             last_event_id=last_event_id,
             max_events=max_events,

@@ -15,7 +15,8 @@ task) implements `Workload` below and gets every driver for free:
   over, or the run is forced to end); `close()` closes what is left.
 
 `RunContext` is what both sides share: the loop, the recorder, the stop event, the active count,
-script-error reporting and the run's fatal error (a task that never yields).
+script-error reporting, where secrets learned at run time go, and the run's fatal error (a task
+that never yields).
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ class Ticket:
         if wake is not None:
             self.wake = None
             wake()
+
+
+class SecretSink(Protocol):
+    """Where the secrets virtual users hold go as soon as they are met (the run's redactor): the
+    values of the secret headers a user sends or sets, and its cookies."""
+
+    def learn_header(self, name: str, value: str) -> None: ...
+
+    def learn_cookie(self, name: str, value: str) -> None: ...
 
 
 class IterationSink(Protocol):
@@ -138,8 +148,10 @@ class RunContext:
         on_script_error: ScriptErrorSink | None = None,
         graceful_stop_s: float = 5.0,
         hang_s: float = HANG_S,
+        secrets: SecretSink | None = None,
     ) -> None:
         self.recorder = recorder
+        self.secrets = secrets
         self.stop = stop or asyncio.Event()
         self.graceful_stop_s = graceful_stop_s
         self.hang_ns = int(hang_s * 1e9)

@@ -11,10 +11,12 @@ the second being filled is the only one held whole, and every finished second go
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from surge.metrics.history import History, Second, merge_intervals, timeline_point
 from surge.metrics.merge import HealthTally, merge_stats
+from surge.metrics.naming import OTHER, SCRIPT_METHOD
 from surge.metrics.values import (
     TOTAL_NAME,
     Arrivals,
@@ -66,9 +68,15 @@ class Aggregator:
     Snapshots arrive a second (`seq`) at a time, as the engine and the coordinator deliver them;
     a second is handed to the history when a later one starts. A snapshot for a second already
     handed on (a late worker) is recorded beside it and merged when the history is read.
+
+    With `max_endpoints`, at most that many distinct endpoint names are kept over all workers
+    (each worker caps its own): the counts of later names are added into `(other)` of their
+    method, so every request is still counted exactly once.
     """
 
-    def __init__(self, history: History | None = None) -> None:
+    def __init__(self, history: History | None = None, max_endpoints: int | None = None) -> None:
+        self.max_endpoints = max_endpoints
+        self._names = NameCap(max_endpoints)
         self._endpoints: dict[tuple[str, str], EndpointStats] = {}
         self._history = history if history is not None else History()
         self._open: list[Snapshot] = []
@@ -77,6 +85,7 @@ class Aggregator:
         self._user_classes: dict[str, UserClassStats] = {}
 
     def add(self, snap: Snapshot) -> None:
+        snap = self._names.cap(snap)
         for part in snap.endpoints:
             before = self._endpoints.get(part.key)
             self._endpoints[part.key] = (
@@ -105,6 +114,12 @@ class Aggregator:
         if self._open:
             self._history.append(_second(self._open))
             self._open = []
+
+    @property
+    def names_seen(self) -> int:
+        """Distinct endpoint names seen so far (at least: a worker counts its own; the merged
+        count is the largest of theirs and the names the aggregator itself saw)."""
+        return self._names.seen
 
     def arrivals(self) -> Arrivals:
         """Open-model accounting over everything added so far."""
@@ -174,3 +189,60 @@ class Aggregator:
     def close(self) -> None:
         """Remove the history's temporary file (the RunResults already built keep their data)."""
         self._history.close()
+
+
+_FOLDED_MAX = 100_000  # names over the cap counted exactly; beyond, the count says "at least"
+
+
+class NameCap:
+    """The merged cap on endpoint names (see `Aggregator`)."""
+
+    def __init__(self, max_endpoints: int | None) -> None:
+        self.max_endpoints = max_endpoints
+        self._kept: set[tuple[str, str]] = set()
+        self._folded: set[tuple[str, str]] = set()
+        self._reported = 0  # the most names a worker said it saw
+
+    @property
+    def seen(self) -> int:
+        return max(self._reported, len(self._kept) + len(self._folded))
+
+    def cap(self, snap: Snapshot) -> Snapshot:
+        """`snap` with the endpoints over the cap renamed `(other)` and merged into it."""
+        self._reported = max(self._reported, snap.names_seen)
+        limit = self.max_endpoints
+        if limit is None:
+            return snap
+        parts: list[EndpointStats] = []
+        folded = False
+        for part in snap.endpoints:
+            key = part.key
+            if key in self._kept or part.name == OTHER or part.method == SCRIPT_METHOD:
+                parts.append(part)
+            elif len(self._kept) < limit:
+                self._kept.add(key)
+                parts.append(part)
+            else:
+                if len(self._folded) < _FOLDED_MAX:
+                    self._folded.add(key)
+                parts.append(dataclasses.replace(part, name=OTHER))
+                folded = True
+        if not folded:
+            return snap
+        return dataclasses.replace(snap, endpoints=_merged_by_key(parts))
+
+
+def _merged_by_key(parts: list[EndpointStats]) -> tuple[EndpointStats, ...]:
+    by_key: dict[tuple[str, str], list[EndpointStats]] = {}
+    for part in parts:
+        by_key.setdefault(part.key, []).append(part)
+    return tuple(
+        same[0] if len(same) == 1 else merge_stats(key[0], key[1], same)
+        for key, same in by_key.items()
+    )
+
+
+def _sum_targets(snaps: list[Snapshot]) -> float | None:
+    """The whole run's target: the workers' targets added (None when no worker has one)."""
+    targets = [s.target for s in snaps if s.target is not None]
+    return sum(targets) if targets else None

@@ -17,6 +17,7 @@ from surge.metrics.histogram import (
     new_counts,
     take_counts,
 )
+from surge.metrics.naming import OTHER, SCRIPT_METHOD, Naming, default_name
 from surge.metrics.protocol import Count, Timing, Wire
 from surge.metrics.values import (
     Arrivals,
@@ -32,6 +33,8 @@ _SHIFT = SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1
 _STATUS_SLOTS = 1000
 _MAX_MESSAGES = 50
 _OTHER_MESSAGES = "(other messages)"
+_TARGETS_MAX = 8192  # request targets whose endpoint is remembered (then forgotten all at once)
+_FOLDED_MAX = 100_000  # names over the cap counted exactly; beyond, the count says "at least"
 
 
 class DenseHistogram:
@@ -427,22 +430,62 @@ class UserClassRecorder:
 
 
 class Recorder:
-    """All endpoints of one worker. Single-threaded: used from the worker's event loop only."""
+    """All endpoints of one worker. Single-threaded: used from the worker's event loop only.
 
-    def __init__(self, worker: int = 0) -> None:
+    `naming` decides the name of a request without `name=` (`endpoint_for`) and how many
+    distinct names are kept: the requests of names beyond `naming.max_endpoints` are recorded
+    under `(other)`, one per method, and `names_seen` counts every distinct name.
+    """
+
+    def __init__(self, worker: int = 0, naming: Naming | None = None) -> None:
         self.worker = worker
+        self.naming = naming if naming is not None else Naming()
         self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
+        self._named = 0  # endpoints under their own name (script errors aside)
+        self._folded: set[tuple[str, str]] = set()
+        self._by_target: dict[tuple[str, str], EndpointRecorder] = {}
         self._seq = 0
         self.arrivals = ArrivalRecorder()
         self._user_classes: dict[str, UserClassRecorder] = {}
 
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
-        """The recorder of (method, name); call once per endpoint and keep the object."""
+        """The recorder of (method, name); call once per endpoint and keep the object. Over the
+        cap, the recorder of (method, `(other)`)."""
         key = (method, name)
         found = self._endpoints.get(key)
         if found is None:
+            if method != SCRIPT_METHOD:
+                if self._named >= self.naming.max_endpoints:
+                    return self._over_cap(key)
+                self._named += 1
             found = self._endpoints[key] = EndpointRecorder(method, name)
         return found
+
+    def endpoint_for(self, method: str, target: str) -> EndpointRecorder:
+        """The recorder of a request without `name=` to `target` (a path or URL): named by the
+        run's rules (`surge.metrics.naming`), worked out once per distinct target."""
+        key = (method, target)
+        found = self._by_target.get(key)
+        if found is None:
+            found = self.endpoint(method, default_name(target, self.naming.template))
+            if len(self._by_target) >= _TARGETS_MAX:
+                self._by_target.clear()
+            self._by_target[key] = found
+        return found
+
+    def _over_cap(self, key: tuple[str, str]) -> EndpointRecorder:
+        if len(self._folded) < _FOLDED_MAX:
+            self._folded.add(key)
+        other = (key[0], OTHER)
+        found = self._endpoints.get(other)
+        if found is None:
+            found = self._endpoints[other] = EndpointRecorder(*other)
+        return found
+
+    @property
+    def names_seen(self) -> int:
+        """Distinct endpoint names so far, those counted under `(other)` included."""
+        return self._named + len(self._folded)
 
     def user_class(self, name: str) -> UserClassRecorder:
         """The counters of User class `name`; call once per virtual user and keep the object."""
@@ -473,6 +516,7 @@ class Recorder:
             health=health,
             target=target,
             user_classes=tuple(c.take() for c in self._user_classes.values() if c.busy),
+            names_seen=self.names_seen,
         )
         self._seq += 1
         return snap

@@ -216,7 +216,8 @@ class Snapshot:
     `seq` numbers intervals from 0 so a consumer can tell a lost or duplicate snapshot.
     `target` is the load the schedule asked for at the interval's end (users, or arrivals per
     second in the open model), None when the plan has no such figure. `user_classes` counts each
-    User class of a scripted run (empty in URL mode).
+    User class of a scripted run (empty in URL mode). `names_seen` is how many distinct endpoint
+    names the worker has seen so far, those over its cap (counted under `(other)`) included.
     """
 
     seq: int
@@ -229,6 +230,7 @@ class Snapshot:
     health: HealthSample | None = None
     target: float | None = None
     user_classes: tuple[UserClassStats, ...] = ()
+    names_seen: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,24 +7,47 @@ RunResult before any output (terminal, JSON, CSV, JUnit, text, HTML) or the stor
 `text()` replaces every occurrence of a secret value (also percent-encoded), masks the values
 of the named headers and query parameters, then applies the pattern rules of
 `surge.redaction.rules` as a second line of defence for secrets nobody named.
+
+A redactor made by `build` also learns secrets while the run goes (`learn_header`, see
+learned.py): a token a scripted user sets in its own headers is masked from then on.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 from surge.metrics.histogram import Histogram
 from surge.metrics.values import CheckCount
-from surge.redaction.rules import MASK, QUERY_VALUE_END, redact_text
+from surge.redaction.learned import MIN_SECRET_CHARS, SecretBook, longest_first, variants
+from surge.redaction.rules import (
+    MASK,
+    QUERY_VALUE_END,
+    header_secrets,
+    is_secret_cookie,
+    redact_text,
+)
 
-MIN_SECRET_CHARS = 4
-"""Secret values shorter than this are masked where they are used (header, URL, option) but not
-searched for in free text: replacing every `ab` or `1` would garble names and numbers."""
+__all__ = ["MIN_SECRET_CHARS", "NO_REDACTION", "Redactor"]
+
+_MEMO_MAX = 16_384
+_UNCHANGED = "\0unchanged"  # a memo entry: the text has nothing to mask (returned as is)
+
+
+class _Memo:
+    """Texts already masked (live messages and endpoint names repeat every second), valid while
+    no new secret is learned (`version`: how many were learned)."""
+
+    __slots__ = ("texts", "version")
+
+    def __init__(self) -> None:
+        self.version = 0
+        self.texts: dict[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +55,15 @@ class Redactor:
     """Masks known secret values and named header/query values as `***` in any text.
 
     `secrets` are exact values, longest first; `names` are lower-case header or query-parameter
-    names whose values are masked wherever `Name: value` or `name=value` appears.
+    names whose values are masked wherever `Name: value` or `name=value` appears; `learned`
+    holds the secrets learned during the run (None: this redactor learns nothing).
     """
 
     secrets: tuple[str, ...] = ()
     names: frozenset[str] = frozenset()
     _named: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    learned: SecretBook | None = field(default=None, repr=False, compare=False)
+    _memo: _Memo = field(default_factory=_Memo, repr=False, compare=False)
 
     @classmethod
     def build(cls, values: Iterable[str] = (), names: Iterable[str] = ()) -> Redactor:
@@ -47,7 +73,7 @@ class Redactor:
             value = str(value).strip()
             if len(value) < MIN_SECRET_CHARS:
                 continue
-            found.update({value, quote(value, safe=""), quote_plus(value)})
+            found.update(variants(value))
         lowered = frozenset(n.strip().lower() for n in names if n.strip())
         named = None
         if lowered:
@@ -57,12 +83,46 @@ class Redactor:
                 rf"|(?P<h>^\s*(?:{alternatives})\s*:\s*).+$",
                 re.IGNORECASE | re.MULTILINE,
             )
-        ordered = tuple(sorted(found, key=lambda s: (-len(s), s)))
-        return cls(secrets=ordered, names=lowered, _named=named)
+        return cls(longest_first(found), lowered, named, SecretBook(), _Memo())
+
+    def learn(self, value: str) -> None:
+        """A secret value met during the run: masked from now on (ignored without `learned`)."""
+        if self.learned is not None:
+            self.learned.add(value)
+
+    def learn_header(self, name: str, value: str) -> None:
+        """A header about to be sent: its value is learned when the header is secret
+        (Authorization, Cookie, X-API-Key, a `--redact` name, a secret-looking name)."""
+        if self.learned is not None:
+            for secret in header_secrets(name, value, self.names):
+                self.learned.add(secret)
+
+    def learn_cookie(self, name: str, value: str) -> None:
+        """A cookie a user holds: its value is learned when its name looks secret (`sessionid`,
+        `sid`, `jwt`), is a `--redact` name, or the value is long (a session id)."""
+        if self.learned is not None and is_secret_cookie(name, value, self.names):
+            self.learned.add(value)
 
     def text(self, text: str) -> str:
-        """`text` with every secret masked."""
-        for secret in self.secrets:
+        """`text` with every secret masked (`text` itself when there is none in it)."""
+        memo = self._memo
+        version = len(self.learned.values) if self.learned is not None else 0
+        if memo.version != version:
+            memo.texts, memo.version = {}, version
+        found = memo.texts.get(text)
+        if found is None:
+            masked = self._mask(text)
+            found = _UNCHANGED if masked == text else masked
+            if len(memo.texts) >= _MEMO_MAX:
+                memo.texts = {}
+            memo.texts[text] = found
+        return text if found is _UNCHANGED else found
+
+    def _mask(self, text: str) -> str:
+        secrets = self.secrets
+        if self.learned:
+            secrets = self.learned.ordered(secrets)
+        for secret in secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
         if self._named is not None:
@@ -88,33 +148,77 @@ def _merge(old: Any, new: Any) -> Any:
     return old
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_NO_TEXT: tuple[object, ...] = (int, float, bool, type(None), Histogram)
+
+
+def _may_hold_text(hint: object) -> bool:
+    """False for a type whose values hold no text (numbers, histograms, containers of them)."""
+    if hint in _NO_TEXT:
+        return False
+    if typing.get_origin(hint) is None:
+        return True  # str, a dataclass, an enum, Any …
+    return any(_may_hold_text(arg) for arg in typing.get_args(hint) if arg is not Ellipsis)
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a dataclass that may hold text, by their type hints (all of them when the
+    hints cannot be read)."""
+    found = _FIELD_NAMES.get(cls)
+    if found is None:
+        names = [f.name for f in dataclasses.fields(cls)]
+        try:
+            hints = typing.get_type_hints(cls)
+        except Exception:  # an annotation that does not resolve: walk every field
+            hints = {}
+        found = tuple(n for n in names if n not in hints or _may_hold_text(hints[n]))
+        _FIELD_NAMES[cls] = found
+    return found
+
+
+_ATOMS = (type(None), bool, int, float, Histogram)  # nothing to mask in these
+
+
 def _walk(value: Any, text: Any) -> Any:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return text(value)
-    if value is None or isinstance(value, bool | int | float | Histogram):
+    if kind in _ATOMS:
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {}
-        for item in dataclasses.fields(value):
-            old = getattr(value, item.name)
+        for name in _field_names(kind):
+            old = getattr(value, name)
+            if type(old) in _ATOMS:
+                continue
             new = _walk(old, text)
             if new is not old:
-                changes[item.name] = new
+                changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
+    if isinstance(value, str):  # a str subclass (an enum's value)
+        return text(value)
     if isinstance(value, Mapping):
-        out: dict[Any, Any] = {}
-        changed = False
-        for key, item in value.items():
-            new_key, new_item = _walk(key, text), _walk(item, text)
-            changed = changed or new_key != key or new_item is not item
-            out[new_key] = _merge(out[new_key], new_item) if new_key in out else new_item
-        return out if changed else value
+        return _walk_mapping(value, text)
     if isinstance(value, tuple | list):
         items = [_walk(item, text) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return type(value)(items) if isinstance(value, list) else tuple(items)
     return value
+
+
+def _walk_mapping(value: Mapping[Any, Any], text: Any) -> Any:
+    """`value`, or a new dict when a key or value changed (keys made equal are merged)."""
+    out: dict[Any, Any] | None = None
+    for index, (key, item) in enumerate(value.items()):
+        new_key = key if type(key) in _ATOMS else _walk(key, text)
+        new_item = item if type(item) in _ATOMS else _walk(item, text)
+        if out is None:
+            if new_key is key and new_item is item:
+                continue
+            out = dict(itertools.islice(value.items(), index))
+        out[new_key] = _merge(out[new_key], new_item) if new_key in out else new_item
+    return value if out is None else out
 
 
 NO_REDACTION = Redactor()

@@ -20,6 +20,14 @@ SECRET_NAME = re.compile(
 )
 """Names (of options, mapping keys, headers) whose values are taken for secrets."""
 
+SECRET_COOKIE = re.compile(
+    r"sid|sess|auth|token|jwt|csrf|xsrf|key|secret|login|remember|identity|credential",
+    re.IGNORECASE,
+)
+"""Cookie names whose values are taken for secrets (`sessionid`, `PHPSESSID`, `sid`, `jwt`)."""
+LONG_COOKIE_CHARS = 16
+"""A cookie value this long is taken for a secret whatever its name (a session id)."""
+
 _URL_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@?#]+@")
 # A query value runs to the next `&`, `#` or space; a `:` followed by a space (or the end) ends
 # it too, so the selector colon of `GET /x?token=abc: p95<1s` survives the masking.
@@ -55,6 +63,42 @@ def redact_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, f"{MASK}@{host}", parts.path, parts.query, parts.fragment))
+
+
+_SCHEMES = ("bearer ", "basic ", "token ", "digest ")
+
+
+def is_secret_name(name: str, names: frozenset[str] = frozenset()) -> bool:
+    """True when a header (or cookie) called `name` holds a secret: a secret header, a name in
+    `names` (lower-case) or one that looks secret."""
+    key = name.strip().lower()
+    return key in SECRET_HEADERS or key in names or SECRET_NAME.search(key) is not None
+
+
+def is_secret_cookie(name: str, value: str, names: frozenset[str] = frozenset()) -> bool:
+    """True when a cookie's value is a secret: by its name (or one in `names`), or its length."""
+    return (
+        len(value) >= LONG_COOKIE_CHARS
+        or name.lower() in names
+        or SECRET_COOKIE.search(name) is not None
+    )
+
+
+def header_secrets(name: str, value: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """The secret parts of one header: the whole value, the credential after `Bearer `, and
+    each cookie value (nothing when the header is not secret, see `is_secret_name`)."""
+    if not is_secret_name(name, names):
+        return []
+    value = value.strip()
+    found = [value]
+    lowered = value.lower()
+    for scheme in _SCHEMES:
+        if lowered.startswith(scheme):
+            found.append(value[len(scheme) :].strip())
+    if name.strip().lower() == "cookie":
+        for pair in value.split(";"):
+            found.append(pair.partition("=")[2].strip())
+    return found
 
 
 def redact_header(line: str, names: frozenset[str] = frozenset()) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from surge.cluster import Backend, ClusterSettings, Coordinator, LocalBackend
+from surge.cluster.messages import WorkerNote
 from surge.config import AUTO
 from surge.engine.run import RunOutcome
 from surge.metrics import LoadModel, Snapshot, WorkerReport
@@ -54,6 +55,23 @@ def _worker_count(job: Job, asked: int, observers: Observers) -> int:
     return asked
 
 
+class _Notes:
+    """The workers' notes: the secrets they met, taught to the run's redactor; the first error
+    at each place of the script (from whichever worker saw it first), told the observers."""
+
+    def __init__(self, job: Job, observers: Observers) -> None:
+        self.job = job
+        self.observers = observers
+        self.told: set[str] = set()
+
+    def note(self, worker: int, note: WorkerNote) -> None:
+        for value in note.secrets:
+            self.job.redactor.learn(value)
+        if note.where is not None and note.where not in self.told:
+            self.told.add(note.where)
+            self.observers.script_error(note.where, note.text)
+
+
 def run_cluster(
     job: Job,
     on_snapshot: Callable[[Snapshot], None],
@@ -77,6 +95,7 @@ def run_cluster(
         ready_timeout_s=_READY_TIMEOUT_S[backend.name],
     )
     slices = split_plan(job.plan, workers)
+    notes = _Notes(job, observers)
     coordinator = Coordinator(
         backend,
         settings,
@@ -84,6 +103,7 @@ def run_cluster(
         should_stop,
         on_second,
         planned_arrivals=lambda worker, until_s: slices[worker].arrivals_due(until_s),
+        on_note=notes.note,
     )
     outcome = coordinator.run(prepare_worker, recipe)
     if outcome.ready_s is not None:

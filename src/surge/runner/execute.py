@@ -28,7 +28,7 @@ from surge.monitor import (
 from surge.monitor.resources import ResourceSampler
 from surge.runner.control import RunControl
 from surge.runner.jobs import Job
-from surge.runner.load import Stops, load_run, preload
+from surge.runner.load import Stops, load_run, naming_of, preload
 from surge.runner.observer import Observers, Progress
 from surge.runner.recipe import wants_cluster
 from surge.runner.redact import redact_options, redact_url
@@ -89,7 +89,7 @@ class _Seconds:
         self.job = job
         self.observers = observers
         self.stops = stops
-        self.aggregator = Aggregator()
+        self.aggregator = Aggregator(max_endpoints=job.config.max_endpoints)
         self.watch = AbortWatch(job.thresholds)
         self.pending: list[Snapshot] = []
 
@@ -119,7 +119,7 @@ def _in_process(job: Job, seconds: _Seconds, control: RunControl | None) -> RunO
     steering = Steering(job.plan) if control is not None else None
     run = load_run(
         job,
-        Recorder(),
+        Recorder(naming=naming_of(job.config)),
         seconds.stops,
         seconds.snapshot,
         steering=steering,
@@ -162,6 +162,19 @@ def _on_workers(
     return outcome, workers
 
 
+def cap_warning(names_seen: int, max_endpoints: int) -> str | None:
+    """What to tell the user when a run saw more endpoint names than it keeps (else None)."""
+    if names_seen <= max_endpoints:
+        return None
+    return (
+        f"{names_seen:,} distinct endpoint names, more than the cap of {max_endpoints:,} "
+        f"(--max-endpoints): the requests of names after the first {max_endpoints:,} are "
+        "counted under '(other)', one per method. Give requests that differ only by an id one "
+        'name with name= (e.g. self.http.get(f"/orders/{order_id}", name="/orders/{id}")), '
+        "or raise --max-endpoints"
+    )
+
+
 def execute(
     job: Job, observers: Observers, control: RunControl | None = None
 ) -> tuple[RunResult, RunOutcome]:
@@ -181,6 +194,9 @@ def execute(
         except Exception as exc:  # what was recorded is kept: the run crashed, said in a line
             why = crash_text(exc)
             outcome = RunOutcome(time.perf_counter() - t0, True, why, crash=why)
+    warning = cap_warning(seconds.aggregator.names_seen, job.config.max_endpoints)
+    if warning is not None:
+        observers.warning(warning)
     meta = RunMeta(
         name=job.name,
         surge_version=__version__,

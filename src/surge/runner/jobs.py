@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from surge.config import ConfigError, RunConfig
 from surge.metrics import LoadModel
+from surge.metrics.naming import default_name
 from surge.metrics.resources import MonitoredProcess
 from surge.redaction import NO_REDACTION, Redactor
 from surge.runner.recipe import JobRecipe, check_cluster_options
@@ -180,6 +181,10 @@ def _endpoint_job(scenario: Scenario, config: RunConfig, mode: Mode, where: str)
     name = config.name or (
         scenario.name if mode is Mode.TOML else f"{endpoint.method} {endpoint.endpoint_name}"
     )
+    if not endpoint.name:  # named like a script's request without name= (surge.metrics.naming)
+        named = default_name(endpoint.url, config.name_template == "on")
+        endpoint = replace(endpoint, name=named)
+        scenario = replace(scenario, endpoint=endpoint)
     plan = _plan(config, (1,), where, sources=scenario.option_sources)
     known = {(endpoint.method.upper(), endpoint.endpoint_name)}
     thresholds = _thresholds(config, scenario, known)

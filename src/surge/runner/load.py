@@ -20,6 +20,7 @@ from surge.engine.scripted import ScriptWorkload
 from surge.engine.url import UrlWorkload
 from surge.engine.workload import RunContext, ScriptErrorSink, Workload
 from surge.metrics import LoadModel, Recorder, Snapshot
+from surge.metrics.naming import Naming
 from surge.runner.jobs import Job
 from surge.runner.steering import Steering
 from surge.scenario import ScenarioKind
@@ -72,6 +73,11 @@ def client_config(config: RunConfig) -> ClientConfig:
         max_body_bytes=config.max_body,
         retry=not config.no_retry,
     )
+
+
+def naming_of(config: RunConfig) -> Naming:
+    """The run's endpoint naming rules (`--name-template`, `--max-endpoints`)."""
+    return Naming(template=config.name_template == "on", max_endpoints=config.max_endpoints)
 
 
 def load_factory(job: Job, stops: Stops, steering: Steering | None = None) -> LoadFactory:
@@ -157,7 +163,8 @@ def load_run(
     on_script_error: ScriptErrorSink | None = None,
     **options: Any,
 ) -> LoadRun:
-    """The engine's run of `job` (`options`: LoadRun's keyword arguments)."""
+    """The engine's run of `job` (`options`: LoadRun's keyword arguments); the secrets its
+    users send are taught to the job's redactor."""
     return LoadRun(
         load_factory(job, stops, steering),
         recorder,
@@ -165,6 +172,7 @@ def load_run(
         target_at=steering.target_at if steering is not None else job.plan.target_at,
         on_script_error=on_script_error,
         graceful_stop_s=job.config.graceful_stop,
+        secrets=job.redactor,
         **options,
     )
 

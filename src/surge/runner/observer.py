@@ -2,9 +2,10 @@
 
 The runner never prints. It tells every observer when a job starts (`on_start`), once a second
 how it is going (`on_progress`: the merged second and the running totals), anything worth saying
-on the way (`on_notice`: a stored run, a file written, a warning), and when the job ends
-(`on_end`, with its final RunResult). All calls come from the thread running the job; an
-observer returns quickly (it is called between two seconds of load).
+on the way (`on_notice`: a stored run, a file written, a warning, an error in the script), and
+when the job ends (`on_end`, with its final RunResult). All calls come from the thread running
+the job; an observer returns quickly (it is called between two seconds of load). Everything an
+observer is given has gone through the run's redactor: no secret reaches a live view or a log.
 
     class Printer(surge.Observer):
         def on_progress(self, progress: surge.Progress) -> None:
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from surge.metrics import EndpointStats, LiveStatus, LoadModel, RunResult, Snapshot
+from surge.redaction import NO_REDACTION, Redactor
 from surge.schedule import Plan
 
 
@@ -114,21 +116,28 @@ class Observer:
 
 
 class Observers:
-    """Every observer of a run, called in order."""
+    """Every observer of a run, called in order, told only what `redactor` has masked (the
+    run's secrets, those learned while it goes included)."""
 
-    def __init__(self, observers: Iterable[RunObserver] = ()) -> None:
+    def __init__(
+        self, observers: Iterable[RunObserver] = (), redactor: Redactor = NO_REDACTION
+    ) -> None:
         self.items = tuple(observers)
+        self.redactor = redactor
 
     def start(self, start: RunStart) -> None:
         for observer in self.items:
             observer.on_start(start)
 
     def progress(self, progress: Progress) -> None:
+        if not self.items:
+            return
+        progress = self.redactor.scrub(progress)
         for observer in self.items:
             observer.on_progress(progress)
 
     def notice(self, level: Level, text: str) -> None:
-        notice = Notice(level, text)
+        notice = Notice(level, self.redactor.text(text))
         for observer in self.items:
             observer.on_notice(notice)
 
@@ -143,7 +152,7 @@ class Observers:
 
     def script_error(self, where: str, text: str) -> None:
         """The first error at a place in the user's script (the engine's ScriptErrorSink)."""
-        notice = Notice(Level.ERROR, text, where)
+        notice = Notice(Level.ERROR, self.redactor.text(text), self.redactor.text(where))
         for observer in self.items:
             observer.on_notice(notice)
 

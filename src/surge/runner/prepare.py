@@ -15,6 +15,7 @@ from surge.config import RunConfig
 from surge.engine.limits import FdBudget, fd_budget, raise_fd_limit
 from surge.metrics import LoadModel
 from surge.monitor.resources import TargetError, find_targets
+from surge.redaction import Redactor
 from surge.runner.jobs import InputError, Job
 from surge.runner.recipe import wants_cluster, worker_count
 from surge.runner.redact import redactor_for
@@ -24,10 +25,9 @@ class PrepareError(InputError):
     """A monitored target that names no running process: one message, exit code 2."""
 
 
-def prepare_jobs(jobs: Sequence[Job], config: RunConfig) -> list[Job]:
-    """`jobs` with the run's redactor (secrets of every job) and monitored targets attached,
-    their in-flight caps fitted to the open-file limit (`fit_descriptors`)."""
-    jobs = fit_descriptors(jobs, config)
+def run_redactor(jobs: Sequence[Job], config: RunConfig) -> Redactor:
+    """The run's redactor: the secrets of the options and of every job's target and endpoint
+    (each worker process builds the same one from the same jobs)."""
     urls: list[str] = []
     headers: list[tuple[str, str]] = []
     for job in jobs:
@@ -36,7 +36,14 @@ def prepare_jobs(jobs: Sequence[Job], config: RunConfig) -> list[Job]:
         if endpoint is not None:
             urls.append(endpoint.url)
             headers.extend(endpoint.headers)
-    redactor = redactor_for(config.as_options(), urls, headers)
+    return redactor_for(config.as_options(), urls, headers)
+
+
+def prepare_jobs(jobs: Sequence[Job], config: RunConfig) -> list[Job]:
+    """`jobs` with the run's redactor (secrets of every job) and monitored targets attached,
+    their in-flight caps fitted to the open-file limit (`fit_descriptors`)."""
+    jobs = fit_descriptors(jobs, config)
+    redactor = run_redactor(jobs, config)
     try:
         targets = find_targets(config.monitor_pid, config.monitor_process)
     except TargetError as exc:

@@ -20,6 +20,7 @@ from surge.redaction import (
     SECRET_HEADERS,
     SECRET_NAME,
     Redactor,
+    header_secrets,
     redact_header,
     redact_url,
 )
@@ -32,26 +33,6 @@ __all__ = [
     "redact_url",
     "redactor_for",
 ]
-
-_SCHEMES = ("bearer ", "basic ", "token ", "digest ")
-
-
-def _header_secrets(name: str, value: str, names: frozenset[str]) -> list[str]:
-    """The secret parts of one header: the whole value, the credential after `Bearer `, and
-    each cookie value."""
-    key = name.strip().lower()
-    if key not in SECRET_HEADERS and key not in names and not SECRET_NAME.search(key):
-        return []
-    value = value.strip()
-    found = [value]
-    lowered = value.lower()
-    for scheme in _SCHEMES:
-        if lowered.startswith(scheme):
-            found.append(value[len(scheme) :].strip())
-    if key == "cookie":
-        for pair in value.split(";"):
-            found.append(pair.partition("=")[2].strip())
-    return found
 
 
 def _url_secrets(url: str, names: frozenset[str]) -> list[str]:
@@ -99,7 +80,7 @@ def redactor_for(
             values.append(value)
     pairs = _header_pairs(options.get("header") or ()) + list(headers)
     for name, value in pairs:
-        values += _header_secrets(name, value, names)
+        values += header_secrets(name, value, names)
     for url in [*urls, *(v for v in options.values() if isinstance(v, str) and "://" in v)]:
         values += _url_secrets(url, names)
     return Redactor.build(values=values, names=names | SECRET_HEADERS)

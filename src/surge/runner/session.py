@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from surge.config import RunConfig
 from surge.metrics import SIGNALS, ExitCode, RunResult
+from surge.redaction import NO_REDACTION
 from surge.runner.control import RunControl
 from surge.runner.execute import execute
 from surge.runner.jobs import InputError, Job, build_jobs
@@ -158,8 +159,8 @@ def run_all(
     jobs when the caller planned them already; `stdout` receives `out="-"`."""
     if config.dry_run:
         raise InputError("dry_run plans without sending: use plan_jobs(target, config)")
-    told = Observers(observers)
     jobs = list(jobs) if jobs is not None else plan_jobs(target, config)
+    told = Observers(observers, jobs[0].redactor if jobs else NO_REDACTION)
     pending = _open_store(config)
     step = _prepare_compare(pending, config, told)
     try:

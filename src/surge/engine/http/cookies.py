@@ -111,6 +111,10 @@ class CookieJar:
     def clear(self) -> None:
         self._cookies.clear()
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """(name, value) of every cookie kept (for the run's redactor)."""
+        return [(c.name, c.value) for c in self._cookies.values()]
+
     def set_from_response(self, set_cookie_values: list[str], host: str, path: str) -> None:
         """Store (or delete, when expired) the cookies of a response's Set-Cookie headers."""
         now = time.time()

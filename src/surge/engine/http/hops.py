@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from time import perf_counter_ns
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from surge.engine.http.classify import classify_error, describe_error
 from surge.engine.http.cookies import CookieJar
@@ -78,20 +78,6 @@ def error_response(
     )
     response.nbytes = nbytes
     return response
-
-
-_NAMES: dict[str, str] = {}
-
-
-def name_of(path: str) -> str:
-    """The default endpoint name: the path without its query string."""
-    found = _NAMES.get(path)
-    if found is None:
-        found = urlsplit(path).path or "/"
-        if len(_NAMES) >= 4096:
-            _NAMES.clear()
-        _NAMES[path] = found
-    return found
 
 
 async def await_exchange(

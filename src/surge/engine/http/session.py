@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
 from time import perf_counter_ns
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from surge.engine.http.classify import (
     ConnectionClosedError,
@@ -44,7 +44,6 @@ from surge.engine.http.hops import (
     REDIRECTS,
     await_exchange,
     error_response,
-    name_of,
     redirected,
     resolve,
     store_cookies,
@@ -63,6 +62,9 @@ from surge.engine.http.streamed import record_when_over, streams_incomplete
 from surge.metrics.errors import ErrorKind
 from surge.metrics.recorder import EndpointRecorder, Recorder, UserClassRecorder
 from surge.scenario.checks import Check
+
+if TYPE_CHECKING:
+    from surge.engine.workload import SecretSink
 
 _REDIRECTS = REDIRECTS
 _FOLLOWED = ("GET", "HEAD")  # methods whose redirects are followed unless told otherwise
@@ -101,8 +103,11 @@ class Session:
         *,
         open_model: bool = False,
         user_class: UserClassRecorder | None = None,
+        secrets: SecretSink | None = None,
     ) -> None:
         self.base_url = base_url
+        self.secrets = secrets  # told the secret header values before they are sent
+        self._learned = -1  # the version of the default headers the secrets sink has seen
         self.open_model = open_model
         self.user_class = user_class  # per-class counts hook: +1 request per completed request
         self._intended_ns: int | None = None
@@ -113,7 +118,6 @@ class Session:
         self._headers = DefaultHeaders()
         self._idle: dict[Origin, list[SessionConnection]] = {}
         self._live: set[SessionConnection] = set()
-        self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
         self._prepared: dict[tuple[str, str, str | None], Prepared] = {}
         self._total_ns = int(self.config.total_timeout_s * 1e9)
         self._closed = False
@@ -328,7 +332,9 @@ class Session:
         url = add_params(resolve(self.base_url, path), params)
         body, content_type = _NO_BODY if json is None and data is None else encode_body(json, data)
         extra = list(headers.items()) if headers else []
-        endpoint = self._endpoint(verb, name or name_of(path))
+        if self.secrets is not None:
+            self._learn(extra)
+        endpoint = self.endpoint_for(verb, path, name)
         prep = prepare(verb, url, extra, body, content_type, self._headers, self.cookies, endpoint)
         if params is None and headers is None and body is None and not prep.cookies:
             if len(self._prepared) >= _CACHE_MAX:
@@ -338,7 +344,7 @@ class Session:
 
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
         """The recorder of (method, name) for this user (kept: one dictionary lookup after)."""
-        return self._endpoint(method, name)
+        return self._recorder.endpoint(method, name)
 
     def lag_ns(self, t0: int) -> int:
         """Open model: the schedule lag to add to an exchange that started at `t0` when it is
@@ -349,12 +355,35 @@ class Session:
         self._intended_ns = None
         return t0 - intended_ns if intended_ns is not None and intended_ns < t0 else 0
 
-    def _endpoint(self, method: str, name: str) -> EndpointRecorder:
-        key = (method, name)
-        found = self._endpoints.get(key)
-        if found is None:
-            found = self._endpoints[key] = self._recorder.endpoint(method, name)
-        return found
+    def learn_secrets(self) -> None:
+        """Tell the secrets sink what this user holds now: its secret default headers and the
+        values of its cookies with secret-looking names (called when its script fails)."""
+        secrets = self.secrets
+        if secrets is not None:
+            self._learned = -1
+            self._learn(())
+            for name, value in self.cookies.pairs():
+                secrets.learn_cookie(name, value)
+
+    def _learn(self, extra: Sequence[tuple[str, str]]) -> None:
+        """The secret values among a request's headers, before it is prepared: its own, and the
+        session's defaults when they changed since last time."""
+        secrets = self.secrets
+        assert secrets is not None
+        defaults = self._headers
+        if defaults.version != self._learned:
+            self._learned = defaults.version
+            for key, value in defaults.items():
+                secrets.learn_header(key, value)
+        for key, value in extra:
+            secrets.learn_header(key, value)
+
+    def endpoint_for(self, method: str, path: str, name: str | None = None) -> EndpointRecorder:
+        """The recorder a request records under: `name`, else the run's default name of `path`
+        (the one naming rule of every client: `Recorder.endpoint_for`)."""
+        if name:
+            return self._recorder.endpoint(method, name)
+        return self._recorder.endpoint_for(method, path)
 
     # -- the general path ------------------------------------------------------------------
     async def _send(
