@@ -285,3 +285,25 @@ def test_fmt_duration_and_bytes() -> None:
     assert [fmt_bytes(n) for n in (0, 1023, 262_048, 5 * 2**20, 3 * 2**30)] == [
         "0 B", "1,023 B", "255.9 KiB", "5.0 MiB", "3.0 GiB",
     ]  # fmt: skip
+
+
+def test_many_endpoints_show_the_busiest_and_a_row_for_the_rest(
+    meta: RunMeta, render: Render
+) -> None:
+    """A run with hundreds of names prints the 50 busiest endpoints and one row for the rest
+    (printing a thousand rows took seconds; the files keep every endpoint)."""
+    recorder = Recorder()
+    for k in range(120):
+        endpoint = recorder.endpoint("GET", f"/page-{k:03d}")
+        for _ in range(1 + k % 60):
+            endpoint.ok(1500, 200, 10)
+    aggregator = Aggregator()
+    aggregator.add(recorder.snapshot(0.0, 1.0, 1))
+    result = aggregator.result(meta, 1.0)
+    text = render(result, width=160)
+    shown = [line for line in text.splitlines() if "/page-" in line]
+    assert len(shown) == 50
+    assert all(int(line.split("/page-")[1][:3]) % 60 >= 59 - 24 for line in shown)  # busiest
+    rest = _line_with(text, "70 more endpoints")
+    hidden = sum(1 + k % 60 for k in range(120) if k % 60 < 35)
+    assert f"{hidden:,}" in rest

@@ -77,6 +77,7 @@ class Aggregator:
     def __init__(self, history: History | None = None, max_endpoints: int | None = None) -> None:
         self.max_endpoints = max_endpoints
         self._names = NameCap(max_endpoints)
+        self._total: EndpointStats | None = None
         self._endpoints: dict[tuple[str, str], EndpointStats] = {}
         self._history = history if history is not None else History()
         self._open: list[Snapshot] = []
@@ -85,6 +86,7 @@ class Aggregator:
         self._user_classes: dict[str, UserClassStats] = {}
 
     def add(self, snap: Snapshot) -> None:
+        self._total = None
         snap = self._names.cap(snap)
         for part in snap.endpoints:
             before = self._endpoints.get(part.key)
@@ -137,7 +139,10 @@ class Aggregator:
         return tuple(self._endpoints[key] for key in sorted(self._endpoints))
 
     def total(self) -> EndpointStats:
-        return merge_stats("", TOTAL_NAME, self._endpoints.values())
+        """Every endpoint merged (kept until the next snapshot is added)."""
+        if self._total is None:
+            self._total = merge_stats("", TOTAL_NAME, self._endpoints.values())
+        return self._total
 
     def history(self) -> tuple[tuple[Interval, ...], tuple[TimelinePoint, ...]]:
         """The intervals and the timeline so far, at the resolution the history allows."""

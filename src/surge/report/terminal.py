@@ -40,6 +40,9 @@ from surge.report.terminal_sections import (
 from surge.report.wrap import NAME_COLUMN_MIN_WIDTH, Name, Parts
 
 TOP_ERROR_MESSAGES = 10
+TOP_ENDPOINTS = 50
+"""The endpoint table shows at most this many rows (the busiest), then one for the rest: the
+files (JSON, CSV, HTML) have every endpoint."""
 _KINDS = frozenset(kind.value for kind in ErrorKind)
 _LATENCY_COLUMNS = (
     ("p50", "p50"),
@@ -137,8 +140,22 @@ def endpoint_columns() -> list[Column]:
 
 def _endpoint_table(result: RunResult) -> FitTable:
     table = FitTable(endpoint_columns(), box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for stats in result.endpoints:
-        table.add_row(*_endpoint_cells(stats, result.duration_s))
+    busiest = sorted(result.endpoints, key=lambda s: -s.requests)[:TOP_ENDPOINTS]
+    keep = {id(stats) for stats in busiest}
+    rest = []
+    for stats in result.endpoints:  # in the result's order (by method and name)
+        if id(stats) in keep:
+            table.add_row(*_endpoint_cells(stats, result.duration_s))
+        else:
+            rest.append(stats)
+    if rest:
+        requests = sum(stats.requests for stats in rest)
+        failures = sum(stats.failures for stats in rest)
+        more = Text(f"… {len(rest):,} more endpoints (every one in --out, --csv, --html)")
+        blanks = [""] * (1 + len(_LATENCY_COLUMNS))  # no rate or latency for a mixed row
+        table.add_row(
+            "", Name(more.plain), fmt_count(requests), fmt_count(failures), *blanks, style="dim"
+        )
     table.add_section()
     table.add_row(*_endpoint_cells(result.total, result.duration_s), style="bold")
     return table

@@ -32,6 +32,7 @@ import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from surge.engine.http.classify import (
     ConnectionClosedError,
@@ -119,6 +120,7 @@ class Session:
         self._idle: dict[Origin, list[SessionConnection]] = {}
         self._live: set[SessionConnection] = set()
         self._prepared: dict[tuple[str, str, str | None], Prepared] = {}
+        self._blocks: dict[str, tuple[int, tuple[Origin, str, str, bytes]]] = {}
         self._total_ns = int(self.config.total_timeout_s * 1e9)
         self._closed = False
         self._streams: dict[StreamBody, EndpointRecorder] = {}  # streamed bodies not over yet
@@ -329,18 +331,73 @@ class Session:
     ) -> Prepared:
         """The request's origin, bytes and endpoint; plain ones are kept for next time."""
         verb = method.upper()
-        url = add_params(resolve(self.base_url, path), params)
-        body, content_type = _NO_BODY if json is None and data is None else encode_body(json, data)
         extra = list(headers.items()) if headers else []
         if self.secrets is not None:
             self._learn(extra)
+        if params is None and headers is None and json is None and data is None:
+            prep = self._prepare_plain(verb, path, name) if not self._jar else None
+            if prep is None:
+                prep = self._prepare_any(verb, path, None, [], None, None, name)
+            if not prep.cookies:
+                if len(self._prepared) >= _CACHE_MAX:
+                    self._prepared.clear()
+                self._prepared[(method, path, name)] = prep
+            return prep
+        body, content_type = _NO_BODY if json is None and data is None else encode_body(json, data)
+        return self._prepare_any(verb, path, params, extra, body, content_type, name)
+
+    def _prepare_any(
+        self,
+        verb: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        extra: list[tuple[str, str]],
+        body: bytes | None,
+        content_type: str | None,
+        name: str | None,
+    ) -> Prepared:
+        url = add_params(resolve(self.base_url, path), params)
         endpoint = self.endpoint_for(verb, path, name)
-        prep = prepare(verb, url, extra, body, content_type, self._headers, self.cookies, endpoint)
-        if params is None and headers is None and body is None and not prep.cookies:
-            if len(self._prepared) >= _CACHE_MAX:
-                self._prepared.clear()
-            self._prepared[(method, path, name)] = prep
-        return prep
+        return prepare(verb, url, extra, body, content_type, self._headers, self.cookies, endpoint)
+
+    def _prepare_plain(self, verb: str, path: str, name: str | None) -> Prepared | None:
+        """A request of a path on the base URL with the session's default headers and nothing
+        else (no cookie yet): the request line before the header block this session keeps per
+        method, so that a URL it has not seen (a new id) costs no URL parsing and no header
+        merging. None when the path needs the general way (`prepare`)."""
+        if not path.startswith("/") or "\t" in path or "\r" in path or "\n" in path:
+            return None
+        version = self._headers.version
+        endpoint = self.endpoint_for(verb, path, name)
+        block = self._blocks.get(verb)
+        if block is None or block[0] != version:
+            block = self._header_block(verb, endpoint)
+            if block is None:
+                return None
+        origin, root, base_path, head = block[1]
+        target = base_path + path.partition("#")[0]
+        if target.endswith("?"):
+            target = target[:-1]
+        wire = f"{verb} {target} HTTP/1.1\r\n".encode("latin-1") + head
+        return Prepared(verb, root + path, origin, wire, endpoint, None, None, [], version, False)
+
+    def _header_block(
+        self, verb: str, endpoint: EndpointRecorder
+    ) -> tuple[int, tuple[Origin, str, str, bytes]] | None:
+        """The base URL's origin and path and the bytes after the request line of a body-less
+        `verb` request with the default headers (built by `prepare`, so they are the same)."""
+        root = self.base_url.rstrip("/")
+        try:
+            parts = urlsplit(root)
+            probe = prepare(verb, root + "/", [], None, None, self._headers, self.cookies, endpoint)
+        except ValueError:  # an invalid URL or header: the general way raises it where it should
+            return None
+        if parts.query or parts.fragment:
+            return None
+        head = probe.wire[probe.wire.index(b"\r\n") + 2 :]
+        block = (self._headers.version, (probe.origin, root, parts.path, head))
+        self._blocks[verb] = block
+        return block
 
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
         """The recorder of (method, name) for this user (kept: one dictionary lookup after)."""

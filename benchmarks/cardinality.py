@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Many distinct URLs: generator CPU per request and memory, beside a run over 10 URLs.
+
+One scripted user class requests `/api/items/{k}?v={k}` at a constant arrival rate (open model,
+`--rate`), cycling k over 10 URLs (the reference) or 10,000 (`ids`: named `/api/items/{id}` by
+the default templating, one endpoint) and the same 10,000 with `--name-template off` (`names`:
+1,000 endpoints kept, the rest under `(other)`). nginx answers every path (pinned to one CPU,
+counting the requests itself); surge runs pinned to another. CPU is the kernel's rusage of the
+surge process, RSS is sampled from /proc every half second.
+
+    python benchmarks/cardinality.py --duration 30 --rate 1500
+
+Measured over each run's steady state (from --warmup seconds after its first request to a second
+before its end: start-up and the summary left out): requests (nginx), CPU µs per request of the
+surge process (/proc) and the ratio to the reference measured in the same run, RSS after warm-up
+and at the end, connections opened in the window. Needs Debian's nginx-light and taskset, and
+../shared/bench/efficiency.py (the nginx harness of benchmarks/efficiency.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "bench" / "efficiency.py"
+
+SCRIPT = """\
+import itertools
+import os
+
+from surge import User, task
+
+URLS = int(os.environ["CARDINALITY_URLS"])
+_k = itertools.count()
+
+
+class Browse(User):
+    @task
+    async def get(self) -> None:
+        k = next(_k) % URLS
+        await self.http.get(f"/api/items/{k}?v={k}")
+"""
+
+VARIANTS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "10 URLs": (10, ()),
+    "10,000 URLs": (10_000, ()),
+    "10,000 names": (10_000, ("--name-template", "off")),
+}
+
+
+@dataclass
+class Row:
+    name: str
+    requests: int
+    cpu_s: float
+    rss_warm_mib: float
+    rss_end_mib: float
+    endpoints: int
+    saturated: bool
+    connections: int
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.cpu_s / self.requests * 1e6 if self.requests else float("nan")
+
+
+def _harness() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("efficiency_harness", SHARED)
+    if spec is None or spec.loader is None or not SHARED.exists():
+        sys.exit(f"cardinality: the nginx harness is missing: {SHARED}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _proc(pid: int) -> tuple[float, float]:
+    """(CPU seconds, RSS MiB) of a process now, from /proc; zeros once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        rss_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu_s = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return cpu_s, rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _accepted(port: int) -> tuple[int, int]:
+    """(connections accepted, requests handled) by nginx so far (stub_status)."""
+    url = f"http://127.0.0.1:{port}/nginx_status"
+    body = urllib.request.urlopen(url, timeout=5).read().decode()
+    numbers = body.splitlines()[2].split()
+    return int(numbers[0]), int(numbers[2])
+
+
+@dataclass
+class _Sample:
+    t_s: float
+    cpu_s: float
+    rss_mib: float
+    connections: int
+    requests: int
+
+
+def run_variant(name: str, args: argparse.Namespace, host: str, port: int, work: Path) -> Row:
+    """One `surge run`, measured over its steady state: from `warmup` seconds after its first
+    request to a second before its load ends (start-up, imports and the summary left out)."""
+    urls, extra = VARIANTS[name]
+    out = work / "r.json"
+    cmd = [
+        "taskset", "-c", str(args.client_cpu), sys.executable, "-m", "surge", "run",
+        str(work / "browse.py"), "--host", host, "--rate", str(args.rate),
+        "-d", f"{args.duration}s", "--out", str(out), "-q", "--no-store", "--allow-saturated",
+        *extra,
+    ]  # fmt: skip
+    env = {**os.environ, "CARDINALITY_URLS": str(urls)}
+    _, first_requests = _accepted(port)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    samples: list[_Sample] = []
+    started: float | None = None
+    while proc.poll() is None:
+        connections, requests = _accepted(port)
+        now = time.monotonic()
+        if started is None and requests > first_requests + 1:
+            started = now  # the load began (taskset exec'd python, which imported surge)
+        if started is not None:
+            samples.append(_Sample(now - started, *_proc(proc.pid), connections, requests))
+        time.sleep(0.5)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        sys.exit(f"cardinality: {name} exited {proc.returncode}: {err[-400:]}")
+    window = [s for s in samples if args.warmup <= s.t_s <= args.duration - 1 and s.cpu_s > 0]
+    if len(window) < 2:
+        sys.exit(f"cardinality: {name}: no steady state to measure (raise --duration)")
+    first, last = window[0], window[-1]
+    ours = len(window) - 1  # our own status requests in between, one connection each
+    doc = json.loads(out.read_text())
+    return Row(
+        name=name,
+        requests=last.requests - first.requests - ours,
+        cpu_s=last.cpu_s - first.cpu_s,
+        rss_warm_mib=first.rss_mib,
+        rss_end_mib=last.rss_mib,
+        endpoints=len(doc["endpoints"]),
+        saturated=bool(doc["summary"]["generator"]["saturated"]),
+        connections=last.connections - first.connections - ours,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--duration", type=int, default=30, help="seconds per run (default 30)")
+    ap.add_argument("--rate", type=float, default=1500.0, help="requests per second (1500)")
+    ap.add_argument("--rounds", type=int, default=2, help="runs per variant, interleaved (2)")
+    ap.add_argument("--warmup", type=float, default=10.0, help="seconds before RSS counts (10)")
+    ap.add_argument("--server-cpu", type=int, default=0)
+    ap.add_argument("--client-cpu", type=int, default=1)
+    args = ap.parse_args()
+    h = _harness()
+    work = Path(tempfile.mkdtemp(prefix="surge-cardinality-"))
+    (work / "browse.py").write_text(SCRIPT)
+    nginx, port, _ = h.start_nginx(args.server_cpu)
+    host = f"http://127.0.0.1:{port}"
+    rows: dict[str, list[Row]] = {name: [] for name in VARIANTS}
+    try:
+        for _ in range(args.rounds):
+            for name in VARIANTS:
+                row = run_variant(name, args, host, port, work)
+                rows[name].append(row)
+                print(
+                    f"{name:>13}: {row.requests:>7,} requests  {row.cpu_us_per_request:7.1f} "
+                    f"µs CPU/request  RSS {row.rss_warm_mib:6.1f} → {row.rss_end_mib:6.1f} MiB  "
+                    f"{row.endpoints:>5} endpoints  {row.connections:>4} connections  "
+                    f"saturated={row.saturated}",
+                    flush=True,
+                )
+    finally:
+        nginx.terminate()
+        nginx.wait(5)
+    reference = statistics.median(r.cpu_us_per_request for r in rows["10 URLs"])
+    print(f"\nmedian of {args.rounds} runs, {args.rate:g}/s for {args.duration} s each:")
+    print("| variant | endpoints | CPU µs/request | vs 10 URLs | RSS after warm-up → end |")
+    print("|---|---:|---:|---:|---|")
+    for name, found in rows.items():
+        cpu = statistics.median(r.cpu_us_per_request for r in found)
+        warm = statistics.median(r.rss_warm_mib for r in found)
+        end = statistics.median(r.rss_end_mib for r in found)
+        endpoints = found[-1].endpoints
+        print(
+            f"| {name} | {endpoints:,} | {cpu:.1f} | {cpu / reference:.2f} x "
+            f"| {warm:.1f} → {end:.1f} MiB |"
+        )
+
+
+if __name__ == "__main__":
+    main()
