@@ -96,3 +96,23 @@ def test_a_token_in_an_on_start_error_leaves_no_trace_over_workers(
     messages = endpoint(read_json(workdir / "r.json"), "SCRIPT", "Member.on_start")
     assert messages["failures"] == 2
     assert _leaks(workdir, proc.stdout, proc.stderr) == []
+
+
+def test_the_redaction_page_script_example_runs_and_masks(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "redaction.md").read_text()
+    (example,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    (workdir / "member.py").write_text(example)
+    forced = example.replace("if me.status != 200:", "if me.status == 200:")  # make it fail
+    assert forced != example
+    (workdir / "failing.py").write_text(forced)
+    for script, code in (("member.py", 0), ("failing.py", 0)):
+        proc = run_surge(
+            "run", script, "--host", test_server.url, "-u", "2", "-n", "2", "--out", "r.json",
+            "--no-store", "--allow-saturated", cwd=workdir,
+        )  # fmt: skip
+        assert proc.returncode == code, proc.stdout + proc.stderr
+        assert endpoint(read_json(workdir / "r.json"), "GET", "/me")["failures"] == 0
+        assert _leaks(workdir, proc.stdout, proc.stderr) == []
+    assert "token check failed for {'Authorization': '***'}" in proc.stderr
