@@ -122,3 +122,35 @@ def test_the_load_test_page_naming_example_runs(test_server: HttpTestServer, wor
     assert _requests(read_json(workdir / "r.json")) == {"/products/{sku}": 12}
     assert test_server.requests_by_path == {f"/any/lamp-{u:04d}": 4 for u in range(3)}
     assert "surge: warning:" not in proc.stderr  # one name, far below the cap
+
+
+LOCUSTFILE = """
+import itertools
+
+from locust import HttpUser, task
+
+_n = itertools.count()
+
+
+class Browse(HttpUser):
+    @task
+    def visit(self):
+        i = next(_n)
+        self.client.get(f"/any/items/{i}?page={i}")  # no name=: surge's default name
+        self.client.get(f"/any/items/{i}", name="by-hand")
+"""
+
+
+def test_a_locustfile_request_without_name_is_named_by_the_same_rule(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    (workdir / "lf.py").write_text(LOCUSTFILE)
+    proc = run_surge(
+        "run", "lf.py", "--host", test_server.url, "-u", "2", "-n", "30",
+        "--out", "r.json", "--no-store", "-q", "--allow-saturated", cwd=workdir,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = read_json(workdir / "r.json")
+    assert doc["meta"]["mode"] == "locust"
+    assert _requests(doc) == {"/any/items/{id}": 60, "by-hand": 60}
+    assert test_server.requests_total == 120

@@ -116,3 +116,33 @@ def test_the_redaction_page_script_example_runs_and_masks(
         assert endpoint(read_json(workdir / "r.json"), "GET", "/me")["failures"] == 0
         assert _leaks(workdir, proc.stdout, proc.stderr) == []
     assert "token check failed for {'Authorization': '***'}" in proc.stderr
+
+
+LOCUSTFILE = """
+from locust import HttpUser, task
+
+
+class Member(HttpUser):
+    def on_start(self):
+        token = self.client.post("/login", json={"user": 1}).json()["token"]
+        self.client.headers["Authorization"] = f"Bearer {token}"
+
+    @task
+    def check(self):
+        if self.client.get("/me").ok:
+            raise RuntimeError(f"token check failed for {dict(self.client.headers)}")
+"""
+
+
+def test_a_token_in_a_locustfile_error_leaves_no_trace(
+    test_server: HttpTestServer, workdir: Path
+) -> None:
+    (workdir / "lf.py").write_text(LOCUSTFILE)
+    proc = run_surge(
+        "run", "lf.py", "--host", test_server.url, "-u", "2", "-n", "2", "--out", "r.json",
+        "--html", "r.html", "--no-store", "--allow-saturated", cwd=workdir,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert endpoint(read_json(workdir / "r.json"), "GET", "/me")["failures"] == 0
+    assert "token check failed for {'Authorization': '***'}" in proc.stderr
+    assert _leaks(workdir, proc.stdout, proc.stderr) == []

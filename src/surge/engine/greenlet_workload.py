@@ -27,13 +27,13 @@ from greenlet import GreenletExit, getcurrent
 
 from surge.engine.closed import pause
 from surge.engine.http import ClientConfig, Session
-from surge.engine.scripted import SCRIPT_METHOD
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.locust.bridge import UserGreenlet
 from surge.locust.exceptions import StopUser
 from surge.locust.loader import Locustfile, fire_init
 from surge.locust.users import live
 from surge.metrics.errors import ErrorKind
+from surge.metrics.naming import SCRIPT_METHOD
 
 _PARK = object()  # a user's open-model iteration is over: it waits for its next arrival
 
@@ -152,6 +152,7 @@ class _UserRuntime:
         self.ctx.stop.set()
 
     def _script_failed(self, where: str, exc: BaseException, t0: int) -> None:
+        self.session.learn_secrets()  # what the user holds is masked before its error is told
         elapsed_us = (perf_counter_ns() - t0) // 1000
         message = f"{type(exc).__name__}: {exc}"
         self.ctx.recorder.endpoint(SCRIPT_METHOD, where).fail(
@@ -245,6 +246,7 @@ class LocustWorkload:
             self.config,
             open_model=ticket is None,
             user_class=counts,
+            secrets=self.ctx.secrets,
         )
         runtime = _UserRuntime(self, session, cls, ticket)
         runtime.counts = counts

@@ -4,7 +4,8 @@ Each call hands one request to the engine's per-user session (keep-alive pool, c
 default headers) through the greenlet bridge and returns a `Response`. Keyword arguments are
 requests' (`params`, `data`, `json`, `headers`, `cookies`, `auth`, `timeout`,
 `allow_redirects`), plus Locust's `name`, `catch_response` and `context`. A request is named
-as Locust names it (`name=`, else the URL as given), records once in surge's recorder, and
+`name=`, else as every surge client names it (its path with ids as placeholders, no query
+string: `surge.metrics.naming`, through the engine session), records once in surge's recorder, and
 fires `events.request` when the locustfile listens. What requests can do that surge's client
 does not (`files=`, `stream=True`, `proxies=`, `cert=`, `verify=False`, other auth objects)
 raises LocustUnsupportedError naming the argument.
@@ -55,6 +56,7 @@ class EngineSession(Protocol):
     def headers(self) -> MutableMapping[str, str]: ...
     async def request(self, method: str, path: str, **kwargs: Any) -> Any: ...
     def record(self, response: Any) -> None: ...
+    def endpoint_for(self, method: str, path: str, name: str | None = None) -> Any: ...
 
 
 class Cookies(MutableMapping[str, str]):
@@ -148,7 +150,7 @@ class HttpSession:
     ) -> Any:
         """Send one request; see the module docstring."""
         method = method.upper()
-        shown = name or _default_name(url)
+        shown = name or self._session.endpoint_for(method, url).name
         options = _engine_options(kwargs, method) if kwargs or self.auth else {}
         if self.auth is not None and "auth" not in kwargs:
             _add_auth(options, self.auth)
@@ -242,23 +244,6 @@ class HttpSession:
 def _message(exc: BaseException) -> str:
     text = str(exc)
     return text if text else type(exc).__name__
-
-
-_NAMES: dict[str, str] = {}
-
-
-def _default_name(url: str) -> str:
-    """Locust's default name: the URL as given, or the path and query of an absolute one."""
-    if not url.startswith(("http://", "https://")):
-        return url
-    found = _NAMES.get(url)
-    if found is None:
-        parts = urlsplit(url)
-        found = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        if len(_NAMES) > 4096:
-            _NAMES.clear()
-        _NAMES[url] = found
-    return found
 
 
 def _engine_options(kwargs: dict[str, Any], method: str) -> dict[str, Any]:
