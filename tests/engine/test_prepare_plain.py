@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from surge.engine.http.hops import resolve
 from surge.engine.http.request import prepare
 from surge.engine.http.session import Session
 from surge.metrics.recorder import Recorder
@@ -31,9 +32,9 @@ def test_the_short_way_builds_the_same_bytes(base: str, method: str) -> None:
     for path in PATHS:
         short = session._prepare_plain(method, path, None)
         assert short is not None, path
+        url = resolve(session.base_url, path)
         general = prepare(
-            method, session._resolve(path), [], None, None, session.headers, session.cookies,
-            short.endpoint,
+            method, url, [], None, None, session.headers, session.cookies, short.endpoint
         )  # fmt: skip
         assert short == general, path
 

@@ -32,7 +32,6 @@ import asyncio
 from collections.abc import Coroutine, Mapping, Sequence
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
 from surge.engine.http.classify import (
     ConnectionClosedError,
@@ -49,6 +48,7 @@ from surge.engine.http.hops import (
     resolve,
     store_cookies,
 )
+from surge.engine.http.lines import RequestLines
 from surge.engine.http.request import (
     DefaultHeaders,
     Origin,
@@ -120,7 +120,7 @@ class Session:
         self._idle: dict[Origin, list[SessionConnection]] = {}
         self._live: set[SessionConnection] = set()
         self._prepared: dict[tuple[str, str, str | None], Prepared] = {}
-        self._blocks: dict[str, tuple[int, tuple[Origin, str, str, bytes]]] = {}
+        self._lines = RequestLines(base_url)
         self._total_ns = int(self.config.total_timeout_s * 1e9)
         self._closed = False
         self._streams: dict[StreamBody, EndpointRecorder] = {}  # streamed bodies not over yet
@@ -361,43 +361,12 @@ class Session:
         return prepare(verb, url, extra, body, content_type, self._headers, self.cookies, endpoint)
 
     def _prepare_plain(self, verb: str, path: str, name: str | None) -> Prepared | None:
-        """A request of a path on the base URL with the session's default headers and nothing
-        else (no cookie yet): the request line before the header block this session keeps per
-        method, so that a URL it has not seen (a new id) costs no URL parsing and no header
-        merging. None when the path needs the general way (`prepare`)."""
-        if not path.startswith("/") or "\t" in path or "\r" in path or "\n" in path:
+        """A path on the base URL with the default headers and nothing else (no cookie yet),
+        the short way (`lines.py`); None when it needs the general way."""
+        if not RequestLines.takes(path):
             return None
-        version = self._headers.version
         endpoint = self.endpoint_for(verb, path, name)
-        block = self._blocks.get(verb)
-        if block is None or block[0] != version:
-            block = self._header_block(verb, endpoint)
-            if block is None:
-                return None
-        origin, root, base_path, head = block[1]
-        target = base_path + path.partition("#")[0]
-        if target.endswith("?"):
-            target = target[:-1]
-        wire = f"{verb} {target} HTTP/1.1\r\n".encode("latin-1") + head
-        return Prepared(verb, root + path, origin, wire, endpoint, None, None, [], version, False)
-
-    def _header_block(
-        self, verb: str, endpoint: EndpointRecorder
-    ) -> tuple[int, tuple[Origin, str, str, bytes]] | None:
-        """The base URL's origin and path and the bytes after the request line of a body-less
-        `verb` request with the default headers (built by `prepare`, so they are the same)."""
-        root = self.base_url.rstrip("/")
-        try:
-            parts = urlsplit(root)
-            probe = prepare(verb, root + "/", [], None, None, self._headers, self.cookies, endpoint)
-        except ValueError:  # an invalid URL or header: the general way raises it where it should
-            return None
-        if parts.query or parts.fragment:
-            return None
-        head = probe.wire[probe.wire.index(b"\r\n") + 2 :]
-        block = (self._headers.version, (probe.origin, root, parts.path, head))
-        self._blocks[verb] = block
-        return block
+        return self._lines.prepare(verb, path, endpoint, self._headers, self.cookies)
 
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
         """The recorder of (method, name) for this user (kept: one dictionary lookup after)."""
