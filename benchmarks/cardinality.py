@@ -10,6 +10,14 @@ surge process, RSS is sampled from /proc every half second.
 
     python benchmarks/cardinality.py --duration 30 --rate 1500
 
+With `--instructions`, the same requests go through the engine alone (closed model, 50 users,
+no command around it) under `valgrind --tool=callgrind`, as benchmarks/instructions.py does: the
+user-space instructions per request, a figure a busy machine does not move. Variants there: 10
+URLs, 10,000 URLs (after every name was seen once), ids never seen before (each request a new
+id: the name worked out every time) and 10,000 names without templating (1,000 kept):
+
+    python benchmarks/cardinality.py --instructions
+
 Measured over each run's steady state (from --warmup seconds after its first request to a second
 before its end: start-up and the summary left out): requests (nginx), CPU µs per request of the
 surge process (/proc) and the ratio to the reference measured in the same run, RSS after warm-up
@@ -23,6 +31,8 @@ import argparse
 import importlib.util
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -159,7 +169,90 @@ def run_variant(name: str, args: argparse.Namespace, host: str, port: int, work:
     )
 
 
+SEEN, MORE = 240, 440  # requests per user: every name seen (12,000 requests), then 10,000 more
+# variant: (URLs cycled, None when every request is a new id; templating on)
+INSTRUCTION_VARIANTS: dict[str, tuple[int | None, bool]] = {
+    "10 URLs": (10, True),
+    "10,000 URLs": (10_000, True),
+    "new ids": (None, True),
+    "10,000 names": (10_000, False),
+}
+
+
+def _child(variant: str, per_user: int, port: int) -> None:
+    """One closed-model load of 50 users x `per_user` requests of `variant` (under callgrind)."""
+    import asyncio
+    import itertools
+
+    import uvloop
+
+    from surge.engine.closed import ClosedDriver
+    from surge.engine.http import ClientConfig
+    from surge.engine.scripted import ScriptWorkload
+    from surge.engine.workload import RunContext
+    from surge.metrics.naming import Naming
+    from surge.metrics.recorder import Recorder
+    from surge.scenario import User, task
+
+    urls, template = INSTRUCTION_VARIANTS[variant]
+    counter = itertools.count()
+
+    class Browse(User):
+        @task
+        async def get(self) -> None:
+            k = next(counter) if urls is None else next(counter) % urls
+            await self.http.get(f"/api/items/{k}?v={k}")
+
+    base = f"http://127.0.0.1:{port}"
+    work = ScriptWorkload([Browse], base_url=base, config=ClientConfig(), class_of=lambda i: 0)
+    driver = ClosedDriver(users=50, iterations_per_user=per_user)
+    recorder = Recorder(naming=Naming(template=template))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(driver.run(work, RunContext(recorder)))
+
+
+def _instructions(variant: str, per_user: int, port: int) -> int:
+    cmd = [
+        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+        __file__, "--child", variant, str(per_user), str(port),
+    ]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
+    found = re.search(r"Collected : (\d+)", out)
+    if found is None:
+        sys.exit(f"cardinality: no instruction count from callgrind: {out[-1000:]}")
+    return int(found.group(1))
+
+
+def instructions_main() -> None:
+    """Instructions per request of each variant: (MORE - SEEN) x 50 requests, counted apart."""
+    if not shutil.which("valgrind"):
+        sys.exit("cardinality: valgrind not found (apt-get install -y valgrind)")
+    h = _harness()
+    nginx, port, _ = h.start_nginx(0)
+    try:
+        counts = {}
+        for name in INSTRUCTION_VARIANTS:
+            extra = _instructions(name, MORE, port) - _instructions(name, SEEN, port)
+            counts[name] = extra / (50 * (MORE - SEEN))
+            print(
+                f"{name:>13}: {counts[name]:,.0f} user-space instructions per request", flush=True
+            )
+    finally:
+        nginx.terminate()
+        nginx.wait(5)
+    reference = counts["10 URLs"]
+    print("\n| variant | instructions per request | vs 10 URLs |\n|---|---:|---:|")
+    for name, count in counts.items():
+        print(f"| {name} | {count:,.0f} | {count / reference:.2f} x |")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        _child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
+    if "--instructions" in sys.argv[1:]:
+        instructions_main()
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--duration", type=int, default=30, help="seconds per run (default 30)")
     ap.add_argument("--rate", type=float, default=1500.0, help="requests per second (1500)")

@@ -259,7 +259,10 @@ class Session:
         the response needs nothing more (no redirect, no cookie): see the module docstring."""
         prep = self._prepared.get((method, path, None))
         if prep is None or prep.version != self._headers.version or self._jar:
-            return await self.request(method, path)
+            if self._jar:
+                return await self.request(method, path)
+            # A URL not seen before (a new id) stays on the hot path: prepared the short way.
+            prep = self._prepare(method, path, None, None, None, None, None)
         idle = self._idle.get(prep.origin)
         conn = idle.pop() if idle else None
         if conn is None or conn.dead:
