@@ -245,9 +245,3 @@ def _merged_by_key(parts: list[EndpointStats]) -> tuple[EndpointStats, ...]:
         same[0] if len(same) == 1 else merge_stats(key[0], key[1], same)
         for key, same in by_key.items()
     )
-
-
-def _sum_targets(snaps: list[Snapshot]) -> float | None:
-    """The whole run's target: the workers' targets added (None when no worker has one)."""
-    targets = [s.target for s in snaps if s.target is not None]
-    return sum(targets) if targets else None
