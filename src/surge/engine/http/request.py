@@ -209,9 +209,11 @@ class DefaultHeaders(dict[str, str]):
         super().clear()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per request never sent before (1.6 µs -> 0.3 µs)
 class Prepared:
     """A scripted request ready to send: where, the bytes, and the endpoint it records under.
+    Never changed once built (not frozen only because a frozen one costs five times as much to
+    build, and a script requesting a new id each time builds one per request).
 
     `version` is the version of the session's default headers it was built with; `cookies`
     says whether it carries a Cookie header (such a request is never reused as is)."""

@@ -368,7 +368,9 @@ class Session:
         the short way (`lines.py`); None when it needs the general way."""
         if not RequestLines.takes(path):
             return None
-        endpoint = self.endpoint_for(verb, path, name)
+        endpoint = (
+            self._recorder.endpoint(verb, name) if name else self._recorder.endpoint_for(verb, path)
+        )
         return self._lines.prepare(verb, path, endpoint, self._headers, self.cookies)
 
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
