@@ -76,7 +76,7 @@ def test_a_users_requests_are_streams_on_its_own_connection(nginx: NginxH2) -> N
     assert {row[1] for row in log} == {"HTTP/2.0"}
     assert stats["GET /"].requests == 6 and stats["GET /"].failures == 0
     assert stats["GET /big"].requests == 24
-    assert stats["GET /status/404"].errors == {"http_status": 24 // 4}
+    assert stats["GET /status/{id}"].errors == {"http_status": 24 // 4}  # named by template
     firsts = [entry for entry in SEEN if entry[1] == "ok"]
     assert len(firsts) == 6 and all(n > 0 for _, _, n in firsts)  # headers from the h2 head
     assert [entry for entry in SEEN if entry[1] != "ok"] == [(200, "x", 256 * 1024)] * 24
