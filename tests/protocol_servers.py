@@ -132,13 +132,13 @@ class _WsHandler(picows.WSListener):  # type: ignore[misc]
 
     def on_ws_disconnected(self, transport: picows.WSTransport) -> None:
         self.server.chat.discard(transport)
-        handshake = transport.close_handshake
-        if handshake is not None and handshake.recv is not None:
-            self.server.close_codes[handshake.recv.code.value] += 1
 
     def on_ws_frame(self, transport: picows.WSTransport, frame: picows.WSFrame) -> None:
         kind = frame.msg_type
         if kind == picows.WSMsgType.CLOSE:
+            # Counted before the reply goes out: the client returns from close() on the
+            # reply, so a test that reads close_codes right after it sees this count.
+            self.server.close_codes[frame.get_close_code().value] += 1
             transport.send_close(frame.get_close_code(), frame.get_close_message())
             transport.disconnect()
             return
