@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from surge.compare import Metric, ToleranceError, Tolerances, Verdict, parse_tolerances
+from surge.compare import METRICS, Metric, ToleranceError, Tolerances, Verdict, parse_tolerances
 from surge.compare.verdict import decide, overall
 
 
 def test_defaults() -> None:
     t = Tolerances()
-    assert [t.of(m) for m in Metric] == [5.0, 10.0, 15.0, 5.0, 5.0, 0.5]
+    assert [t.of(m) for m in METRICS] == [5.0, 10.0, 15.0, 5.0, 5.0, 0.5]
+    # protocol metrics follow their HTTP counterparts
+    assert t.of(Metric.REPLY_P99) == 15.0 and t.of(Metric.MSGS_SENT_RATE) == 5.0
+    tuned = parse_tolerances(["p95=20%", "rps=7%"])
+    assert tuned.of(Metric.REPLY_P95) == tuned.of(Metric.EVENT_GAP_P95) == 20.0
+    assert tuned.of(Metric.MSGS_RECEIVED_RATE) == 7.0
     assert t.floor_ms == 1.0
 
 

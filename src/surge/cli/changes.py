@@ -56,4 +56,6 @@ def print_changes(store: Store, name: str | None, limit: int, console: Console) 
 def unit_value(unit: str, value: float) -> str:
     if unit == "ms":
         return f"{value:,.2f} ms"
+    if unit == "msg/s":
+        return f"{value:,.1f} msg/s"
     return f"{value:,.1f}/s" if unit == "rps" else f"{value:.2f}%"

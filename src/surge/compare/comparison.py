@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from surge.compare.fingerprints import fingerprint_warnings
 from surge.compare.intervals import (
+    FloatArray,
     IntervalSeries,
     interval_series,
     interval_width_label,
@@ -28,6 +30,7 @@ from surge.compare.metrics import (
     EndpointKey,
     Metric,
     endpoint_keys,
+    metrics_for,
     pooled_value,
     run_value,
 )
@@ -44,6 +47,9 @@ from surge.compare.stats import (
 from surge.compare.values import Comparison, Finding, Method, RunSample
 from surge.compare.verdict import DEFAULT_ALPHA, Tolerances, decide, overall
 from surge.metrics import RunResult
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 MIN_RUNS = 3
 MIN_INTERVALS = 5
@@ -82,7 +88,7 @@ def _runs_measured(
     key: EndpointKey, base: Sequence[RunResult], cand: Sequence[RunResult], rng: np.random.Generator
 ) -> list[_Measured]:
     out: list[_Measured] = []
-    for metric in METRICS:
+    for metric in metrics_for([*base, *cand], key):
         a = [v for v in (run_value(metric, r, key) for r in base) if v is not None]
         b = [v for v in (run_value(metric, r, key) for r in cand) if v is not None]
         if len(a) < 2 or len(b) < 2:
@@ -123,7 +129,8 @@ def _intervals_measure(
     key: EndpointKey, base: Sequence[RunResult], cand: Sequence[RunResult], rng: np.random.Generator
 ) -> list[_Measured]:
     series_a, series_b = interval_series(base, key), interval_series(cand, key)
-    values = [(m, pooled_value(m, base, key), pooled_value(m, cand, key)) for m in METRICS]
+    metrics = metrics_for([*base, *cand], key)
+    values = [(m, pooled_value(m, base, key), pooled_value(m, cand, key)) for m in metrics]
     if series_a is None or series_b is None:
         why = "no per-second intervals kept, so no bootstrap is possible"
         return [_Measured(key, m, a, b, _point(m, a, b), why, untested=why) for m, a, b in values]
@@ -134,8 +141,10 @@ def _intervals_measure(
             f"(need {MIN_INTERVALS}): run longer or use {MIN_RUNS}+ runs per side"
         )
         return [_Measured(key, m, a, b, _point(m, a, b), why, untested=why) for m, a, b in values]
-    reps_a = resampled_metrics(series_a, block_weights(series_a.run_lengths, rng), METRICS)
-    reps_b = resampled_metrics(series_b, block_weights(series_b.run_lengths, rng), METRICS)
+    weights_a = block_weights(series_a.run_lengths, rng)
+    weights_b = block_weights(series_b.run_lengths, rng)
+    reps_a = _resampled(base, key, series_a, weights_a, metrics)
+    reps_b = _resampled(cand, key, series_b, weights_b, metrics)
     width_a, width_b = interval_width_label(base), interval_width_label(cand)
     width = width_a if width_a == width_b else f"{width_a} / {width_b}"
     test = (
@@ -151,6 +160,29 @@ def _intervals_measure(
             )
         out.append(_Measured(key, metric, a, b, effect, test))
     return out
+
+
+def _resampled(
+    runs: Sequence[RunResult],
+    key: EndpointKey,
+    series: IntervalSeries,
+    weights: sparse.csr_matrix,
+    metrics: Sequence[Metric],
+) -> dict[Metric, FloatArray]:
+    """Each metric of each resample: `METRICS` from the latency series, a protocol metric from
+    the series of its timing or count, all with the same resampled intervals (`weights`)."""
+    reps = resampled_metrics(series, weights, [m for m in metrics if m in METRICS])
+    sources: dict[tuple[object, object], IntervalSeries | None] = {}
+    for metric in metrics:
+        if metric in METRICS:
+            continue
+        source = (metric.timing, metric.count)
+        if source not in sources:
+            sources[source] = interval_series(runs, key, of=metric)
+        found = sources[source]
+        if found is not None:
+            reps.update(resampled_metrics(found, weights, [metric]))
+    return reps
 
 
 def _samples_measure(

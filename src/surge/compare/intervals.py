@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from surge.compare.metrics import EndpointKey, Metric
+from surge.compare.metrics import EndpointKey, Metric, count_of, histogram_of
 from surge.metrics import EndpointStats, RunResult
 from surge.metrics.histogram import highest_equivalent
 
@@ -68,14 +68,20 @@ def _grouping(indices: IntArray) -> tuple[int, IntArray]:
     return 10, np.unique(indices >> 10)
 
 
-def interval_series(runs: Sequence[RunResult], key: EndpointKey) -> IntervalSeries | None:
-    """The endpoint's interval matrix over all runs, or None when a run kept no intervals."""
+def interval_series(
+    runs: Sequence[RunResult], key: EndpointKey, of: Metric = Metric.P50
+) -> IntervalSeries | None:
+    """The endpoint's interval matrix over all runs, or None when a run kept no intervals.
+
+    `of` picks what the histogram and the count columns hold: the latency and the requests
+    (every metric in `METRICS`), or the protocol timing or count a protocol metric reads."""
     if not runs or any(not r.intervals for r in runs):
         return None
     parts = [[_stats_of(iv.endpoints, key) for iv in r.intervals] for r in runs]
     flat_stats = [s for run_parts in parts for s in run_parts]
     intervals = [iv for r in runs for iv in r.intervals]
-    all_idx = [s.latency.indices for s in flat_stats if s is not None and s.latency.total]
+    hists = [None if s is None else histogram_of(of, s) for s in flat_stats]
+    all_idx = [h.indices for h in hists if h is not None and h.total]
     indices = np.concatenate(all_idx) if all_idx else np.zeros(0, dtype=np.int64)
     shift, keys = _grouping(indices)
     values_ms = np.array(
@@ -84,17 +90,18 @@ def interval_series(runs: Sequence[RunResult], key: EndpointKey) -> IntervalSeri
     )
     width = keys.size + 4
     matrix = np.zeros((len(intervals) + 1, width), dtype=np.float64)
-    for row, (iv, stats) in enumerate(zip(intervals, flat_stats, strict=True), start=1):
+    rows = zip(intervals, flat_stats, hists, strict=True)
+    for row, (iv, stats, hist) in enumerate(rows, start=1):
         extra = matrix[row, keys.size :]
         extra[_DURATION] = max(iv.end_s - iv.start_s, 0.0)
-        if stats is None:
+        if stats is None or hist is None:
             continue
-        extra[_REQUESTS] = stats.requests
+        extra[_REQUESTS] = count_of(of, stats)
         extra[_FAILURES] = stats.failures
-        extra[_SUM_US] = stats.latency.sum_us
-        if stats.latency.total:
-            cols = np.searchsorted(keys, stats.latency.indices >> shift)
-            np.add.at(matrix[row], cols, stats.latency.counts.astype(np.float64))
+        extra[_SUM_US] = hist.sum_us
+        if hist.total:
+            cols = np.searchsorted(keys, hist.indices >> shift)
+            np.add.at(matrix[row], cols, hist.counts.astype(np.float64))
     prefix = np.cumsum(matrix, axis=0)
     return IntervalSeries(prefix, values_ms, tuple(len(r.intervals) for r in runs))
 
@@ -124,9 +131,9 @@ def resampled_metrics(
             pct = metric.percentile
             if pct is not None:
                 out[metric] = _percentiles(cumulative, total, series.values_ms, pct)
-            elif metric is Metric.MEAN:
+            elif metric.like is Metric.MEAN:
                 out[metric] = np.where(total > 0, extra[:, _SUM_US] / total / 1000.0, np.nan)
-            elif metric is Metric.RPS:
+            elif metric.like is Metric.RPS:
                 duration = extra[:, _DURATION]
                 out[metric] = np.where(duration > 0, extra[:, _REQUESTS] / duration, np.nan)
             else:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from surge.compare.metrics import Metric
+from surge.compare.metrics import METRICS, Metric
 from surge.compare.values import Verdict
 
 DEFAULT_ALPHA = 0.05
@@ -46,14 +46,16 @@ class Tolerances:
     bench_floor_ms: float = 0.0
 
     def of(self, metric: Metric) -> float:
-        value: float = getattr(self, metric.value)
+        """The metric's tolerance: a protocol metric follows its HTTP counterpart's
+        (`reply_p95` that of p95, `msgs_received_rate` that of rps)."""
+        value: float = getattr(self, metric.like.value)
         return value
 
 
 _ITEM = re.compile(
     r"^\s*(?:(?P<key>[a-z_\-0-9]+)\s*=\s*)?(?P<num>[0-9]*\.?[0-9]+)\s*(?P<unit>%|ms)?\s*$"
 )
-_KEYS = {m.value for m in Metric} | {"floor", "bench_floor"}
+_KEYS = {m.value for m in METRICS} | {"floor", "bench_floor"}
 
 
 def parse_tolerances(items: Sequence[str], base: Tolerances | None = None) -> Tolerances:

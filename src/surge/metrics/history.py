@@ -110,6 +110,10 @@ def _pack_stats(s: EndpointStats) -> tuple[Any, ...]:
         _pack_histogram(s.service_time),
         _pack_histogram(s.schedule_lag),
         s.retries,
+        dict(s.counts),  # inside WebSocket sessions and event streams: what compare judges
+        {name: _pack_histogram(h) for name, h in s.timings.items()},
+        dict(s.close_codes),
+        dict(s.protocols),
     )
 
 
@@ -136,6 +140,10 @@ def _unpack_stats(data: tuple[Any, ...]) -> EndpointStats:
         service_time=service_time,
         schedule_lag=schedule_lag,
         retries=data[14],
+        counts=data[15],
+        timings={name: _unpack_histogram(h) for name, h in data[16].items()},
+        close_codes=data[17],
+        protocols=data[18],
     )
 
 

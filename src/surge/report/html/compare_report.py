@@ -52,6 +52,8 @@ def _value(finding: Finding, value: float | None) -> str:
         return fmt_ms(value)
     if finding.unit == "rps":
         return f"{fmt_rate(value)}/s"
+    if finding.unit == "msg/s":
+        return f"{fmt_rate(value)} msg/s"
     return f"{value:.2f}%"
 
 
