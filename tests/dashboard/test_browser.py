@@ -267,6 +267,16 @@ def _hour_of_ticks(dashboard: Any) -> None:
          "rps": 9.0, "now": 9.0, "mean": 3.1, "p50": 3.0, "p95": 9.0, "p99": 20.0, "max": 80.0}
         for i in range(40)
     ]  # fmt: skip
+    endpoints[1]["protocol"] = {
+        "sessions": 50, "msgs_received_per_s": 880.0, "msgs_sent_per_s": 870.0, "reply_p95": 4.2,
+        "close_codes": {"1000": 48, "1006": 2}, "events_per_s": None, "reconnects": 0,
+        "first_event_p95": None, "session_errors": 2,
+    }  # fmt: skip
+    endpoints[2]["protocol"] = {
+        "sessions": 12, "msgs_received_per_s": None, "msgs_sent_per_s": None, "reply_p95": None,
+        "close_codes": {}, "events_per_s": 31.5, "reconnects": 7, "first_event_p95": 12.5,
+        "session_errors": 0,
+    }  # fmt: skip
     other = {**endpoints[0], "name": "60 other endpoints", "count": 60}
     log.append(EventKind.TABLES, {
         "t": 3600.0, "total": {**endpoints[0], "name": "Total"}, "endpoints": endpoints,
@@ -291,6 +301,10 @@ def test_an_hour_with_a_hundred_endpoints_stays_light(browser: Any) -> None:
             )
             assert len(points) == 4 and all(300 <= p <= 600 for p in points), points
             assert page.locator("#endpoints tbody tr").count() == 41  # 40 and "other"
+            streams = page.locator("#protocol tbody tr")
+            assert streams.count() == 2 and page.locator("#protocol-panel").is_visible()
+            assert "1000: 48, 1006: 2" in streams.nth(0).inner_text()
+            assert "/api/items/2" in streams.nth(1).inner_text()
             nodes = page.evaluate("document.getElementsByTagName('*').length")
             cdp = tab.context.new_cdp_session(page)
             cdp.send("Performance.enable")

@@ -4,8 +4,10 @@ tables follow, the end brings the downloads, and no secret of the run reaches an
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import surge
+from protocol_servers import SseTestServer, WsTestServer
 from servers import HttpTestServer
 from surge.checks import status
 from surge.config import RunConfig
@@ -79,3 +81,46 @@ def test_a_run_becomes_events_with_nothing_secret_in_them(test_server: HttpTestS
     for secret in SECRETS:
         assert secret not in everything, secret
     assert "***" in everything  # masked, not dropped
+
+
+def test_websocket_and_event_stream_endpoints_carry_their_protocol_figures() -> None:
+    class Reader(surge.User):
+        @surge.task
+        async def read(self) -> None:
+            path = "/events?n=3&gap_ms=5"
+            async for _ in self.http.sse(path, name="/events", max_reconnects=1, retry_s=0.01):
+                pass
+
+    def tables_of(target: object, config: RunConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+        jobs = plan_jobs(target, config)  # type: ignore[arg-type]
+        log, state = EventLog(), DashboardState(Mode.RUN)
+        feed = DashboardFeed(log, state)
+        state.begin(jobs, RunControl())
+        try:
+            run_all(target, config, [feed], jobs=jobs)  # type: ignore[arg-type]
+            assert feed.drain()
+        finally:
+            feed.close()
+        (tables,) = _events(log, EventKind.TABLES)
+        (end,) = _events(log, EventKind.END)
+        return tables, end["tables"]  # type: ignore[return-value]
+
+    with WsTestServer() as ws:
+        url = f"{ws.url}/echo?delay_ms=3"
+        config = RunConfig(message="hi", users=2, duration=1.2, no_store=True)
+        live, final = tables_of(url, config)
+        sent = ws.sent
+    (echo,) = live["endpoints"]
+    assert echo["protocol"]["sessions"] == 2 and echo["protocol"]["msgs_received_per_s"] > 0
+    assert 3.0 <= echo["protocol"]["reply_p95"] < 1000
+    (done,) = final["endpoints"]
+    assert done["protocol"]["close_codes"] == {"1000": 2}
+    received = done["protocol"]["msgs_received_per_s"] * final["t"]
+    assert abs(received - sent) <= 1  # the mean rate over the run: every echo the server sent
+    with SseTestServer() as sse:
+        config = RunConfig(host=sse.url, users=1, duration=1.2, no_store=True)
+        _, final = tables_of([Reader], config)
+    (events,) = final["endpoints"]
+    stream = events["protocol"]
+    assert stream["events_per_s"] > 0 and stream["reconnects"] >= 1
+    assert stream["first_event_p95"] is not None and stream["reply_p95"] is None

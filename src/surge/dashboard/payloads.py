@@ -4,8 +4,10 @@ A `tick` is one second of the run from the second's own Snapshots (deltas, never
 totals): rates, latency percentiles, users or arrival rate against the target, schedule lag and
 dropped arrivals, each worker's CPU and loop lag. The `tables` are the running totals as they
 stand: endpoints (the busiest `top` and one "other" row for the rest, so a hundred names stay
-light), errors, checks and the thresholds judged now. Nothing here is redacted: the feed scrubs
-every payload with the run's redactor before it is sent.
+light), errors, checks and the thresholds judged now. An endpoint that recorded inside
+WebSocket sessions or event streams carries a `protocol` object beside its row (`protocol_row`).
+Nothing here is redacted: the feed scrubs every payload with the run's redactor before it is
+sent.
 """
 
 from __future__ import annotations
@@ -146,7 +148,45 @@ def tick_payload(progress: Progress, model: LoadModel) -> Payload:
 # -- tables -------------------------------------------------------------------------------------
 
 
+def protocol_row(stats: EndpointStats, elapsed_s: float) -> Payload | None:
+    """What happened inside the endpoint's WebSocket sessions and event streams so far: sessions
+    (streams), messages per second each way, reply p95, close codes; events per second,
+    reconnects, time to first event p95 (ms); None for an endpoint without any."""
+    if not (stats.counts or stats.timings or stats.close_codes):
+        return None
+    counts, timings = stats.counts, stats.timings
+
+    def rate(name: str) -> float | None:
+        if name not in counts:
+            return None
+        return _r(counts[name] / elapsed_s) if elapsed_s > 0 else 0.0
+
+    def p95(name: str) -> float | None:
+        found = timings.get(name)
+        return None if found is None else _ms(found, 95.0)
+
+    return {
+        "sessions": counts.get("sessions", 0),
+        "msgs_received_per_s": rate("msgs_received"),
+        "msgs_sent_per_s": rate("msgs_sent"),
+        "reply_p95": p95("reply"),
+        "close_codes": {str(code): n for code, n in sorted(stats.close_codes.items())},
+        "events_per_s": rate("events"),
+        "reconnects": counts.get("reconnects", 0),
+        "first_event_p95": p95("first_event"),
+        "session_errors": counts.get("session_errors", 0),
+    }
+
+
 def _endpoint_row(stats: EndpointStats, elapsed_s: float, now: float | None) -> Payload:
+    row = _http_row(stats, elapsed_s, now)
+    protocol = protocol_row(stats, elapsed_s)
+    if protocol is not None:
+        row["protocol"] = protocol
+    return row
+
+
+def _http_row(stats: EndpointStats, elapsed_s: float, now: float | None) -> Payload:
     latency = stats.latency
     return {
         "method": stats.method,

@@ -95,6 +95,17 @@
     for (const [text, cls] of endpointCells({ ...t.total, method: "", name: "Total" })) foot.append(el("td", cls ? { class: cls } : {}, text));
     table.tFoot.replaceChildren(foot);
     $("endpoint-note").textContent = t.other ? `top ${t.endpoints.length} by requests, ${t.other.count} more in one row` : "";
+    const streams = t.endpoints.filter((r) => r.protocol);
+    $("protocol-panel").hidden = streams.length === 0;
+    fill("protocol", streams, (r) => {
+      const p = r.protocol;
+      const codes = Object.entries(p.close_codes).map(([code, n]) => `${code}: ${int(n)}`).join(", ") || "–";
+      return [
+        [r.method, ""], [r.name, "name"], [int(p.sessions), "num"], [num(p.msgs_received_per_s), "num"],
+        [num(p.msgs_sent_per_s), "num"], [num(p.reply_p95), "num"], [codes, ""], [num(p.events_per_s), "num"],
+        [int(p.reconnects), "num"], [num(p.first_event_p95), "num"], [int(p.session_errors), "num"],
+      ];
+    });
     fill("errors", t.errors, (r) => [[r.kind, ""], [int(r.count), "num"]], "errors-empty");
     fill("messages", t.messages, (r) => [[r.message, "name"], [int(r.count), "num"]]);
     fill("checks", t.checks, (r) => {
