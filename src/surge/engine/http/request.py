@@ -39,12 +39,17 @@ class Origin:
         return f"{host}:{self.port}"
 
 
-def split_url(url: str) -> tuple[Origin, str]:
-    """The origin and request target (path + query) of an absolute http(s) URL."""
+def split_url(
+    url: str, schemes: Mapping[str, str] | None = None, use: str = "http:// or https://"
+) -> tuple[Origin, str]:
+    """The origin and request target (path + query) of an absolute http(s) URL; `schemes` maps
+    other schemes to the origin's (`ws` to `http`), `use` names them in the error."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
+    if schemes is not None:
+        scheme = schemes.get(scheme, "")
     if scheme not in _DEFAULT_PORTS:
-        raise InvalidUrlError(f"unsupported URL scheme in {url!r}: use http:// or https://")
+        raise InvalidUrlError(f"unsupported URL scheme in {url!r}: use {use}")
     if not parts.hostname:
         raise InvalidUrlError(f"URL has no host: {url!r}")
     try:

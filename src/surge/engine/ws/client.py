@@ -15,9 +15,8 @@ from collections.abc import Callable, Mapping
 from time import perf_counter_ns
 from urllib.parse import urlsplit
 
-from surge.engine.http.classify import InvalidUrlError
 from surge.engine.http.config import ClientConfig
-from surge.engine.http.request import USER_AGENT, Origin
+from surge.engine.http.request import USER_AGENT, Origin, split_url
 from surge.engine.http.tls import client_ssl_context
 from surge.engine.ws.opening import classify_opening, open_websocket
 from surge.engine.ws.socket import Listener, WebSocket, WsMessage
@@ -28,25 +27,11 @@ from surge.metrics.recorder import EndpointRecorder
 EndpointOf = Callable[[str, str], EndpointRecorder]
 LagOf = Callable[[int], int]
 _SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
-_PORTS = {"http": 80, "https": 443}
 
 
 def split_ws_url(url: str) -> tuple[Origin, str]:
     """The origin (as http/https, which the connection is) and target of a ws(s):// URL."""
-    parts = urlsplit(url)
-    scheme = _SCHEMES.get(parts.scheme.lower())
-    if scheme is None:
-        raise InvalidUrlError(f"unsupported URL scheme in {url!r}: use ws:// or wss://")
-    if not parts.hostname:
-        raise InvalidUrlError(f"URL has no host: {url!r}")
-    try:
-        port = parts.port or _PORTS[scheme]
-    except ValueError as exc:
-        raise InvalidUrlError(f"invalid port in URL {url!r}") from exc
-    target = parts.path or "/"
-    if parts.query:
-        target = f"{target}?{parts.query}"
-    return Origin(scheme, parts.hostname, port), target
+    return split_url(url, _SCHEMES, "ws:// or wss://")
 
 
 class ClosedWebSocket(WebSocket):
