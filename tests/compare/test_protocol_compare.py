@@ -45,7 +45,9 @@ def test_a_slower_reply_regresses_and_the_same_delay_is_unchanged() -> None:
         finding = _found(regressed, metric)
         assert finding.verdict is Verdict.REGRESSED, finding
         assert finding.unit == "ms" and finding.candidate is not None
-        assert finding.candidate >= 12.0 > finding.baseline  # type: ignore[operator]
+        assert finding.baseline is not None and finding.candidate >= 12.0
+        assert finding.candidate > finding.baseline
+    assert _found(regressed, "reply_p50").baseline < 12.0  # type: ignore[operator]
     received = _found(regressed, "msgs_received_rate")
     assert received.unit == "msg/s" and received.verdict is Verdict.REGRESSED  # fewer round trips
     assert _found(regressed, "msgs_sent_rate").change_pct < -50  # type: ignore[operator]

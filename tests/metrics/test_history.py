@@ -56,6 +56,33 @@ def test_a_second_survives_the_file_exactly() -> None:
     agg.close()
 
 
+def test_protocol_figures_survive_the_file() -> None:
+    """What compare resamples per second for WebSocket and SSE endpoints: counts, timings, close
+    codes and protocols are kept (an HTTP endpoint's record stays as short as before)."""
+    rec, rng = Recorder(), random.Random(7)
+    snap = busy_second(rec, rng, 0, 2)
+    plain = snap.endpoints[0]
+    chat = dataclasses.replace(
+        plain,
+        name="/ws/chat",
+        counts={"sessions": 2, "msgs_received": 40},
+        timings={"reply": Histogram.from_values([3000, 3100, 9000])},
+        close_codes={1000: 1, 1006: 1},
+        protocols={"WebSocket": 2},
+    )
+    history = History()
+    agg = Aggregator(history)
+    agg.add(dataclasses.replace(snap, endpoints=(plain, chat)))
+    (interval,) = agg.intervals()
+    assert interval.endpoints[1].timings == chat.timings
+    second = next(history.seconds())
+    assert decode_second(encode_second(second)) == second
+    (_, kept) = second.interval.endpoints
+    assert kept.timings["reply"].total == 3 and kept.close_codes == {1000: 1, 1006: 1}
+    assert kept.counts == {"sessions": 2, "msgs_received": 40}
+    agg.close()
+
+
 def test_intervals_and_timeline_are_exact_at_one_second() -> None:
     rec, rng = Recorder(), random.Random(2)
     agg = Aggregator()

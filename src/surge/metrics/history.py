@@ -94,7 +94,7 @@ def _unpack_histogram(data: Any) -> Histogram:
 
 
 def _pack_stats(s: EndpointStats) -> tuple[Any, ...]:
-    return (
+    plain = (
         s.method,
         s.name,
         s.requests,
@@ -110,11 +110,12 @@ def _pack_stats(s: EndpointStats) -> tuple[Any, ...]:
         _pack_histogram(s.service_time),
         _pack_histogram(s.schedule_lag),
         s.retries,
-        dict(s.counts),  # inside WebSocket sessions and event streams: what compare judges
-        {name: _pack_histogram(h) for name, h in s.timings.items()},
-        dict(s.close_codes),
-        dict(s.protocols),
     )
+    if not (s.counts or s.timings or s.close_codes or s.protocols):
+        return plain
+    # inside WebSocket sessions and event streams (what compare judges per interval)
+    timings = {name: _pack_histogram(h) for name, h in s.timings.items()}
+    return (*plain, dict(s.counts), timings, dict(s.close_codes), dict(s.protocols))
 
 
 def _unpack_stats(data: tuple[Any, ...]) -> EndpointStats:
@@ -140,11 +141,18 @@ def _unpack_stats(data: tuple[Any, ...]) -> EndpointStats:
         service_time=service_time,
         schedule_lag=schedule_lag,
         retries=data[14],
-        counts=data[15],
-        timings={name: _unpack_histogram(h) for name, h in data[16].items()},
-        close_codes=data[17],
-        protocols=data[18],
+        **(_unpack_protocol(data[15:]) if len(data) > 15 else {}),
     )
+
+
+def _unpack_protocol(data: tuple[Any, ...]) -> dict[str, Any]:
+    counts, timings, close_codes, protocols = data
+    return {
+        "counts": counts,
+        "timings": {name: _unpack_histogram(h) for name, h in timings.items()},
+        "close_codes": close_codes,
+        "protocols": protocols,
+    }
 
 
 def encode_second(second: Second) -> bytes:
