@@ -76,11 +76,15 @@ def test_a_failed_on_start_fails_its_arrival_in_the_open_model(
     ctx = loads.run(loads.open_model(work, recorder, pace=pace, max_in_flight=5))
     arrivals = recorder.snapshot(0.0, 1.0, 0).arrivals
     # user 0 failed its login: its arrival failed without running a task, and the user was
-    # dropped; the next arrival made user 1, who ran every task from then on
+    # dropped; the next arrival made user 1, who ran the tasks from then on (one more user only
+    # when an arrival found user 1 still busy: a slow, loaded machine)
     assert (arrivals.scheduled, arrivals.completed, arrivals.failed) == (10, 9, 1)
     tally = ctx.classes["FirstLoginFails"]
-    assert (tally.started, tally.on_start_failed) == (2, 1)
-    assert test_server.requests_by_path == {"/ok": 9, "/cookie/get": 1}  # and its on_stop
+    assert tally.on_start_failed == 1
+    assert 2 <= tally.started <= 1 + 5  # never more users than max_in_flight, plus the failed one
+    logged_in = tally.started - 1
+    # every arrival but the failed one ran a task, and every user that logged in ran its on_stop
+    assert test_server.requests_by_path == {"/ok": 9, "/cookie/get": logged_in}
 
 
 class NeverAwaits(User):
