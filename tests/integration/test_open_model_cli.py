@@ -36,26 +36,34 @@ def test_rate_sends_the_schedule_and_reports_the_accounting(
     assert "Arrivals: 200 scheduled" in proc.stdout
 
 
-def test_in_flight_cap_drops_are_counted_and_saturate_the_run(
+def test_in_flight_cap_drops_are_counted_and_fail_the_default_threshold(
     test_server: HttpTestServer, workdir: Path
 ) -> None:
+    """Drops at the user's cap with a healthy generator: the latencies are exact, so the run is
+    not saturated (exit 4 until issue 19); the default `dropped_rate<1%` fails it (exit 1)."""
     args = (
         "run", test_server.url + "/delay?ms=200", "--rate", "100", "-d", "1s",
-        "--max-in-flight", "5", "--out", "r.json", "-q",
+        "--max-in-flight", "5", "--out", "r.json",
     )  # fmt: skip
     proc = run_surge(*args, cwd=workdir)
-    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     doc = read_json(workdir / "r.json")
     load = doc["summary"]["load"]
     assert load["scheduled"] == 100
     assert load["dropped"]["max_in_flight"] > 50
     assert _identity_holds(load)
     generator = doc["summary"]["generator"]
-    assert generator["saturated"] is True
-    assert any("dropped" in reason for reason in generator["reasons"])
-    assert "GENERATOR SATURATED" in proc.stdout
-    allowed = run_surge(*args, "--allow-saturated", cwd=workdir)
-    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert generator["saturated"] is False and generator["causes"] == []
+    assert any("dropped" in note for note in generator["notes"])
+    (verdict,) = doc["thresholds"]
+    assert verdict["expression"] == "dropped_rate<1%" and verdict["passed"] is False
+    assert verdict["observed"] > 50
+    assert "GENERATOR SATURATED" not in proc.stdout
+    assert "Raise --max-in-flight" in proc.stdout
+    looser = run_surge(*args, "-q", "--threshold", "dropped_rate<=100%", cwd=workdir)
+    assert looser.returncode == 0, looser.stdout + looser.stderr
+    (verdict,) = read_json(workdir / "r.json")["thresholds"]
+    assert verdict["expression"] == "dropped_rate<=100%" and verdict["passed"] is True
 
 
 BLOCKING_SCENARIO = """\
@@ -72,7 +80,7 @@ class Blocker(surge.User):
 """
 
 
-def test_a_task_blocking_the_loop_marks_the_run_saturated(
+def test_a_task_blocking_the_loop_marks_the_run_saturated_and_is_named(
     test_server: HttpTestServer, workdir: Path
 ) -> None:
     (workdir / "blocker.py").write_text(BLOCKING_SCENARIO)
@@ -86,6 +94,15 @@ def test_a_task_blocking_the_loop_marks_the_run_saturated(
     assert generator["saturated"] is True
     assert generator["loop_lag_max_ms"] >= 250
     assert any("loop lag" in reason for reason in generator["reasons"])
+    # the verdict names the task that blocked the loop, and for how long
+    assert generator["causes"] == ["loop_lag", "user_code"]
+    stall = generator["stalls"][0]
+    assert stall["where"].startswith("Blocker.block (") and "blocker.py:" in stall["where"]
+    assert stall["count"] >= 3 and 250 <= stall["max_ms"] <= 1000
+    assert any(
+        r.startswith("user code blocked the event loop: Blocker.block")
+        for r in generator["reasons"]
+    )
 
 
 def test_dry_run_prints_the_plan_and_sends_nothing(

@@ -11,7 +11,13 @@ import time
 import pytest
 
 from surge.metrics.histogram import Histogram, merge_all
-from surge.metrics.values import Arrivals, HealthSample
+from surge.metrics.values import (
+    Arrivals,
+    HealthSample,
+    LoopStall,
+    SaturationCause,
+    WorkerHealth,
+)
 from surge.monitor import HealthPoint, HealthRules, ProcessCpuSampler, judge_generator
 
 NO_LAG = Histogram.from_values([500] * 50)  # 0.5 ms: a healthy loop
@@ -193,22 +199,29 @@ def test_loop_lag_of_a_short_run_is_reported_not_judged() -> None:
 # --- drops -------------------------------------------------------------------------------------
 
 
-def test_drops_while_live_saturate_and_stopped_ones_are_excluded() -> None:
+def test_drops_of_a_healthy_generator_are_a_note_not_saturation() -> None:
     arrivals = Arrivals(scheduled=5000, dropped={"max_in_flight": 1234, "stopped": 34})
     verdict = judge(seconds([20]), arrivals)
-    assert verdict.reasons == ("1,234 arrivals dropped (max_in_flight: 1,234)",)
-    assert verdict.dropped == 1234
-
-
-def test_only_stopped_drops_do_not_saturate() -> None:
-    verdict = judge(seconds([20]), Arrivals(scheduled=10, dropped={"stopped": 10}))
     assert not verdict.saturated
+    assert verdict.reasons == () and verdict.causes == ()
+    assert verdict.dropped == 1234
+    (note,) = verdict.notes
+    assert note.startswith("1,234 arrivals dropped (max_in_flight: 1,234) while the generator kept")
+    assert "dropped_rate" in note
+
+
+def test_only_stopped_drops_are_no_note() -> None:
+    verdict = judge(seconds([20]), Arrivals(scheduled=10, dropped={"stopped": 10}))
+    assert not verdict.saturated and verdict.notes == ()
     assert verdict.dropped == 0
 
 
-def test_one_drop_is_enough_and_max_drops_allows_some() -> None:
+def test_a_max_drops_rule_makes_drops_saturate_again() -> None:
     one = Arrivals(scheduled=10, dropped={"max_in_flight": 1})
-    assert judge(seconds([20]), one).reasons == ("1 arrival dropped (max_in_flight: 1)",)
+    assert judge(seconds([20]), one, max_drops=0).reasons == (
+        "1 arrival dropped (max_in_flight: 1)",
+    )
+    assert judge(seconds([20]), one, max_drops=0).causes == (SaturationCause.DROPS,)
     assert not judge(seconds([20]), one, max_drops=1).saturated
     many = Arrivals(scheduled=10, dropped={"max_in_flight": 5})
     assert judge(seconds([20]), many, max_drops=2).reasons == (
@@ -216,23 +229,73 @@ def test_one_drop_is_enough_and_max_drops_allows_some() -> None:
     )
 
 
-# --- schedule lag and the whole verdict ----------------------------------------------------------
+# --- schedule lag --------------------------------------------------------------------------------
 
 
-def test_schedule_lag_is_reported_and_judged_only_when_asked() -> None:
+def test_schedule_lag_p99_over_10_ms_saturates_by_default() -> None:
+    lag = Histogram.from_values([12_000] * 100)
+    verdict = judge_generator(seconds([20]), Arrivals(), lag)
+    assert verdict.saturated
+    assert verdict.reasons == ("schedule lag p99 12 ms > 10 ms",)
+    assert verdict.causes == (SaturationCause.SCHEDULE_LAG,)
+    punctual = judge_generator(seconds([20]), Arrivals(), Histogram.from_values([2_000] * 100))
+    assert not punctual.saturated
+
+
+def test_schedule_lag_limit_is_configurable_off_and_needs_samples() -> None:
     lag = Histogram.from_values([80_000] * 100)
-    plain = judge_generator(seconds([20]), Arrivals(), lag)
-    assert not plain.saturated
-    assert plain.schedule_lag_p99_ms == pytest.approx(80, rel=0.001)
-    strict = judge_generator(seconds([20]), Arrivals(), lag, HealthRules(schedule_lag_p99_ms=50))
-    assert strict.reasons == ("schedule lag p99 80 ms > 50 ms",)
+    off = judge_generator(seconds([20]), Arrivals(), lag, HealthRules(schedule_lag_p99_ms=None))
+    assert not off.saturated
+    assert off.schedule_lag_p99_ms == pytest.approx(80, rel=0.001)
+    loose = judge_generator(seconds([20]), Arrivals(), lag, HealthRules(schedule_lag_p99_ms=100))
+    assert not loose.saturated
+    few = judge_generator(seconds([20]), Arrivals(), Histogram.from_values([80_000] * 99))
+    assert not few.saturated  # 99 arrivals: a p99 of too few to judge
+
+
+def test_schedule_lag_is_judged_per_worker() -> None:
+    punctual = WorkerHealth(0, ((1.0, 20.0),), NO_LAG, Histogram.from_values([1_000] * 400))
+    late = WorkerHealth(1, ((1.0, 20.0),), NO_LAG, Histogram.from_values([17_000] * 150))
+    merged = merge_all((punctual.schedule_lag, late.schedule_lag))
+    verdict = judge_generator((punctual, late), Arrivals(), merged)
+    assert verdict.reasons == ("worker 1: schedule lag p99 17 ms > 10 ms",)
+
+
+# --- user code that blocks the loop ---------------------------------------------------------------
+
+STALL = LoopStall("Blocker.block (/s/blocker.py:9)", count=7, max_ms=296.0, total_ms=2010.0)
+
+
+def test_a_lagging_loop_with_stalls_names_the_user_code() -> None:
+    lagged = Histogram.from_values([200_000] * 150)
+    samples = [(0, float(t), sample(20, lagged)) for t in (1, 2, 3)]
+    verdict = judge_generator(samples, Arrivals(), Histogram.empty(), stalls=[STALL])
+    assert verdict.causes == (SaturationCause.LOOP_LAG, SaturationCause.USER_CODE)
+    assert verdict.reasons[-1] == (
+        "user code blocked the event loop: Blocker.block (/s/blocker.py:9) held it 7 times, "
+        "up to 296 ms (2,010 ms in all)"
+    )
+    assert verdict.stalls == (STALL,)
+
+
+def test_a_stall_under_the_loop_lag_rule_is_a_note() -> None:
+    once = LoopStall("Blocker.block (/s/blocker.py:9)", count=1, max_ms=150.0, total_ms=150.0)
+    verdict = judge_generator(seconds([20]), Arrivals(), Histogram.empty(), stalls=[once])
+    assert not verdict.saturated
+    assert verdict.notes == (
+        "user code blocked the event loop: Blocker.block (/s/blocker.py:9) held it once, "
+        "up to 150 ms (150 ms in all)",
+    )
 
 
 def test_every_reason_is_listed_in_rule_order() -> None:
-    lagged = Histogram.from_values([200_000] * 50)
+    lagged = Histogram.from_values([200_000] * 150)
     samples = [(0, float(t), sample(99, lagged)) for t in (1, 2, 3)]
-    verdict = judge(samples, Arrivals(scheduled=9, dropped={"max_in_flight": 2}))
-    assert [r.split()[0] for r in verdict.reasons] == ["generator", "event-loop", "2"]
+    late = Histogram.from_values([50_000] * 100)
+    verdict = judge_generator(samples, Arrivals(), late, stalls=[STALL])
+    assert [r.split()[0] for r in verdict.reasons] == [
+        "generator", "event-loop", "user", "schedule",
+    ]  # fmt: skip
 
 
 def test_no_samples_is_a_healthy_empty_verdict() -> None:

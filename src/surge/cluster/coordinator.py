@@ -27,6 +27,7 @@ from surge.cluster.tracking import Seconds, WorkerTrack
 from surge.engine.run import ClassStarts, merge_class_starts
 from surge.metrics.values import Arrivals, Snapshot
 from surge.metrics.workers import WorkerReport, WorkerState
+from surge.monitor import HealthRules
 
 SILENT_LIMIT_S = 5.0
 """A running worker that sends nothing for this long is declared lost (and killed)."""
@@ -87,6 +88,7 @@ class ClusterSettings:
     graceful_s: float = 5.0
     ready_timeout_s: float = 60.0
     silent_limit_s: float = SILENT_LIMIT_S
+    health_rules: HealthRules | None = None  # judges each worker's health (default rules)
 
 
 class _Signals:
@@ -138,7 +140,7 @@ class Coordinator:
         self.planned_arrivals = planned_arrivals
         self.forcing_since: float | None = None
         self.on_note = on_note
-        self.tracks = [WorkerTrack(w) for w in range(settings.workers)]
+        self.tracks = [WorkerTrack(w, settings.health_rules) for w in range(settings.workers)]
         self.seconds = Seconds(settings.workers)
         self.signals = _Signals()
         self.t0 = 0.0  # monotonic time of the common start

@@ -7,7 +7,7 @@ from surge.metrics.histogram import Histogram, merge_all
 from surge.metrics.merge import HealthTally
 from surge.metrics.values import Arrivals, Snapshot
 from surge.metrics.workers import WorkerReport, WorkerState
-from surge.monitor import judge_generator
+from surge.monitor import HealthRules, judge_generator
 
 
 class Seconds:
@@ -50,8 +50,9 @@ class Seconds:
 class WorkerTrack:
     """One worker as the coordinator sees it: where it runs, what it sent, how it ended."""
 
-    def __init__(self, worker: int) -> None:
+    def __init__(self, worker: int, rules: HealthRules | None = None) -> None:
         self.worker = worker
+        self.rules = rules  # how its health is judged (None: the default rules)
         self.host = ""
         self.pid = 0
         self.started = False
@@ -88,6 +89,7 @@ class WorkerTrack:
             self.lag = merge_all((self.lag, *lags))
         if snap.health is not None:
             self.health.add(snap.end_s, snap.health)
+        self.health.add_schedule_lag(snap.arrivals.lag)
 
     def done(self, outcome: RunOutcome | None, stop_reason: str | None) -> None:
         self.state = WorkerState.FINISHED
@@ -102,7 +104,7 @@ class WorkerTrack:
 
     def report(self) -> WorkerReport:
         health = self.health.value()
-        verdict = judge_generator((health,), self.arrivals, self.lag)
+        verdict = judge_generator((health,), self.arrivals, self.lag, self.rules)
         cpus = [cpu for _, cpu in health.cpu]
         lag = health.loop_lag
         return WorkerReport(

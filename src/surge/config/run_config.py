@@ -313,6 +313,16 @@ class RunConfig:
         kind=Kind.FLAG,
         group=Group.CHECKS,
     )
+    max_schedule_lag: float = option(
+        0.010,
+        "--max-schedule-lag",
+        help=(
+            "Open model: a worker whose own schedule lag p99 (how late it started arrivals) is "
+            "above this marks the run generator-saturated (exit 4). 0 turns the rule off."
+        ),
+        kind=Kind.DURATION,
+        group=Group.CHECKS,
+    )
     workers: int | str | None = option(
         None,
         "--workers",

@@ -10,6 +10,9 @@ not depend on the event loop turning:
   data is taken as is, and the caller writes partial results;
 - a second signal raises `ForcedStop` at once.
 
+A loop that has stood still for `STALL_NS` (100 ms) is looked at once: the user's task or hook
+holding it is blamed for the stall (stalls.py), so that the verdict can name it.
+
 Without any signal, a loop that has not turned for `blocked_s` (a task stuck in a blocking call
 or an endless loop) is forced to end the same way, with a message naming the code it is stuck
 in. If the main thread cannot be interrupted at all (blocked inside C code that never returns),
@@ -27,20 +30,26 @@ import itertools
 import os
 import signal
 import sys
+import sysconfig
 import threading
 from collections.abc import Callable
 from time import perf_counter_ns
 from types import FrameType
 from typing import Any
 
+from surge.engine.stalls import STALL_NS
 from surge.engine.workload import Heartbeat
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_POLL_S = 0.25
+_POLL_S = 0.1
 _KICK_S = 0.2
 _EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}
 _USAGE_EXIT = 2
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
+_NOT_USER_DIRS = (
+    os.path.dirname(_ENGINE_DIR) + os.sep,  # surge itself
+    os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep,
+)
 
 
 FORCED = (KeyboardInterrupt, SystemExit, GeneratorExit)
@@ -133,12 +142,19 @@ class RunGuard:
     # -- the watchdog thread ----------------------------------------------------------------------
 
     def _watch(self) -> None:
+        looked_at = 0  # the beat since which the loop stands still, when it was looked at
         while not self._done.wait(_POLL_S):
             if self._forced is not None:  # a second signal raised it: see that it lands
                 self._force(self._forced)
                 return
             now = perf_counter_ns()
-            stale_ns = now - self._heartbeat.last_ns
+            last_ns = self._heartbeat.last_ns
+            stale_ns = now - last_ns
+            if stale_ns >= STALL_NS and last_ns != looked_at:
+                looked_at = last_ns
+                where = _stalling_code(sys._current_frames().get(self._main_ident))
+                if where is not None:
+                    self._heartbeat.stalls.blame(last_ns, where)
             if self._signal is not None:
                 if (not self._acked and now - self._signal_ns > self._ack_ns) or (
                     self._acked and stale_ns > self._ack_ns
@@ -175,9 +191,21 @@ def _blocked_message(main_ident: int, stale_ns: int) -> str:
     )
 
 
-def _user_frame(frame: FrameType | None) -> str:
-    """What the engine called that is running now: the frame just inside the innermost engine
-    frame (a user's task or hook), as 'Class.task (file:line)'."""
+def _stalling_code(frame: FrameType | None) -> str | None:
+    """The user's code holding the loop ('Class.task (file:line)'), None when the frame the
+    engine called is surge's own or the standard library's (not the user's to fix)."""
+    found = _called_frame(frame)
+    if found is None:
+        return None
+    filename = os.path.abspath(found.f_code.co_filename)
+    if filename.startswith(_NOT_USER_DIRS):
+        return None
+    return _describe(found)
+
+
+def _called_frame(frame: FrameType | None) -> FrameType | None:
+    """The frame just inside the innermost engine frame (what the engine called), else the
+    innermost frame."""
     chain: list[FrameType] = []
     while frame is not None:
         chain.append(frame)
@@ -188,8 +216,17 @@ def _user_frame(frame: FrameType | None) -> str:
             if not os.path.abspath(inner.f_code.co_filename).startswith(_ENGINE_DIR):
                 found = inner
             break
-    if found is None:
-        return "user code"
-    code = found.f_code
+    return found
+
+
+def _describe(frame: FrameType) -> str:
+    code = frame.f_code
     name = getattr(code, "co_qualname", code.co_name)
-    return f"{name} ({code.co_filename}:{found.f_lineno})"
+    return f"{name} ({code.co_filename}:{frame.f_lineno})"
+
+
+def _user_frame(frame: FrameType | None) -> str:
+    """What the engine called that is running now: the frame just inside the innermost engine
+    frame (a user's task or hook), as 'Class.task (file:line)'."""
+    found = _called_frame(frame)
+    return "user code" if found is None else _describe(found)

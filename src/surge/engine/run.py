@@ -25,7 +25,7 @@ from surge.engine.guard import FORCED, ForcedStop, RunGuard
 from surge.engine.probe import LoopLagProbe
 from surge.engine.workload import HANG_S, RunContext, ScriptErrorSink, SecretSink
 from surge.metrics.recorder import Recorder
-from surge.metrics.values import HealthSample, Snapshot
+from surge.metrics.values import HealthSample, LoopStall, Snapshot
 from surge.metrics.verdict import CRASH_PREFIX
 
 SnapshotSink = Callable[[Snapshot], None]
@@ -75,7 +75,8 @@ class RunOutcome:
     that ended it (one line: what and where; see `crash_text`); `classes` tallies each user
     class's starts. `load_s` is the load phase: from the start until the driver started its
     last iteration (the schedule ended or the run was stopped); the rest of `duration_s` is the
-    graceful stop. None when the driver never said (a run forced to end)."""
+    graceful stop. None when the driver never said (a run forced to end). `stalls` name the
+    user code that held the event loop for 100 ms or more (see stalls.py), longest first."""
 
     duration_s: float
     aborted: bool
@@ -84,6 +85,7 @@ class RunOutcome:
     classes: tuple[ClassStarts, ...] = ()
     load_s: float | None = None
     crash: str | None = None
+    stalls: tuple[LoopStall, ...] = ()
 
     @property
     def graceful_stop_s(self) -> float | None:
@@ -320,6 +322,7 @@ class LoadRun:
             classes=classes,
             load_s=load_s,
             crash=self.crash,
+            stalls=ctx.heartbeat.stalls.value() if ctx is not None else (),
         )
 
     async def _tick(self) -> None:

@@ -28,12 +28,14 @@ import traceback
 from collections.abc import Callable
 from typing import Protocol
 
+from surge.engine.stalls import STALL_NS, StallTally
 from surge.metrics.recorder import Recorder
 from surge.scenario.tracebacks import raised_at
 
 NO_LIMIT = sys.maxsize
 HANG_S = 1.0  # a user iterating this long without the loop turning never yields
 _HEARTBEAT_S = 0.05
+_HEARTBEAT_NS = int(_HEARTBEAT_S * 1e9)
 
 ScriptErrorSink = Callable[[str, str], None]
 """`sink(where, text)`: the first error at a place in the user's script, with its traceback."""
@@ -98,12 +100,14 @@ class Workload(Protocol):
 
 class Heartbeat:
     """A loop timer stamping `last_ns` (perf_counter_ns) while the loop turns; read by users
-    that iterate without yielding and by the watchdog thread."""
+    that iterate without yielding and by the watchdog thread, which blames a long stall on the
+    user code it finds holding the loop (`stalls`, see stalls.py)."""
 
-    __slots__ = ("_handle", "_loop", "last_ns")
+    __slots__ = ("_handle", "_loop", "last_ns", "stalls")
 
     def __init__(self) -> None:
         self.last_ns = time.perf_counter_ns()
+        self.stalls = StallTally()
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -114,7 +118,11 @@ class Heartbeat:
             self._beat()
 
     def _beat(self) -> None:
-        self.last_ns = time.perf_counter_ns()
+        now_ns = time.perf_counter_ns()
+        late_ns = now_ns - self.last_ns - _HEARTBEAT_NS
+        if late_ns >= STALL_NS // 2:
+            self.stalls.ended(self.last_ns, late_ns)
+        self.last_ns = now_ns
         if self._loop is not None:
             self._handle = self._loop.call_later(_HEARTBEAT_S, self._beat)
 

@@ -98,6 +98,9 @@ class Aggregator:
         if snap.health is not None:
             tally = self._health.setdefault(snap.worker, HealthTally(snap.worker))
             tally.add(snap.end_s, snap.health)
+        if snap.arrivals.lag.total:
+            tally = self._health.setdefault(snap.worker, HealthTally(snap.worker))
+            tally.add_schedule_lag(snap.arrivals.lag)
         for counts in snap.user_classes:
             known = self._user_classes.get(counts.name)
             self._user_classes[counts.name] = counts if known is None else known + counts

@@ -54,19 +54,26 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
 
 class HealthTally:
     """One worker's health samples as they arrive, in memory that does not grow per sample
-    beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms merge."""
+    beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms merge, and
+    so do the schedule-lag histograms of the arrivals it started (open model)."""
 
-    __slots__ = ("_cpu", "_loop_lag", "worker")
+    __slots__ = ("_cpu", "_loop_lag", "_schedule_lag", "worker")
 
     def __init__(self, worker: int) -> None:
         self.worker = worker
         self._cpu = array("d")  # end_s, cpu_pct, end_s, cpu_pct, …
         self._loop_lag = Histogram.empty()
+        self._schedule_lag = Histogram.empty()
 
     def add(self, end_s: float, sample: HealthSample) -> None:
         self._cpu.extend((end_s, sample.cpu_pct))
         if sample.loop_lag.total:
             self._loop_lag = self._loop_lag.merge(sample.loop_lag)
+
+    def add_schedule_lag(self, lag: Histogram) -> None:
+        """The schedule lag of the arrivals this worker started in one interval."""
+        if lag.total:
+            self._schedule_lag = self._schedule_lag.merge(lag)
 
     def __len__(self) -> int:
         return len(self._cpu) // 2
@@ -74,4 +81,4 @@ class HealthTally:
     def value(self) -> WorkerHealth:
         pairs = self._cpu.tolist()
         cpu = sorted(zip(pairs[0::2], pairs[1::2], strict=True))
-        return WorkerHealth(self.worker, tuple(cpu), self._loop_lag)
+        return WorkerHealth(self.worker, tuple(cpu), self._loop_lag, self._schedule_lag)

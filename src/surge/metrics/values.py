@@ -202,11 +202,13 @@ class HealthSample:
 @dataclass(frozen=True, slots=True)
 class WorkerHealth:
     """One worker's generator health over the run: its CPU per interval as (interval end in s,
-    CPU %) in time order, and the loop-lag probe's samples of the whole run merged."""
+    CPU %) in time order, the loop-lag probe's samples of the whole run merged, and (open model)
+    the schedule lag of the arrivals it started (empty when not known)."""
 
     worker: int
     cpu: tuple[tuple[float, float], ...]
     loop_lag: Histogram
+    schedule_lag: Histogram = field(default_factory=Histogram.empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,14 +282,34 @@ class SaturationCause(enum.Enum):
 
     CPU = "cpu"  # the generator's CPU was pinned
     LOOP_LAG = "loop_lag"  # the event loop lagged: something on it blocked
-    DROPS = "drops"  # open-model arrivals dropped at the in-flight cap
-    SCHEDULE_LAG = "schedule_lag"  # arrivals started late (only with a schedule-lag rule)
+    DROPS = "drops"  # arrivals dropped at the in-flight cap (only with a drops rule)
+    SCHEDULE_LAG = "schedule_lag"  # the generator started open-model arrivals late
+    USER_CODE = "user_code"  # the loop lagged because a user's task blocked it (named)
+
+
+@dataclass(frozen=True, slots=True)
+class LoopStall:
+    """User code that held the event loop: `where` is the task or hook running when the loop
+    stood still ('Class.task (file:line)'), `count` the stalls it caused (each at least the
+    engine's stall threshold), `max_ms` the longest and `total_ms` all of them together.
+
+    A stall is timed by how late the loop ran a 50 ms heartbeat timer, so each figure is a lower
+    bound, at most 50 ms short of the time the code held the loop.
+    """
+
+    where: str
+    count: int
+    max_ms: float
+    total_ms: float
 
 
 @dataclass(frozen=True, slots=True)
 class GeneratorVerdict:
     """Was the load generator itself the bottleneck? `reasons` say why it was judged saturated,
-    `causes` which rules fired (what the reader should do differs: see report/terminal_sections)."""
+    `causes` which rules fired (what the reader should do differs: see report/terminal_sections).
+    `notes` say what was seen without saturating the run (arrivals dropped at the in-flight cap
+    by a healthy generator: judged by the `dropped_rate` threshold instead). `stalls` name the
+    user code that blocked the event loop, longest first."""
 
     saturated: bool
     reasons: tuple[str, ...]
@@ -298,6 +320,8 @@ class GeneratorVerdict:
     schedule_lag_p99_ms: float
     dropped: int
     causes: tuple[SaturationCause, ...] = ()
+    notes: tuple[str, ...] = ()
+    stalls: tuple[LoopStall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
 """Generator health: was the load generator itself the bottleneck?
 
 A load generator that runs out of CPU, or whose event loop runs callbacks late, measures its own
-queueing instead of the target's latency, and an open-model generator that drops arrivals did not
-offer the load it claims. Each second every worker reports a `HealthSample` (its process CPU and
-the loop-lag probe's histogram) beside the open-model `Arrivals`; `judge_generator` turns these
-into a `GeneratorVerdict` with human reasons, which the CLI shows prominently and turns into an
-exit code (design contract 4: a saturated generator is a verdict, not a footnote).
+queueing instead of the target's latency, and one whose scheduler starts arrivals late (open
+model) did not offer the load it claims. Each second every worker reports a `HealthSample` (its
+process CPU and the loop-lag probe's histogram) beside the open-model `Arrivals`;
+`judge_generator` turns these into a `GeneratorVerdict` with human reasons, which the CLI shows
+prominently and turns into an exit code (design contract 4: a saturated generator is a verdict,
+not a footnote).
 
 `ProcessCpuSampler` is the CPU half of the sample; it takes any pid, so resource monitoring of
 target processes can reuse it.
@@ -27,6 +28,7 @@ from surge.metrics.values import (
     DropReason,
     GeneratorVerdict,
     HealthSample,
+    LoopStall,
     SaturationCause,
     WorkerHealth,
 )
@@ -82,6 +84,10 @@ class ProcessCpuSampler:
         return max(0.0, used_s / elapsed_s * 100.0)
 
 
+DEFAULT_SCHEDULE_LAG_P99_MS = 10.0
+"""The schedule-lag rule's default limit (`--max-schedule-lag`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class HealthRules:
     """When the generator counts as saturated. Any one rule that fires saturates the run.
@@ -98,19 +104,26 @@ class HealthRules:
     - `loop_lag_min_samples`: the loop-lag rule judges a worker only once its probe has this many
       samples (100: two seconds at 50 Hz), so that a p99 means "late more than 1% of the time"
       and one scheduling hiccup of a short run on a busy CI machine does not saturate it.
-    - `max_drops`: more arrivals than this dropped while the run was live (open model). Drops
-      with reason `stopped` (due after the run stopped) are reported but never saturate.
-    - `schedule_lag_p99_ms`: when set, open-model schedule lag p99 above this saturates the run;
-      None (default) only reports it, because schedule lag also grows for reasons outside the
-      generator (an arrival that waits for a connection to a slow target starts late too).
+    - `schedule_lag_p99_ms`: one worker's own schedule lag p99 (open model: how late its
+      scheduler started arrivals) above this saturates the run; None turns the rule off. 10 ms
+      by default: a generator that keeps up starts arrivals within a millisecond or two, and
+      10 ms late at p99 already moves a merged p99 of tens of ms. Judged per worker, so that
+      one lagging worker cannot hide among punctual ones, once it started
+      `schedule_lag_min_samples` arrivals (a p99 of fewer says little).
+    - `max_drops`: when set, more arrivals than this dropped while the run was live saturate
+      it. None (the default): drops never do, since a generator that is otherwise healthy and
+      drops at the in-flight cap did its job (the target was slower than the rate allows under
+      the cap); they are reported in `notes` and judged by the `dropped_rate` threshold. Drops
+      with reason `stopped` (due after the run stopped) are never judged.
     """
 
     cpu_pct: float = 90.0
     cpu_sustained_s: float = 3.0
     loop_lag_p99_ms: float = 50.0
     loop_lag_min_samples: int = 100
-    max_drops: int = 0
-    schedule_lag_p99_ms: float | None = None
+    max_drops: int | None = None
+    schedule_lag_p99_ms: float | None = DEFAULT_SCHEDULE_LAG_P99_MS
+    schedule_lag_min_samples: int = 100
 
     def __post_init__(self) -> None:
         positive = {
@@ -123,7 +136,7 @@ class HealthRules:
         for name, value in positive.items():
             if not value > 0:
                 raise ValueError(f"generator health rule {name} must be positive, got {value!r}")
-        if self.max_drops < 0:
+        if self.max_drops is not None and self.max_drops < 0:
             raise ValueError(f"generator health rule max_drops must be >= 0, got {self.max_drops}")
 
 
@@ -207,18 +220,47 @@ def _loop_lag(
     return reasons, worst_p99_ms, max_ms
 
 
-def _drop_reason(arrivals: Arrivals, rules: HealthRules) -> tuple[str | None, int]:
-    """The drops reason (None when within the rule) and the count of drops that are judged."""
-    live = {r: n for r, n in arrivals.dropped.items() if r not in _NOT_SATURATION and n}
+def _live_drops(arrivals: Arrivals) -> dict[str, int]:
+    """Drops by reason while the run was live (every reason but `stopped`)."""
+    return {r: n for r, n in arrivals.dropped.items() if r not in _NOT_SATURATION and n}
+
+
+def _drop_text(live: dict[str, int]) -> str:
     judged = sum(live.values())
-    if judged <= rules.max_drops:
-        return None, judged
     parts = "; ".join(f"{reason}: {n:,}" for reason, n in sorted(live.items()))
     noun = "arrival" if judged == 1 else "arrivals"
-    reason = f"{judged:,} {noun} dropped ({parts})"
-    if rules.max_drops:
-        reason += f" > {rules.max_drops:,} allowed"
-    return reason, judged
+    return f"{judged:,} {noun} dropped ({parts})"
+
+
+def _schedule_lag(
+    workers: dict[int, WorkerHealth], merged: Histogram, rules: HealthRules
+) -> list[str]:
+    """Reasons of the schedule-lag rule, per worker (the merged histogram when no worker's own
+    schedule lag is known)."""
+    limit = rules.schedule_lag_p99_ms
+    if limit is None:
+        return []
+    own = {w: h.schedule_lag for w, h in workers.items() if h.schedule_lag.total}
+    lags = own or {0: merged}
+    reasons = []
+    for worker, lag in lags.items():
+        p99_ms = lag.value_at_percentile_us(99.0) / 1000.0
+        if p99_ms > limit and lag.total >= rules.schedule_lag_min_samples:
+            prefix = f"worker {worker}: " if len(workers) > 1 else ""
+            reasons.append(f"{prefix}schedule lag p99 {_ms(p99_ms)} ms > {limit:g} ms")
+    return reasons
+
+
+def _stall_text(stalls: Sequence[LoopStall]) -> str:
+    worst = stalls[0]
+    times = "once" if worst.count == 1 else f"{worst.count:,} times"
+    text = (
+        f"user code blocked the event loop: {worst.where} held it {times}, "
+        f"up to {_ms(worst.max_ms)} ms ({_ms(worst.total_ms)} ms in all)"
+    )
+    if len(stalls) > 1:
+        text += f"; {len(stalls) - 1} more place(s) blocked it too"
+    return text
 
 
 def judge_generator(
@@ -226,35 +268,58 @@ def judge_generator(
     arrivals: Arrivals,
     schedule_lag: Histogram,
     rules: HealthRules | None = None,
+    stalls: Sequence[LoopStall] = (),
 ) -> GeneratorVerdict:
     """Judge the whole run's generator health.
 
     `samples`: `Aggregator.health()` (one `WorkerHealth` per worker) or per-second
-    `HealthPoint`s, from any number of workers; CPU and loop lag are judged per
+    `HealthPoint`s, from any number of workers; CPU, loop lag and schedule lag are judged per
     worker (merging would hide one pinned worker among idle ones) and a reason names its worker
     when there is more than one. `arrivals`: the run's merged open-model accounting.
-    `schedule_lag`: the merged schedule-lag histogram of all endpoints (empty in the closed model).
+    `schedule_lag`: the merged schedule-lag histogram of all endpoints (empty in the closed
+    model), the figure reported, and the one judged when no worker's own is known. `stalls`:
+    the user code that blocked the loop (engine/guard.py), longest first.
+
+    Three verdicts stay apart: the generator saturated (CPU, loop lag, schedule lag: exit 4);
+    user code blocked the loop (named by `stalls`: the `user_code` cause beside `loop_lag`, or a
+    note when the lag stayed under the rule); arrivals dropped at the in-flight cap by a
+    generator that kept up (a note, judged by the `dropped_rate` threshold, unless a
+    `max_drops` rule is set).
 
     The verdict's figures: CPU max and mean over every sample of every worker; the worst worker's
-    loop-lag p99 (the figure the rule judged) and the overall max; `dropped` counts the drops the
-    rule judged (all reasons but `stopped`).
+    loop-lag p99 (the figure the rule judged) and the overall max; `dropped` counts the drops of
+    every reason but `stopped`.
     """
     rules = rules or HealthRules()
     workers = _by_worker(samples)
+    stalls = sorted(stalls, key=lambda s: (-s.max_ms, s.where))
     reasons = _cpu_reasons(workers, rules)
     causes = [SaturationCause.CPU] if reasons else []
+    notes: list[str] = []
     lag_reasons, loop_p99_ms, loop_max_ms = _loop_lag(workers, rules)
     reasons += lag_reasons
     if lag_reasons:
         causes.append(SaturationCause.LOOP_LAG)
-    drop_reason, dropped = _drop_reason(arrivals, rules)
-    if drop_reason is not None:
-        reasons.append(drop_reason)
+    if stalls:
+        if lag_reasons:
+            reasons.append(_stall_text(stalls))
+            causes.append(SaturationCause.USER_CODE)
+        else:
+            notes.append(_stall_text(stalls))
+    live = _live_drops(arrivals)
+    dropped = sum(live.values())
+    if rules.max_drops is not None and dropped > rules.max_drops:
+        limit = f" > {rules.max_drops:,} allowed" if rules.max_drops else ""
+        reasons.append(_drop_text(live) + limit)
         causes.append(SaturationCause.DROPS)
-    schedule_p99_ms = schedule_lag.value_at_percentile_us(99.0) / 1000.0
-    limit = rules.schedule_lag_p99_ms
-    if limit is not None and schedule_p99_ms > limit:
-        reasons.append(f"schedule lag p99 {_ms(schedule_p99_ms)} ms > {limit:g} ms")
+    elif dropped:
+        notes.append(
+            _drop_text(live) + " while the generator kept up: the target answered more slowly "
+            "than the offered rate allows under the in-flight cap (judged by dropped_rate)"
+        )
+    lag_reasons = _schedule_lag(workers, schedule_lag, rules)
+    reasons += lag_reasons
+    if lag_reasons:
         causes.append(SaturationCause.SCHEDULE_LAG)
     cpus = [cpu for health in workers.values() for _, cpu in health.cpu]
     return GeneratorVerdict(
@@ -264,7 +329,9 @@ def judge_generator(
         cpu_pct_mean=sum(cpus) / len(cpus) if cpus else 0.0,
         loop_lag_p99_ms=loop_p99_ms,
         loop_lag_max_ms=loop_max_ms,
-        schedule_lag_p99_ms=schedule_p99_ms,
+        schedule_lag_p99_ms=schedule_lag.value_at_percentile_us(99.0) / 1000.0,
         dropped=dropped,
         causes=tuple(causes),
+        notes=tuple(notes),
+        stalls=tuple(stalls),
     )

@@ -317,6 +317,16 @@ def _generator(verdict: GeneratorVerdict | None) -> dict[str, Any] | None:
         "schedule_lag_p99_ms": number(verdict.schedule_lag_p99_ms, MS_DIGITS),
         "dropped": verdict.dropped,
         "causes": [cause.value for cause in verdict.causes],
+        "notes": [redact_text(note) for note in verdict.notes],
+        "stalls": [
+            {
+                "where": redact_text(stall.where),
+                "count": stall.count,
+                "max_ms": number(stall.max_ms, MS_DIGITS),
+                "total_ms": number(stall.total_ms, MS_DIGITS),
+            }
+            for stall in verdict.stalls
+        ],
     }
 
 

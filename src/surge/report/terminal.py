@@ -31,6 +31,7 @@ from surge.report.terminal_sections import (
     checks_table,
     degraded_banner,
     generator_line,
+    generator_notes,
     load_section,
     saturation_banner,
     thresholds_section,
@@ -92,8 +93,11 @@ def print_summary(result: RunResult, console: Console) -> None:
     if result.load is not None:
         for part in load_section(result.load, result.endpoints):
             console.print(part)
-    if result.generator is not None and not result.generator.saturated:
-        console.print(generator_line(result.generator))
+    if result.generator is not None:
+        if not result.generator.saturated:
+            console.print(generator_line(result.generator))
+        for note in generator_notes(result.generator):
+            console.print(note)
     if result.workers:
         console.print(workers_table(result.workers))
     if result.resources is not None and result.resources.samples:

@@ -169,7 +169,7 @@ def _headline(verdict: GeneratorVerdict) -> tuple[str, str]:
     causes = set(verdict.causes)
     if not causes or SaturationCause.CPU in causes:
         return _GENERATOR_BOUND
-    if SaturationCause.LOOP_LAG in causes:
+    if SaturationCause.LOOP_LAG in causes or SaturationCause.USER_CODE in causes:
         return _LOOP_BLOCKED
     if causes == {SaturationCause.DROPS}:
         return _CAPPED
@@ -196,6 +196,20 @@ def generator_line(verdict: GeneratorVerdict) -> Parts:
     """A healthy generator in one quiet line, so a reader knows it was checked."""
     figures = _generator_figures(verdict)
     return Parts([f"Generator healthy: {figures[0]}", *figures[1:]], style="dim")
+
+
+def generator_notes(verdict: GeneratorVerdict) -> list[Text]:
+    """What was seen without saturating the run (drops at the in-flight cap, user code that
+    blocked the loop briefly), each with what to do, in yellow."""
+    lines = []
+    for note in verdict.notes:
+        text = Text(f"Note: {redact_text(note)}.", style="yellow")
+        if "dropped" in note:
+            text.append(f"\n  {_CAPPED[1]}", style="yellow")
+        elif "blocked the event loop" in note:
+            text.append(f"\n  {_LOOP_BLOCKED[1]}", style="yellow")
+        lines.append(text)
+    return lines
 
 
 def load_section(load: LoadSummary, endpoints: Sequence[EndpointStats]) -> list[RenderableType]:

@@ -19,6 +19,7 @@ from surge.runner.jobs import Job
 from surge.runner.observer import Observers
 from surge.runner.recipe import JobRecipe, local_cpus, wants_cluster
 from surge.runner.target import Mode
+from surge.runner.verdict import health_rules
 from surge.runner.worker import prepare_worker
 from surge.schedule import PlanSource, split_plan
 
@@ -93,6 +94,7 @@ def run_cluster(
         fail_on_loss=job.config.fail_on_worker_loss,
         graceful_s=job.config.graceful_stop,
         ready_timeout_s=_READY_TIMEOUT_S[backend.name],
+        health_rules=health_rules(job.config),
     )
     slices = split_plan(job.plan, workers)
     notes = _Notes(job, observers)

@@ -33,6 +33,7 @@ from surge.runner.observer import Observers, Progress
 from surge.runner.recipe import wants_cluster
 from surge.runner.redact import redact_options, redact_url
 from surge.runner.steering import Steering
+from surge.runner.verdict import health_rules
 from surge.scenario import pacing_s_of
 from surge.thresholds import AbortWatch, abort_reason, evaluate
 from surge.version import __version__
@@ -63,9 +64,7 @@ def _offered_rps(job: Job, result: RunResult) -> float | None:
     )
 
 
-def _finish(
-    job: Job, result: RunResult, aggregator: Aggregator, load_s: float | None = None
-) -> RunResult:
+def _finish(job: Job, result: RunResult, aggregator: Aggregator, outcome: RunOutcome) -> RunResult:
     """Add what is judged after the run: the load delivered, generator health, thresholds."""
     arrivals = aggregator.arrivals()
     model = job.plan.model
@@ -75,8 +74,16 @@ def _finish(
         counted = job.scenario.endpoint is None or arrivals.scheduled
         started = arrivals.scheduled if counted else result.total.requests
     offered = _offered_rps(job, result)
-    load = summarize_load(model, offered, result.duration_s, arrivals, started, load_s=load_s)
-    generator = judge_generator(aggregator.health(), arrivals, result.total.schedule_lag)
+    load = summarize_load(
+        model, offered, result.duration_s, arrivals, started, load_s=outcome.load_s
+    )
+    generator = judge_generator(
+        aggregator.health(),
+        arrivals,
+        result.total.schedule_lag,
+        health_rules(job.config),
+        outcome.stalls,
+    )
     result = dataclasses.replace(result, load=load, generator=generator)
     return dataclasses.replace(result, thresholds=evaluate(job.thresholds, result))
 
@@ -213,5 +220,5 @@ def execute(
     result = dataclasses.replace(result, resources=sampler.resources)
     if workers:
         result = dataclasses.replace(result, workers=workers)
-    finished = _finish(job, result, seconds.aggregator, outcome.load_s)
+    finished = _finish(job, result, seconds.aggregator, outcome)
     return job.redactor.scrub(finished), outcome

@@ -38,6 +38,7 @@ from surge.thresholds import (
     specs_from_entries,
     validate,
     validate_resources,
+    with_defaults,
 )
 
 _URL_ONLY = ("expect_status", "expect_body", "expect_json")
@@ -109,9 +110,10 @@ def _check_host(host: str, where: str) -> str:
 
 
 def _thresholds(
-    config: RunConfig, scenario: Scenario, known: set[tuple[str, str]] | None
+    config: RunConfig, scenario: Scenario, known: set[tuple[str, str]] | None, plan: Plan
 ) -> tuple[ThresholdSpec, ...]:
-    """`--threshold` expressions plus the scenario's own, parsed and checked (exit 2)."""
+    """`--threshold` expressions plus the scenario's own, parsed and checked (exit 2), plus the
+    built-in defaults of the load model the user did not override (`dropped_rate<1%`)."""
     abort, grace_s = config.abort_on_fail, config.abort_grace
     try:
         specs = parse_thresholds(config.threshold, abort_on_fail=abort, grace_s=grace_s)
@@ -121,7 +123,7 @@ def _thresholds(
         validate_resources(specs, targets_monitored=monitored)
     except ThresholdError as exc:
         raise InputError(str(exc)) from None
-    return specs
+    return with_defaults(specs, open_model=plan.model is LoadModel.OPEN)
 
 
 def _check_ws_options(config: RunConfig) -> None:
@@ -187,7 +189,7 @@ def _endpoint_job(scenario: Scenario, config: RunConfig, mode: Mode, where: str)
         scenario = replace(scenario, endpoint=endpoint)
     plan = _plan(config, (1,), where, sources=scenario.option_sources)
     known = {(endpoint.method.upper(), endpoint.endpoint_name)}
-    thresholds = _thresholds(config, scenario, known)
+    thresholds = _thresholds(config, scenario, known, plan)
     return Job(scenario, config, plan, endpoint.url, name, mode, thresholds)
 
 
@@ -264,7 +266,7 @@ def scenario_job(scenario: Scenario, config: RunConfig, source: Path | None = No
         scenario = pick_classes(scenario, _names(config.user_class), where)
     plan = _plan(resolved, scenario.weights, where, scenario.shape)
     name = config.name or scenario.name
-    thresholds = _thresholds(resolved, scenario, None)
+    thresholds = _thresholds(resolved, scenario, None, plan)
     target = _check_host(host, where)
     mode = Mode.SCRIPT
     if scenario.kind is ScenarioKind.LOCUST:

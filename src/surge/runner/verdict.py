@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from surge.config import RunConfig
 from surge.engine.run import RunOutcome
 from surge.metrics import ExitCode, RunResult, exit_code_of, for_signal
+from surge.monitor import HealthRules
 from surge.runner.observer import Observers
 
 if TYPE_CHECKING:
@@ -28,6 +29,12 @@ def run_exit_code(
         allow_saturated=config.allow_saturated,
         fail_on_worker_loss=config.fail_on_worker_loss,
     )
+
+
+def health_rules(config: RunConfig) -> HealthRules:
+    """The generator-health rules of a run's options (`--max-schedule-lag`; 0 turns it off)."""
+    limit_ms = config.max_schedule_lag * 1000.0
+    return HealthRules(schedule_lag_p99_ms=limit_ms if limit_ms > 0 else None)
 
 
 def comparison_exit(comparison: Comparison, *, strict: bool) -> ExitCode:

@@ -28,6 +28,7 @@ from surge.thresholds.grammar import (
 )
 from surge.thresholds.python_api import Threshold
 from surge.thresholds.specs import (
+    OPEN_MODEL_DEFAULTS,
     THRESHOLD_OPTION,
     EntryLike,
     parse_thresholds,
@@ -35,12 +36,14 @@ from surge.thresholds.specs import (
     validate,
     validate_resources,
     with_abort,
+    with_defaults,
 )
 
 __all__ = [
     "DEFAULT_ABORT_GRACE_S",
     "KIND_UNITS",
     "METRIC_KINDS",
+    "OPEN_MODEL_DEFAULTS",
     "RESOURCE_METRICS",
     "TARGET_METRICS",
     "THRESHOLD_OPTION",
@@ -67,4 +70,5 @@ __all__ = [
     "validate",
     "validate_resources",
     "with_abort",
+    "with_defaults",
 ]

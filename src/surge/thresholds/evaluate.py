@@ -15,10 +15,11 @@ from surge.metrics.aggregate import merge_stats
 from surge.metrics.histogram import Histogram
 from surge.metrics.resource_stats import Source, resource_value
 from surge.metrics.resources import Resources
-from surge.metrics.values import EndpointStats, RunResult, ThresholdVerdict
+from surge.metrics.values import Arrivals, DropReason, EndpointStats, RunResult, ThresholdVerdict
 from surge.thresholds.grammar import (
     PROTOCOL_COUNTS,
     RESOURCE_METRICS,
+    RUN_METRICS,
     Metric,
     Op,
     Selector,
@@ -59,6 +60,18 @@ def observe_resource(spec: ThresholdSpec, resources: Resources | None) -> float 
     """The peak (or mean) of a resource metric's series; None when nothing was sampled."""
     source, name = RESOURCE_SERIES[spec.metric]
     return resource_value(resources, source, name, spec.aggregate)
+
+
+def dropped_rate_pct(arrivals: Arrivals | None) -> float:
+    """Arrivals dropped while the run was live, in % of those scheduled while it was (drops
+    with reason `stopped`, due after the run stopped, are neither). 0 when nothing was dropped,
+    as in the closed model, which never drops."""
+    if arrivals is None:
+        return 0.0
+    stopped = arrivals.dropped.get(DropReason.STOPPED.value, 0)
+    live = arrivals.dropped_total - stopped
+    scheduled = arrivals.scheduled - stopped
+    return live / scheduled * 100.0 if live and scheduled > 0 else 0.0
 
 
 def _latency_ms(metric: Metric, histogram: Histogram) -> float | None:
@@ -111,6 +124,8 @@ def observe(
             return float(stats.requests)
         case Metric.CHECKS:
             return _checks_pct(stats)
+        case Metric.DROPPED_RATE:
+            return None  # of the run's arrivals, not of an endpoint: see dropped_rate_pct
         case (
             Metric.SESSIONS
             | Metric.MSGS_SENT
@@ -162,12 +177,16 @@ def judge(
     total: EndpointStats,
     elapsed_s: float,
     resources: Resources | None = None,
+    arrivals: Arrivals | None = None,
 ) -> ThresholdVerdict:
-    """One threshold against the given counts (and resources). Nothing to measure (an endpoint
-    that never ran, a percentile without a success, a pass rate without a check, a resource
-    never sampled) fails it."""
+    """One threshold against the given counts (and resources, and the run's arrivals).
+    Nothing to measure (an endpoint that never ran, a percentile without a success, a pass
+    rate without a check, a resource never sampled) fails it."""
+    observed: float | None
     if spec.metric in RESOURCE_METRICS:
         observed = observe_resource(spec, resources)
+    elif spec.metric in RUN_METRICS:
+        observed = dropped_rate_pct(arrivals)
     else:
         stats = total if spec.selector is None else select(spec.selector, endpoints)
         observed = None if stats is None else observe(spec.metric, stats, elapsed_s, spec.timing)
@@ -190,23 +209,25 @@ def evaluate_stats(
     total: EndpointStats,
     elapsed_s: float,
     resources: Resources | None = None,
+    arrivals: Arrivals | None = None,
 ) -> tuple[ThresholdVerdict, ...]:
     """Every threshold against running (or final) totals; `rps` is requests / `elapsed_s`."""
-    return tuple(judge(spec, endpoints, total, elapsed_s, resources) for spec in specs)
+    return tuple(judge(spec, endpoints, total, elapsed_s, resources, arrivals) for spec in specs)
 
 
 def evaluate(specs: Sequence[ThresholdSpec], result: RunResult) -> tuple[ThresholdVerdict, ...]:
     """Every threshold against a finished run, in the order given (for `RunResult.thresholds`)."""
+    arrivals = None if result.load is None else result.load.arrivals
     return evaluate_stats(
-        specs, result.endpoints, result.total, result.duration_s, result.resources
+        specs, result.endpoints, result.total, result.duration_s, result.resources, arrivals
     )
 
 
 def _decided_only_at_the_end(spec: ThresholdSpec) -> bool:
     """A lower bound on a count that only grows (`requests>1000`) is lost at every moment
     before it is won, so it must never abort a run. Resource thresholds are judged on the whole
-    series once the run is over."""
-    if spec.metric in RESOURCE_METRICS:
+    series once the run is over, and the run's arrivals (`dropped_rate`) likewise."""
+    if spec.metric in RESOURCE_METRICS or spec.metric in RUN_METRICS:
         return True
     growing = spec.metric in (Metric.REQUESTS, Metric.FAILURES) or spec.metric in PROTOCOL_COUNTS
     return growing and spec.op in (Op.GT, Op.GE)

@@ -45,6 +45,7 @@ class Metric(enum.Enum):
     FAILURES = "failures"
     REQUESTS = "requests"
     CHECKS = "checks"
+    DROPPED_RATE = "dropped_rate"  # open-model arrivals dropped / scheduled (the whole run)
     # Counts inside WebSocket sessions, event streams and HTTP/2 connections (docs/websocket.md).
     SESSIONS = "sessions"
     MSGS_SENT = "msgs_sent"
@@ -108,6 +109,7 @@ METRIC_KINDS: Mapping[Metric, Kind] = {
     Metric.FAILURES: Kind.COUNT,
     Metric.REQUESTS: Kind.COUNT,
     Metric.CHECKS: Kind.PERCENT,
+    Metric.DROPPED_RATE: Kind.PERCENT,
     Metric.SESSIONS: Kind.COUNT,
     Metric.MSGS_SENT: Kind.COUNT,
     Metric.MSGS_RECEIVED: Kind.COUNT,
@@ -150,6 +152,9 @@ RESOURCE_METRICS: frozenset[Metric] = (
 ) - BENCH_METRICS
 """Metrics of the run's resources rather than of its requests: no endpoint selector, and an
 optional `.mean` / `.peak` suffix (peak when none is written)."""
+RUN_METRICS: frozenset[Metric] = frozenset({Metric.DROPPED_RATE})
+"""Metrics of the whole run's open-model arrivals, which are not counted per endpoint: no
+endpoint selector, judged at the end of the run."""
 TARGET_METRICS: frozenset[Metric] = frozenset(m for m in Metric if m.value.startswith("target."))
 """Resource metrics that need a monitored target (`--monitor-pid` / `--monitor-process`)."""
 PROTOCOL_COUNTS: frozenset[Metric] = frozenset(
@@ -362,6 +367,13 @@ def parse_threshold(
             raise ThresholdError(
                 f"{metric.value} is a resource of the whole run (host, generator or target), "
                 "not of an endpoint: leave out the endpoint and the ':'",
+                expression,
+                (0, colon + 1 if colon is not None else 1),
+            )
+        if selector is not None and metric in RUN_METRICS:
+            raise ThresholdError(
+                f"{metric.value} judges the whole run's arrivals, which are not counted per "
+                "endpoint: leave out the endpoint and the ':'",
                 expression,
                 (0, colon + 1 if colon is not None else 1),
             )

@@ -20,6 +20,11 @@ from surge.thresholds.grammar import (
 from surge.thresholds.python_api import Threshold
 
 THRESHOLD_OPTION = "--threshold"
+DEFAULT_WHERE = "default threshold"
+OPEN_MODEL_DEFAULTS = ("dropped_rate<1%",)
+"""What every open-model run must meet unless the user judges the same metric: fewer than 1 %
+of the arrivals dropped (at the in-flight cap, while the run was live). A run whose target is
+slower than the rate allows under `--max-in-flight` fails it (exit 1); its generator was fine."""
 
 
 class EntryLike(Protocol):
@@ -84,6 +89,17 @@ def specs_from_entries(
                 where=entry.where,
             )
     return tuple(specs)
+
+
+def with_defaults(specs: Sequence[ThresholdSpec], *, open_model: bool) -> tuple[ThresholdSpec, ...]:
+    """`specs` and the built-in thresholds of the model (`OPEN_MODEL_DEFAULTS`) whose metric no
+    whole-run spec of the user's judges already: `--threshold 'dropped_rate<5%'` replaces the
+    default, `--threshold 'dropped_rate<=100%'` turns it off."""
+    if not open_model:
+        return tuple(specs)
+    judged = {spec.metric for spec in specs if spec.selector is None}
+    defaults = (parse_threshold(text, where=DEFAULT_WHERE) for text in OPEN_MODEL_DEFAULTS)
+    return (*specs, *(spec for spec in defaults if spec.metric not in judged))
 
 
 def with_abort(

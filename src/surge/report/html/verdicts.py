@@ -119,6 +119,7 @@ def generator_part(verdict: GeneratorVerdict | None) -> str:
     if verdict.dropped:
         rows.append(("Dropped arrivals", fmt_count(verdict.dropped)))
     rows.extend(("Reason", redact_text(reason)) for reason in verdict.reasons)
+    rows.extend(("Note", redact_text(note)) for note in verdict.notes)
     return heading("Load generator") + facts(rows)
 
 
