@@ -86,7 +86,7 @@ def test_a_task_blocking_the_loop_marks_the_run_saturated_and_is_named(
     (workdir / "blocker.py").write_text(BLOCKING_SCENARIO)
     proc = run_surge(
         "run", "blocker.py", "--host", test_server.url, "-u", "2", "-d", "3s",
-        "--out", "r.json", "-q",
+        "--out", "r.json",
         cwd=workdir,
     )  # fmt: skip
     assert proc.returncode == 4, proc.stdout + proc.stderr

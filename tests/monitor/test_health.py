@@ -233,29 +233,29 @@ def test_a_max_drops_rule_makes_drops_saturate_again() -> None:
 
 
 def test_schedule_lag_p99_over_10_ms_saturates_by_default() -> None:
-    lag = Histogram.from_values([12_000] * 100)
+    lag = Histogram.from_values([12_000] * 1000)
     verdict = judge_generator(seconds([20]), Arrivals(), lag)
     assert verdict.saturated
     assert verdict.reasons == ("schedule lag p99 12 ms > 10 ms",)
     assert verdict.causes == (SaturationCause.SCHEDULE_LAG,)
-    punctual = judge_generator(seconds([20]), Arrivals(), Histogram.from_values([2_000] * 100))
+    punctual = judge_generator(seconds([20]), Arrivals(), Histogram.from_values([2_000] * 1000))
     assert not punctual.saturated
 
 
 def test_schedule_lag_limit_is_configurable_off_and_needs_samples() -> None:
-    lag = Histogram.from_values([80_000] * 100)
+    lag = Histogram.from_values([80_000] * 1000)
     off = judge_generator(seconds([20]), Arrivals(), lag, HealthRules(schedule_lag_p99_ms=None))
     assert not off.saturated
     assert off.schedule_lag_p99_ms == pytest.approx(80, rel=0.001)
     loose = judge_generator(seconds([20]), Arrivals(), lag, HealthRules(schedule_lag_p99_ms=100))
     assert not loose.saturated
-    few = judge_generator(seconds([20]), Arrivals(), Histogram.from_values([80_000] * 99))
-    assert not few.saturated  # 99 arrivals: a p99 of too few to judge
+    few = judge_generator(seconds([20]), Arrivals(), Histogram.from_values([80_000] * 999))
+    assert not few.saturated  # 999 requests: a p99 of too few to judge
 
 
 def test_schedule_lag_is_judged_per_worker() -> None:
-    punctual = WorkerHealth(0, ((1.0, 20.0),), NO_LAG, Histogram.from_values([1_000] * 400))
-    late = WorkerHealth(1, ((1.0, 20.0),), NO_LAG, Histogram.from_values([17_000] * 150))
+    punctual = WorkerHealth(0, ((1.0, 20.0),), NO_LAG, Histogram.from_values([1_000] * 4000))
+    late = WorkerHealth(1, ((1.0, 20.0),), NO_LAG, Histogram.from_values([17_000] * 1500))
     merged = merge_all((punctual.schedule_lag, late.schedule_lag))
     verdict = judge_generator((punctual, late), Arrivals(), merged)
     assert verdict.reasons == ("worker 1: schedule lag p99 17 ms > 10 ms",)
@@ -291,7 +291,7 @@ def test_a_stall_under_the_loop_lag_rule_is_a_note() -> None:
 def test_every_reason_is_listed_in_rule_order() -> None:
     lagged = Histogram.from_values([200_000] * 150)
     samples = [(0, float(t), sample(99, lagged)) for t in (1, 2, 3)]
-    late = Histogram.from_values([50_000] * 100)
+    late = Histogram.from_values([50_000] * 1000)
     verdict = judge_generator(samples, Arrivals(), late, stalls=[STALL])
     assert [r.split()[0] for r in verdict.reasons] == [
         "generator", "event-loop", "user", "schedule",

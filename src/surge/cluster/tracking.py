@@ -89,7 +89,6 @@ class WorkerTrack:
             self.lag = merge_all((self.lag, *lags))
         if snap.health is not None:
             self.health.add(snap.end_s, snap.health)
-        self.health.add_schedule_lag(snap.arrivals.lag)
 
     def done(self, outcome: RunOutcome | None, stop_reason: str | None) -> None:
         self.state = WorkerState.FINISHED

@@ -317,8 +317,9 @@ class RunConfig:
         0.010,
         "--max-schedule-lag",
         help=(
-            "Open model: a worker whose own schedule lag p99 (how late it started arrivals) is "
-            "above this marks the run generator-saturated (exit 4). 0 turns the rule off."
+            "Open model: a worker whose schedule lag p99 (how late it sent requests after their "
+            "intended time) is above this marks the run generator-saturated (exit 4). 0 turns "
+            "the rule off."
         ),
         kind=Kind.DURATION,
         group=Group.CHECKS,

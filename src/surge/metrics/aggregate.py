@@ -98,9 +98,11 @@ class Aggregator:
         if snap.health is not None:
             tally = self._health.setdefault(snap.worker, HealthTally(snap.worker))
             tally.add(snap.end_s, snap.health)
-        if snap.arrivals.lag.total:
+        lags = [part.schedule_lag for part in snap.endpoints if part.schedule_lag.total]
+        if lags:  # open model: the schedule lag of this worker's requests, judged per worker
             tally = self._health.setdefault(snap.worker, HealthTally(snap.worker))
-            tally.add_schedule_lag(snap.arrivals.lag)
+            for lag in lags:
+                tally.add_schedule_lag(lag)
         for counts in snap.user_classes:
             known = self._user_classes.get(counts.name)
             self._user_classes[counts.name] = counts if known is None else known + counts

@@ -55,7 +55,7 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
 class HealthTally:
     """One worker's health samples as they arrive, in memory that does not grow per sample
     beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms merge, and
-    so do the schedule-lag histograms of the arrivals it started (open model)."""
+    so do the schedule-lag histograms of its requests (open model)."""
 
     __slots__ = ("_cpu", "_loop_lag", "_schedule_lag", "worker")
 
@@ -71,7 +71,7 @@ class HealthTally:
             self._loop_lag = self._loop_lag.merge(sample.loop_lag)
 
     def add_schedule_lag(self, lag: Histogram) -> None:
-        """The schedule lag of the arrivals this worker started in one interval."""
+        """The schedule lag of some of this worker's requests (one endpoint, one interval)."""
         if lag.total:
             self._schedule_lag = self._schedule_lag.merge(lag)
 

@@ -203,7 +203,7 @@ class HealthSample:
 class WorkerHealth:
     """One worker's generator health over the run: its CPU per interval as (interval end in s,
     CPU %) in time order, the loop-lag probe's samples of the whole run merged, and (open model)
-    the schedule lag of the arrivals it started (empty when not known)."""
+    the schedule lag of its requests, all endpoints merged (empty when not known)."""
 
     worker: int
     cpu: tuple[tuple[float, float], ...]

@@ -104,12 +104,14 @@ class HealthRules:
     - `loop_lag_min_samples`: the loop-lag rule judges a worker only once its probe has this many
       samples (100: two seconds at 50 Hz), so that a p99 means "late more than 1% of the time"
       and one scheduling hiccup of a short run on a busy CI machine does not saturate it.
-    - `schedule_lag_p99_ms`: one worker's own schedule lag p99 (open model: how late its
-      scheduler started arrivals) above this saturates the run; None turns the rule off. 10 ms
-      by default: a generator that keeps up starts arrivals within a millisecond or two, and
-      10 ms late at p99 already moves a merged p99 of tens of ms. Judged per worker, so that
-      one lagging worker cannot hide among punctual ones, once it started
-      `schedule_lag_min_samples` arrivals (a p99 of fewer says little).
+    - `schedule_lag_p99_ms`: one worker's schedule lag p99 (open model: how late its requests
+      were sent after their intended time, the lag every open-model latency includes) above
+      this saturates the run; None turns the rule off. 10 ms by default: a generator that keeps
+      up sends within a millisecond or two, and 10 ms late at p99 already moves a p99 of tens
+      of ms. Judged per worker, so that one lagging worker cannot hide among punctual ones,
+      once it sent `schedule_lag_min_samples` requests (1,000: a p99 of at least ten late
+      ones, so that a short run on a busy machine, descheduled now and then, is reported but
+      not judged).
     - `max_drops`: when set, more arrivals than this dropped while the run was live saturate
       it. None (the default): drops never do, since a generator that is otherwise healthy and
       drops at the in-flight cap did its job (the target was slower than the rate allows under
@@ -123,7 +125,7 @@ class HealthRules:
     loop_lag_min_samples: int = 100
     max_drops: int | None = None
     schedule_lag_p99_ms: float | None = DEFAULT_SCHEDULE_LAG_P99_MS
-    schedule_lag_min_samples: int = 100
+    schedule_lag_min_samples: int = 1000
 
     def __post_init__(self) -> None:
         positive = {
