@@ -142,6 +142,8 @@ GENERATOR_KEYS = {
     "schedule_lag_p99_ms",
     "dropped",
     "causes",
+    "notes",
+    "stalls",
 }
 
 
