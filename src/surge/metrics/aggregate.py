@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from surge.metrics.histogram import bucket_midpoints
 from surge.metrics.history import History, Second, merge_intervals, timeline_point
 from surge.metrics.merge import HealthTally, merge_stats
 from surge.metrics.naming import OTHER, SCRIPT_METHOD
@@ -84,6 +85,12 @@ class Aggregator:
         self._arrivals = Arrivals()
         self._health: dict[int, HealthTally] = {}
         self._user_classes: dict[str, UserClassStats] = {}
+
+    def prepare(self) -> None:
+        """Do before the run what its first seconds would do on the event loop: open the
+        history's file and build the histograms' table of bucket midpoints."""
+        self._history.open()
+        bucket_midpoints()
 
     def add(self, snap: Snapshot) -> None:
         self._total = None
@@ -164,7 +171,7 @@ class Aggregator:
     def live(self) -> LiveStatus:
         """Running totals plus the rate of the latest second (for the live terminal view)."""
         total = self.total()
-        summary = total.latency.summary_ms()
+        p50_us, p95_us, p99_us = total.latency.values_at_percentiles_us((50.0, 95.0, 99.0))
         target: float | None = None
         if self._open:
             latest = timeline_point([_second(self._open)])
@@ -178,9 +185,9 @@ class Aggregator:
             requests=total.requests,
             failures=total.failures,
             rps=rps,
-            p50_ms=summary["p50"],
-            p95_ms=summary["p95"],
-            p99_ms=summary["p99"],
+            p50_ms=p50_us / 1000.0,
+            p95_ms=p95_us / 1000.0,
+            p99_ms=p99_us / 1000.0,
             target=target,
         )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,10 +70,10 @@ def highest_equivalent(index: int) -> int:
 
 
 @functools.cache
-def _bucket_midpoints() -> npt.NDArray[np.float64]:
+def bucket_midpoints() -> npt.NDArray[np.float64]:
     """The midpoint of every bucket, by counts index (for the standard deviation); built once,
-    vectorised (`lowest_equivalent`/`highest_equivalent` over every index): the first live
-    view of a run builds it on the event loop, which must not stall."""
+    vectorised (`lowest_equivalent`/`highest_equivalent` over every index), before a run's
+    load starts (`Aggregator.prepare`): built on the event loop it stalled the first second."""
     import numpy as np  # loaded on first use: `import surge` stays light
 
     index = np.arange(COUNTS_LEN, dtype=np.int64)
@@ -222,13 +222,22 @@ class Histogram:
         value = highest_equivalent(int(self.indices[pos]))
         return min(max(value, self.min_us), self.max_us)
 
+    def values_at_percentiles_us(self, percentiles: Sequence[float]) -> tuple[int, ...]:
+        """`value_at_percentile_us` of each percentile, one cumulative sum for all."""
+        import numpy as np  # loaded on first use: `import surge` stays light
+
+        if self.total == 0:
+            return tuple(0 for _ in percentiles)
+        cumulative = np.cumsum(self.counts)
+        return tuple(self._percentile_from(cumulative, pct) for pct in percentiles)
+
     def stddev_us(self) -> float:
         """Standard deviation from bucket midpoints (error bounded by the bucket width)."""
         import numpy as np  # loaded on first use: `import surge` stays light
 
         if self.total == 0:
             return 0.0
-        mids = _bucket_midpoints()[self.indices]
+        mids = bucket_midpoints()[self.indices]
         weights = self.counts.astype(np.float64)
         mean = self.mean_us
         return float(math.sqrt(float(np.sum(weights * (mids - mean) ** 2)) / self.total))

@@ -261,13 +261,20 @@ class History:
     def __len__(self) -> int:
         return len(self._seqs)
 
-    def append(self, second: Second) -> None:
-        record = encode_second(second)
+    def open(self) -> None:
+        """Open the file the seconds go to, now rather than at the first `append` (which the
+        run makes on its event loop: a file created there stalls the loop for milliseconds).
+        Without a file (no descriptor left, no temporary directory) the records stay in memory
+        rather than lose the run."""
         if self._fd is None and self._memory is None:
             try:
                 self._open_file()
-            except OSError:  # no descriptor left (EMFILE), no temporary directory: keep the
-                self._memory = []  # records in memory rather than lose the run
+            except OSError:
+                self._memory = []
+
+    def append(self, second: Second) -> None:
+        record = encode_second(second)
+        self.open()
         if self._memory is not None:
             self._memory.append(record)
         else:

@@ -55,25 +55,25 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
 class HealthTally:
     """One worker's health samples as they arrive, in memory that does not grow per sample
     beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms merge, and
-    so do the schedule-lag histograms of its requests (open model)."""
+    so do the schedule-lag histograms of its requests (open model). Histograms are merged
+    `_BATCH` at a time: a merge builds a dense array, and the engine adds every second, on its
+    event loop."""
 
     __slots__ = ("_cpu", "_loop_lag", "_schedule_lag", "worker")
 
     def __init__(self, worker: int) -> None:
         self.worker = worker
         self._cpu = array("d")  # end_s, cpu_pct, end_s, cpu_pct, …
-        self._loop_lag = Histogram.empty()
-        self._schedule_lag = Histogram.empty()
+        self._loop_lag: list[Histogram] = []
+        self._schedule_lag: list[Histogram] = []
 
     def add(self, end_s: float, sample: HealthSample) -> None:
         self._cpu.extend((end_s, sample.cpu_pct))
-        if sample.loop_lag.total:
-            self._loop_lag = self._loop_lag.merge(sample.loop_lag)
+        _gather(self._loop_lag, sample.loop_lag)
 
     def add_schedule_lag(self, lag: Histogram) -> None:
         """The schedule lag of some of this worker's requests (one endpoint, one interval)."""
-        if lag.total:
-            self._schedule_lag = self._schedule_lag.merge(lag)
+        _gather(self._schedule_lag, lag)
 
     def __len__(self) -> int:
         return len(self._cpu) // 2
@@ -81,4 +81,23 @@ class HealthTally:
     def value(self) -> WorkerHealth:
         pairs = self._cpu.tolist()
         cpu = sorted(zip(pairs[0::2], pairs[1::2], strict=True))
-        return WorkerHealth(self.worker, tuple(cpu), self._loop_lag, self._schedule_lag)
+        return WorkerHealth(
+            self.worker, tuple(cpu), _merged(self._loop_lag), _merged(self._schedule_lag)
+        )
+
+
+_BATCH = 32
+
+
+def _gather(parts: list[Histogram], histogram: Histogram) -> None:
+    if histogram.total:
+        parts.append(histogram)
+        if len(parts) >= _BATCH:
+            parts[:] = [merge_all(parts)]
+
+
+def _merged(parts: list[Histogram]) -> Histogram:
+    if not parts:
+        return Histogram.empty()
+    parts[:] = [merge_all(parts)]
+    return parts[0]

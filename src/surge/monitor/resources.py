@@ -32,6 +32,7 @@ from surge.metrics.resources import (
     Resources,
     ResourceSample,
 )
+from surge.monitor.descendants import descendant_pids
 
 DEFAULT_INTERVAL_S = 1.0
 MIN_FINAL_INTERVAL_S = 0.5
@@ -208,13 +209,14 @@ class _GeneratorProbe:
 
     def _refresh(self, fresh_after_s: float) -> None:
         alive = {self.root.pid}
-        for child in _quiet(lambda: self.root.children(recursive=True), []):
-            alive.add(child.pid)
-            if child.pid in self._probes:
+        for pid in _quiet(lambda: descendant_pids(self.root), []):
+            alive.add(pid)
+            if pid in self._probes:
                 continue
             try:
+                child = psutil.Process(pid)
                 fresh = _quiet(child.create_time, 0.0) >= fresh_after_s
-                self._probes[child.pid] = _ProcessProbe(child, fresh=fresh, with_connections=False)
+                self._probes[pid] = _ProcessProbe(child, fresh=fresh, with_connections=False)
             except _GONE:
                 continue
         for pid in set(self._probes) - alive:

@@ -28,7 +28,7 @@ from surge.monitor import (
 from surge.monitor.resources import ResourceSampler
 from surge.runner.control import RunControl
 from surge.runner.jobs import Job
-from surge.runner.load import Stops, load_run, naming_of, preload
+from surge.runner.load import Stops, load_run, naming_of, preload, steady_loop
 from surge.runner.observer import Observers, Progress
 from surge.runner.recipe import wants_cluster
 from surge.runner.redact import redact_options, redact_url
@@ -136,8 +136,10 @@ def _in_process(job: Job, seconds: _Seconds, control: RunControl | None) -> RunO
     if control is not None:
         control.attach(steering)
     preload()
+    seconds.aggregator.prepare()
     try:
-        return run_blocking(run)
+        with steady_loop():
+            return run_blocking(run)
     finally:
         if control is not None:
             control.detach()

@@ -12,6 +12,8 @@ start to send, so that the coordinator masks them too.
 from __future__ import annotations
 
 import asyncio
+import gc
+import sys
 from dataclasses import dataclass, replace
 
 from surge.cluster.backend import SnapshotSink
@@ -21,7 +23,7 @@ from surge.engine.run import RunOutcome
 from surge.metrics import Recorder
 from surge.monitor import ProcessCpuSampler
 from surge.runner.jobs import Job, build_jobs
-from surge.runner.load import Stops, load_run, naming_of, preload
+from surge.runner.load import SWITCH_INTERVAL_S, Stops, load_run, naming_of, preload
 from surge.runner.prepare import run_redactor
 from surge.runner.recipe import JobRecipe
 from surge.schedule import split_plan
@@ -67,4 +69,6 @@ def prepare_worker(recipe: JobRecipe, worker: int, workers: int) -> WorkerJob:
     plan = split_plan(job.plan, workers)[worker]
     redactor = run_redactor(jobs, recipe.config)
     preload()  # before READY: nothing loads once the start time is set
+    gc.freeze()  # start-up's objects stay out of the run's full collections (see steady_loop)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # a worker process runs this one job
     return WorkerJob(replace(job, plan=plan, redactor=redactor), worker)
