@@ -100,15 +100,15 @@ def test_summary_of_empty_histogram_is_zeros() -> None:
     assert all(v == 0.0 for v in summary.values())
 
 
-def test_bucket_midpoints_match_the_scalar_bucket_bounds() -> None:
+def testbucket_midpoints_match_the_scalar_bucket_bounds() -> None:
     from surge.metrics.histogram import (
         COUNTS_LEN,
-        _bucket_midpoints,
+        bucket_midpoints,
         highest_equivalent,
         lowest_equivalent,
     )
 
-    mids = _bucket_midpoints()
+    mids = bucket_midpoints()
     assert len(mids) == COUNTS_LEN
     for index in range(COUNTS_LEN):
         assert mids[index] == (lowest_equivalent(index) + highest_equivalent(index)) / 2, index

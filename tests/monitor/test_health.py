@@ -318,3 +318,12 @@ def test_no_samples_is_a_healthy_empty_verdict() -> None:
 def test_rules_reject_nonsense(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
         HealthRules(**{field: value})  # type: ignore[arg-type]
+
+
+def test_the_schedule_lag_limit_comes_from_the_run_options() -> None:
+    from surge.config import RunConfig
+    from surge.runner.verdict import health_rules
+
+    assert health_rules(RunConfig()).schedule_lag_p99_ms == pytest.approx(10.0)
+    assert health_rules(RunConfig(max_schedule_lag=0.025)).schedule_lag_p99_ms == pytest.approx(25)
+    assert health_rules(RunConfig(max_schedule_lag=0.0)).schedule_lag_p99_ms is None
