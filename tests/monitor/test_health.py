@@ -327,3 +327,11 @@ def test_the_schedule_lag_limit_comes_from_the_run_options() -> None:
     assert health_rules(RunConfig()).schedule_lag_p99_ms == pytest.approx(10.0)
     assert health_rules(RunConfig(max_schedule_lag=0.025)).schedule_lag_p99_ms == pytest.approx(25)
     assert health_rules(RunConfig(max_schedule_lag=0.0)).schedule_lag_p99_ms is None
+
+
+def test_drops_beside_a_saturated_generator_do_not_say_it_kept_up() -> None:
+    hot = [(0, float(t), sample(99)) for t in (1, 2, 3, 4)]
+    verdict = judge(hot, Arrivals(scheduled=100, dropped={"max_in_flight": 9}))
+    assert verdict.causes == (SaturationCause.CPU,)
+    (note,) = verdict.notes
+    assert "kept up" not in note and "generator was saturated" in note

@@ -314,15 +314,18 @@ def judge_generator(
         limit = f" > {rules.max_drops:,} allowed" if rules.max_drops else ""
         reasons.append(_drop_text(live) + limit)
         causes.append(SaturationCause.DROPS)
-    elif dropped:
-        notes.append(
-            _drop_text(live) + " while the generator kept up: the target answered more slowly "
-            "than the offered rate allows under the in-flight cap (judged by dropped_rate)"
-        )
     lag_reasons = _schedule_lag(workers, schedule_lag, rules)
     reasons += lag_reasons
     if lag_reasons:
         causes.append(SaturationCause.SCHEDULE_LAG)
+    if dropped and SaturationCause.DROPS not in causes:
+        why = (
+            " while the generator was saturated: part of them may be its own doing"
+            if reasons
+            else " while the generator kept up: the target answered more slowly than the "
+            "offered rate allows under the in-flight cap"
+        )
+        notes.append(_drop_text(live) + why + " (judged by dropped_rate)")
     cpus = [cpu for health in workers.values() for _, cpu in health.cpu]
     return GeneratorVerdict(
         saturated=bool(reasons),
