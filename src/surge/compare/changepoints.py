@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from surge.compare.metrics import METRICS, Metric, endpoint_keys, run_value
+from surge.compare.metrics import Metric, endpoint_keys, metrics_for, run_value
 from surge.compare.verdict import Tolerances
 from surge.metrics import RunResult
 
@@ -102,8 +102,10 @@ def change_points(
     first), in run order."""
     tolerances = tolerances or Tolerances()
     found: list[ChangePoint] = []
-    for key in endpoint_keys(r for _, r in history):
-        for metric in METRICS:
+    results = [r for _, r in history]
+    order = list(Metric)
+    for key in endpoint_keys(results):
+        for metric in metrics_for(results, key):
             points = [(rid, run_value(metric, r, key)) for rid, r in history]
             kept = [(rid, v) for rid, v in points if v is not None]
             values = [v for _, v in kept]
@@ -128,4 +130,4 @@ def change_points(
                         change_pct=change,
                     )
                 )
-    return sorted(found, key=lambda c: (c.run_id, c.endpoint, METRICS.index(Metric(c.metric))))
+    return sorted(found, key=lambda c: (c.run_id, c.endpoint, order.index(Metric(c.metric))))
