@@ -5,9 +5,9 @@ loads on first use (PEP 562), so `import surge` (and every `surge.*` import, the
 costs next to nothing until a name is used.
 """
 
-import importlib as _importlib
 import typing as _typing
 
+from surge.lazy_names import lazy_getattr as _lazy_getattr
 from surge.version import __version__
 
 if _typing.TYPE_CHECKING:
@@ -64,6 +64,7 @@ _LAZY: dict[str, str] = {
     "BodyTooLargeError": "surge.engine.http.response",
     "bench": "surge.benches",
     "benchmark": "surge.benches",
+    "checks": "surge.checks",  # the submodule of check constructors
     "HttpSession": "surge.scenario",
     "LoadShape": "surge.scenario.shape",
     "Response": "surge.scenario",
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
     "task": "surge.scenario",
     "ErrorKind": "surge.metrics",
     "Histogram": "surge.metrics",
+    "Kind": "surge.metrics.bench:BenchKind",  # what a benchmark measures
     "MemoryTracker": "surge.monitor",
     "ResourceSampler": "surge.monitor",
     "RunResult": "surge.metrics",
@@ -116,19 +118,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    if name == "checks":  # the submodule of check constructors
-        return _importlib.import_module("surge.checks")
-    if name == "Kind":  # what a benchmark measures (surge.metrics.bench.BenchKind)
-        value = _importlib.import_module("surge.metrics.bench").BenchKind
-        globals()[name] = value
-        return value
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surge' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_getattr(globals(), _LAZY)
 
 
 __all__ = [

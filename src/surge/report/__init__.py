@@ -1,8 +1,9 @@
 """surge.report: functions of a RunResult and a writer (terminal, JSON, CSV, JUnit XML) and the
 live view."""
 
-import importlib as _importlib
 import typing as _typing
+
+from surge.lazy_names import lazy_getattr as _lazy_getattr
 
 if _typing.TYPE_CHECKING:
     from surge.report.csv_report import (
@@ -44,13 +45,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surge.report' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_getattr(globals(), _LAZY)
 
 
 __all__ = [

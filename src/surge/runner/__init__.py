@@ -2,8 +2,9 @@
 and an exit verdict out — under every shell (the CLI, `surge.run`, the pytest plugin, the
 dashboard). Live consumers are observers; a RunControl steers a run in progress."""
 
-import importlib as _importlib
 import typing as _typing
+
+from surge.lazy_names import lazy_getattr as _lazy_getattr
 
 if _typing.TYPE_CHECKING:
     from surge.runner.api import config_of, run, run_async, run_many
@@ -52,13 +53,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surge.runner' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_getattr(globals(), _LAZY)
 
 
 __all__ = [

@@ -4,8 +4,9 @@ The file loaders (`load_script`, `user_scenario`, `load_toml`) load on first use
 of a URL needs neither, and every scenario script's `import surge` stays light.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from surge.lazy_names import lazy_getattr as _lazy_getattr
 from surge.scenario.checks import (
     body_contains,
     header,
@@ -94,19 +95,11 @@ __all__ = [
     "user_scenario",
 ]
 
-_LAZY = {
+_LAZY: dict[str, str] = {
     "load_script": "surge.scenario.script_loader",
     "user_scenario": "surge.scenario.script_loader",
     "load_toml": "surge.scenario.toml_loader",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surge.scenario' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_getattr(globals(), _LAZY)

@@ -5,8 +5,9 @@ Names load on first use (PEP 562): `surge.store.location` and the value types co
 `Store` loads SQLAlchemy.
 """
 
-import importlib as _importlib
 import typing as _typing
+
+from surge.lazy_names import lazy_getattr as _lazy_getattr
 
 if _typing.TYPE_CHECKING:
     from surge.store.codec import CodecError, decode_result, encode_result
@@ -45,13 +46,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'surge.store' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_getattr(globals(), _LAZY)
 
 
 __all__ = [
