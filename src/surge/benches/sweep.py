@@ -50,6 +50,13 @@ class CallerLog:
     errors: Counter[str] = field(default_factory=Counter)
 
 
+# `run_caller` and `run_task` are one loop twice, differing only in `await`: keep them in step.
+# Sharing the loop means Python calls in every iteration (a version with `window.admits()` and
+# `log.called()` methods: about 1,000 instructions a call more on an empty callable, +30 %, by
+# callgrind), and the admission check runs between the start clock read and the call, so its
+# cost would land in every recorded latency.
+
+
 def run_caller(
     call: Call, window: LevelWindow, clock: Clock, budget: itertools.count[int]
 ) -> CallerLog:
