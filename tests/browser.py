@@ -1,5 +1,5 @@
-"""Driving pages in headless Chromium through Playwright (the dashboard tests), and the real
-`surge` command serving a dashboard in a subprocess.
+"""Driving pages in headless Chromium through Playwright (the dashboard and HTML report tests),
+and the real `surge` command serving a dashboard in a subprocess.
 
 A `Tab` records every console error and every request that leaves the page's own origin (and
 blocks it): a page that works offline has none. Tests skip with a reason when Chromium or
@@ -61,6 +61,14 @@ class Tab:
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    @classmethod
+    def of_file(cls, browser: Any, path: Path) -> Tab:
+        """`path` opened and loaded: a self-contained page, so any other request is external."""
+        tab = cls(browser, path.as_uri())
+        tab.page.goto(path.as_uri())
+        tab.page.wait_for_load_state("load")
+        return tab
 
     def _route(self, route: Any) -> None:
         url = route.request.url

@@ -64,7 +64,6 @@ _LAZY: dict[str, str] = {
     "BodyTooLargeError": "surge.engine.http.response",
     "bench": "surge.benches",
     "benchmark": "surge.benches",
-    "checks": "surge.checks",  # the submodule of check constructors
     "HttpSession": "surge.scenario",
     "LoadShape": "surge.scenario.shape",
     "Response": "surge.scenario",
@@ -118,7 +117,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-__getattr__ = _lazy_getattr(globals(), _LAZY)
+__getattr__ = _lazy_getattr(globals(), _LAZY, submodules=("checks",))  # check constructors
 
 
 __all__ = [

@@ -7,26 +7,26 @@ sees the names through the package's `if TYPE_CHECKING:` imports, not through th
 """
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 
-def lazy_getattr(namespace: dict[str, Any], sources: Mapping[str, str]) -> Callable[[str], Any]:
+def lazy_getattr(
+    namespace: dict[str, Any], sources: Mapping[str, str], submodules: Collection[str] = ()
+) -> Callable[[str], Any]:
     """The `__getattr__` of the package whose `globals()` is `namespace`: `sources` maps a name to
-    its module, or to `module:attribute` where the name differs. A name that is the package's
-    own submodule (`"checks": "surge.checks"`) is that module, as after `import surge.checks`."""
+    its module, or to `module:attribute` where the name differs; each of `submodules` is the
+    package's submodule of that name (`surge.checks`)."""
     package = namespace["__name__"]
 
     def __getattr__(name: str) -> Any:
+        if name in submodules:
+            return importlib.import_module(f"{package}.{name}")
         source = sources.get(name)
         if source is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         module_name, _, attribute = source.partition(":")
-        module = importlib.import_module(module_name)
-        if module_name == f"{package}.{name}":
-            value: Any = module
-        else:
-            value = getattr(module, attribute or name)
+        value = getattr(importlib.import_module(module_name), attribute or name)
         namespace[name] = value
         return value
 

@@ -13,58 +13,31 @@ from typing import Any
 import pytest
 from cli_helpers import read_json, run_surge
 
+from browser import Tab, launch_chromium
 from servers import HttpTestServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt install chromium; CI's .ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+    yield from launch_chromium()
 
 
 def open_page(browser: Any, path: Path) -> dict[str, Any]:
     """Open `path` in a fresh context; what it logged, requested and drew."""
-    context = browser.new_context()
-    errors: list[str] = []
-    requests: list[str] = []
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            requests.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    drawn = page.eval_on_selector_all(
+    tab = Tab.of_file(browser, path)
+    drawn = tab.page.eval_on_selector_all(
         "svg path.line, svg circle",
         "els => els.filter(e => e.getBBox().width > 0 || e.tagName === 'circle').length",
     )
-    found = {"errors": errors, "requests": requests, "drawn": drawn, "title": page.title()}
-    context.close()
+    found = {
+        "errors": tab.errors,
+        "requests": tab.external,
+        "drawn": drawn,
+        "title": tab.page.title(),
+    }
+    tab.close()
     return found
 
 
