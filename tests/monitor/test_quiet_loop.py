@@ -84,3 +84,30 @@ def test_percentiles_at_once_are_the_percentiles_one_by_one() -> None:
         histogram.value_at_percentile_us(p) for p in wanted
     )
     assert Histogram.empty().values_at_percentiles_us(wanted) == (0, 0, 0)
+
+
+def test_the_live_status_reads_the_latest_second_as_the_timeline_does() -> None:
+    from surge.metrics import Recorder
+    from surge.metrics.aggregate import _second
+    from surge.metrics.history import timeline_point
+
+    aggregator = Aggregator()
+    recorders = [Recorder(worker=worker) for worker in (0, 1)]
+    for second in range(3):
+        for worker, recorder in enumerate(recorders):
+            endpoint = recorder.endpoint("GET", "/a")
+            for i in range(10 + 5 * worker + second):
+                endpoint.ok(1_000 + 100 * i, 200, 10)
+            snap = recorder.snapshot(second, second + 0.98 + 0.01 * worker, 3 + worker)
+            aggregator.add(snap)
+    live = aggregator.live()
+    assert {snap.seq for snap in aggregator._open} == {2}  # the latest second, both workers
+    point = timeline_point([_second(aggregator._open)])
+    assert (live.rps, live.active_users, live.elapsed_s, live.target) == (
+        point.rps,
+        point.active_users,
+        point.t_s,
+        point.target,
+    )
+    assert live.requests == aggregator.total().requests == 3 * (10 + 15) + 2 * 3
+    assert live.p99_ms == aggregator.total().latency.value_at_percentile_us(99.0) / 1000.0

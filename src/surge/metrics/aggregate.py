@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from surge.metrics.histogram import bucket_midpoints
-from surge.metrics.history import History, Second, merge_intervals, timeline_point
+from surge.metrics.history import History, Second, merge_intervals
 from surge.metrics.merge import HealthTally, merge_stats
 from surge.metrics.naming import OTHER, SCRIPT_METHOD
 from surge.metrics.values import (
@@ -173,12 +173,17 @@ class Aggregator:
         total = self.total()
         p50_us, p95_us, p99_us = total.latency.values_at_percentiles_us((50.0, 95.0, 99.0))
         target: float | None = None
-        if self._open:
-            latest = timeline_point([_second(self._open)])
-            rps, users, elapsed = latest.rps, latest.active_users, latest.t_s
-            target = latest.target
-        else:
-            rps, users, elapsed = 0.0, 0, 0.0
+        rps, users, elapsed = 0.0, 0, 0.0
+        if self._open:  # the latest second's figures, read off its snapshots (no merging)
+            snaps = self._open
+            start_s = min(s.start_s for s in snaps)
+            elapsed = round(max(s.end_s for s in snaps), 3)
+            requests = sum(e.requests for s in snaps for e in s.endpoints)
+            span = max(s.end_s for s in snaps) - start_s
+            rps = requests / span if span > 0 else 0.0
+            users = sum(s.active_users for s in snaps)
+            targets = [s.target for s in snaps if s.target is not None]
+            target = sum(targets) if targets else None
         return LiveStatus(
             elapsed_s=elapsed,
             active_users=users,
