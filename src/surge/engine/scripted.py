@@ -10,7 +10,10 @@ Closed model (`run_user`): the user's loop starts the next task when the last on
 `wait_time` (or the plan's think time) is over, while its ticket allows. Open model (`start`):
 each arrival runs one task on an idle virtual user of the arrival's class, or on a new one (whose
 `on_start` then runs inside that first iteration: its time shows up as schedule lag, honestly);
-wait times do not apply, the arrival rate paces the load.
+wait times do not apply, the arrival rate paces the load. The idle users wait in an `IdlePool`
+(pool.py): the most recently idle is reused first, and one idle for longer than its release time
+is stopped (`on_stop`, its session closed), so the pool follows the concurrency the load needs
+rather than the highest a burst ever reached.
 
 A task that raises is recorded as a `script` error under `Class.task` (the first traceback at each
 place goes to the run's observer) and the user carries on. A task that never yields to the event
@@ -31,6 +34,7 @@ from time import perf_counter_ns
 from surge.engine.closed import pause
 from surge.engine.guard import FORCED
 from surge.engine.http import ClientConfig
+from surge.engine.pool import IDLE_RELEASE_S, IdlePool
 from surge.engine.user_session import UserSession
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.errors import ErrorKind
@@ -102,6 +106,7 @@ class ScriptWorkload:
         think_time_s: float = 0.0,
         http2: bool = False,
         max_streams: int = 100,
+        idle_release_s: float = IDLE_RELEASE_S,
     ) -> None:
         self.classes = classes
         self.http2 = http2  # every class over HTTP/2 (--http2); else classes with `http2 = True`
@@ -112,10 +117,14 @@ class ScriptWorkload:
         self.seed = seed
         self.think_time_s = think_time_s
         self.users: set[_VirtualUser] = set()  # closed model: every living user
-        self.idle: list[list[_VirtualUser]] = [[] for _ in classes]  # open model
-        self.started: list[_VirtualUser] = []  # open model: users whose on_start succeeded
-        self.sessions: set[UserSession] = set()  # open model: every session not yet closed
-        self.running: set[asyncio.Task[None]] = set()  # open model: iterations in flight
+        # open model: idle users per class; users whose on_start succeeded and not stopped yet;
+        # every session not yet closed; iterations in flight; released users being stopped
+        self.idle: list[IdlePool[_VirtualUser]] = [IdlePool(idle_release_s) for _ in classes]
+        self.started: set[_VirtualUser] = set()
+        self.sessions: set[UserSession] = set()
+        self.running: set[asyncio.Task[None]] = set()
+        self.releasing: set[asyncio.Task[None]] = set()
+        self.released = 0  # idle users stopped during the run
         self._created = 0
         self._ctx: RunContext | None = None
         self._sink: IterationSink | None = None
@@ -253,15 +262,37 @@ class ScriptWorkload:
     def start(self, k: int, intended_ns: int) -> None:
         class_index = self.class_of(k)
         idle = self.idle[class_index]
-        if idle:
-            vu = idle.pop()
-        else:
+        if idle.stale(intended_ns):
+            self._release(idle.expired(intended_ns))
+        vu = idle.take()
+        if vu is None:
             vu = self._new_user(self._created, class_index, open_model=True)
             self._created += 1
             self.sessions.add(vu.session)
         task = asyncio.ensure_future(self._arrival(vu, class_index, intended_ns))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
+
+    def _release(self, users: list[_VirtualUser]) -> None:
+        """Stop users the pool no longer needs: on_stop (within the graceful-stop period), then
+        close the session; in the background, awaited by `close`."""
+        for vu in users:
+            self.released += 1
+            self.started.discard(vu)
+            task = asyncio.ensure_future(self._stop_user(vu))
+            self.releasing.add(task)
+            task.add_done_callback(self.releasing.discard)
+
+    async def _stop_user(self, vu: _VirtualUser) -> None:
+        try:
+            if vu.started:
+                async with asyncio.timeout(self.ctx.graceful_stop_s):
+                    await self._hook(vu, "on_stop", vu.user.on_stop)
+        except TimeoutError:
+            pass
+        finally:
+            await vu.session.close()
+            self.sessions.discard(vu.session)  # until now `close` would close it
 
     async def _arrival(self, vu: _VirtualUser, class_index: int, intended_ns: int) -> None:
         assert self._sink is not None, "the open model binds a sink"
@@ -272,7 +303,7 @@ class ScriptWorkload:
                 await vu.session.close()
                 self._sink.finished(True)
                 return
-            self.started.append(vu)
+            self.started.add(vu)
         vu.session.begin_iteration(intended_ns)
         task = vu.choose(vu.rng)
         t0 = perf_counter_ns()
@@ -285,7 +316,7 @@ class ScriptWorkload:
             self._script_failed(vu, task.name, exc, t0)
             failed = True
         vu.counts.iterations += 1
-        self.idle[class_index].append(vu)
+        self.idle[class_index].put(vu, perf_counter_ns())
         self._sink.finished(failed)
 
     # -- the end -----------------------------------------------------------------------------
@@ -306,15 +337,15 @@ class ScriptWorkload:
         return abandoned + len(running)
 
     async def close(self) -> None:
-        """Open model: stop every user that started (on_stop, within the graceful-stop period);
-        then close every session."""
+        """Open model: stop every user that started (on_stop, within the graceful-stop period;
+        those released lately finish stopping in it too); then close every session."""
         if self.running:
             await asyncio.gather(*self.running, return_exceptions=True)
-        if self.started:
-            stops = [self._hook(vu, "on_stop", vu.user.on_stop) for vu in self.started]
+        stops = [self._hook(vu, "on_stop", vu.user.on_stop) for vu in self.started]
+        if stops or self.releasing:  # users released lately may still be stopping
             try:
                 async with asyncio.timeout(self.ctx.graceful_stop_s):
-                    await asyncio.gather(*stops)
+                    await asyncio.gather(*stops, *self.releasing, return_exceptions=True)
             except TimeoutError:
                 pass
         sessions, self.sessions = self.sessions, set()

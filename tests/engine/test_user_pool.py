@@ -1,0 +1,97 @@
+"""The open model's pool of idle scripted users: the most recently idle is reused first, and
+users idle for longer than the release time are stopped, so the pool shrinks after a burst."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from engine import loads
+from servers import HttpTestServer
+from surge.engine.http import ClientConfig
+from surge.engine.pool import IdlePool
+from surge.engine.scripted import ScriptWorkload
+from surge.metrics.recorder import Recorder
+from surge.scenario import User, task
+
+MS = 1_000_000
+
+
+def test_the_pool_hands_out_the_most_recently_idle_and_releases_the_oldest() -> None:
+    pool: IdlePool[str] = IdlePool(release_s=0.010)
+    for at_ms, user in enumerate("abcd"):
+        pool.put(user, at_ms * MS)
+    assert pool.take() == "d"  # last in, first out
+    assert not pool.stale(10 * MS)  # "a" has been idle exactly 10 ms: not longer
+    assert pool.stale(10 * MS + 1)
+    assert pool.expired(11 * MS + 1) == ["a", "b"]  # idle since 0 and 1 ms: over 10 ms
+    assert len(pool) == 1 and pool.take() == "c" and pool.take() is None
+    pool.put("e", 0)
+    assert pool.drain() == ["e"] and len(pool) == 0
+    with pytest.raises(ValueError, match="release_s"):
+        IdlePool(release_s=-1)
+
+
+BURST = 40  # arrivals due at once, each holding its user 0.3 s: BURST users in the pool
+
+
+class Pooled(User):
+    slow = True
+    on_starts = 0
+    on_stops = 0
+    ids: list[int] = []
+
+    async def on_start(self) -> None:
+        Pooled.on_starts += 1
+
+    @task
+    async def work(self) -> None:
+        await self.http.get("/ok")
+        if Pooled.slow:
+            await asyncio.sleep(0.3)
+        else:
+            Pooled.ids.append(self.user_id)
+
+    async def on_stop(self) -> None:
+        Pooled.on_stops += 1
+        await self.http.get("/cookie/get")
+
+
+def test_a_burst_grows_the_pool_and_the_idle_users_are_released_after_it(
+    test_server: HttpTestServer,
+) -> None:
+    Pooled.slow, Pooled.on_starts, Pooled.on_stops, Pooled.ids = True, 0, 0, []
+    work = ScriptWorkload(
+        [Pooled],
+        base_url=test_server.url,
+        config=ClientConfig(),
+        class_of=lambda k: 0,
+        seed=1,
+        idle_release_s=0.3,
+    )
+    pool_sizes: list[tuple[float, int]] = []
+
+    def pace(elapsed_s: float, k: int) -> float | None:
+        """BURST slow arrivals at once, then a fast one every 40 ms from 0.5 s to 1.7 s."""
+        pool_sizes.append((elapsed_s, len(work.sessions)))
+        Pooled.slow = elapsed_s < 0.4
+        if k < BURST:
+            return -1.0
+        due_s = 0.5 + (k - BURST) * 0.04
+        return due_s - elapsed_s if due_s <= 1.7 else None
+
+    recorder = Recorder()
+    loads.run(loads.open_model(work, recorder, pace=pace, max_in_flight=100))
+    assert max(size for _, size in pool_sizes) == BURST  # the burst needed a user each
+    late = [size for t_s, size in pool_sizes if t_s > 1.2]
+    # released 0.3 s after they went idle (about 0.35 s), as arrivals came: one user is enough
+    # for the trickle; every user stopped once, at its release or at the end of the run
+    assert late and max(late) <= 2, pool_sizes[-20:]
+    assert work.released >= BURST - 2
+    assert Pooled.on_starts == Pooled.on_stops == BURST
+    assert test_server.requests_by_path["/cookie/get"] == BURST  # each on_stop's request
+    # the trickle after the release ran on the most recently idle user, every time
+    assert len(set(Pooled.ids[5:])) == 1, Pooled.ids
+    arrivals = recorder.snapshot(0.0, 1.0, 0).arrivals
+    assert arrivals.completed == arrivals.scheduled == BURST + 31
