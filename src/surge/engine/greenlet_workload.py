@@ -10,9 +10,11 @@ Every task that is not a task set is one iteration. Closed model (`run_user`): t
 until its ticket is spent or retired (the wait between tasks ends at once with StopUser, and
 on_stop runs). Open model (`start`): an arrival resumes an idle user of its class (or starts a
 new one: its on_start runs inside that first arrival), which runs exactly one task and parks
-in `end_task` until its next arrival; wait times do not apply. A task that raises is a `script`
-error under `Class.task`; a user that keeps iterating without ever yielding while the loop
-stands still ends the run with a message naming the task, as scripted users do.
+in `end_task` until its next arrival; wait times do not apply. Parked users wait in an
+`IdlePool` (pool.py): the most recently parked is resumed first, and one parked for longer than
+the release time is stopped (on_stop, its session closed), as scripted users are. A task that
+raises is a `script` error under `Class.task`; a user that keeps iterating without ever yielding
+while the loop stands still ends the run with a message naming the task, as scripted users do.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from greenlet import GreenletExit, getcurrent
 
 from surge.engine.closed import pause
 from surge.engine.http import ClientConfig, Session
+from surge.engine.pool import IDLE_RELEASE_S, IdlePool
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.locust.bridge import UserGreenlet
 from surge.locust.exceptions import StopUser
@@ -187,6 +190,7 @@ class LocustWorkload:
         config: ClientConfig,
         class_of: Callable[[int], int],
         seed: int | None = None,
+        idle_release_s: float = IDLE_RELEASE_S,
     ) -> None:
         self.locustfile = locustfile
         self.classes: Sequence[type] = locustfile.classes
@@ -196,8 +200,11 @@ class LocustWorkload:
         self.class_of = class_of
         self.seed = seed
         self.runtimes: set[_UserRuntime] = set()  # closed model: every living user
-        self.idle: list[list[_OpenUser]] = [[] for _ in self.classes]  # open model
+        # open model: parked users per class, arrivals in flight, released users stopping
+        self.idle: list[IdlePool[_OpenUser]] = [IdlePool(idle_release_s) for _ in self.classes]
         self.running: set[asyncio.Task[None]] = set()
+        self.releasing: set[asyncio.Task[None]] = set()
+        self.released = 0  # parked users stopped during the run
         self._created = 0
         self._ctx: RunContext | None = None
         self._sink: IterationSink | None = None
@@ -289,11 +296,26 @@ class LocustWorkload:
     def start(self, k: int, intended_ns: int) -> None:
         class_index = self.class_of(k)
         idle = self.idle[class_index]
-        task = asyncio.ensure_future(
-            self._arrival(idle.pop() if idle else None, class_index, intended_ns)
-        )
+        if idle.stale(intended_ns):
+            for user in idle.expired(intended_ns):
+                self.released += 1
+                stopping = asyncio.ensure_future(self._release(user))
+                self.releasing.add(stopping)
+                stopping.add_done_callback(self.releasing.discard)
+        task = asyncio.ensure_future(self._arrival(idle.take(), class_index, intended_ns))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
+
+    async def _release(self, user: _OpenUser) -> None:
+        """A user parked too long: on_stop (within the graceful-stop period), then its session
+        closed; `close` waits for it."""
+        try:
+            async with asyncio.timeout(self.ctx.graceful_stop_s):
+                await self._stop(user)
+        except TimeoutError:
+            pass
+        finally:
+            await user.runtime.session.close()
 
     async def _arrival(self, user: _OpenUser | None, class_index: int, intended_ns: int) -> None:
         assert self._sink is not None, "the open model binds a sink"
@@ -310,7 +332,7 @@ class LocustWorkload:
             value = user.greenlet.switch(None)
         parked = await self._drive(user.greenlet, value, runtime)
         if parked:
-            self.idle[class_index].append(user)
+            self.idle[class_index].put(user, perf_counter_ns())
         else:
             await runtime.session.close()
         self._sink.finished(runtime.failed or runtime.start_error is not None)
@@ -330,17 +352,17 @@ class LocustWorkload:
         return abandoned + len(running)
 
     async def close(self) -> None:
-        """Open model: stop every parked user (on_stop, within the graceful-stop period) and
-        close its session. Then test_stop and quitting."""
+        """Open model: stop every parked user (on_stop, within the graceful-stop period; those
+        released lately finish stopping in it too) and close its session. Then test_stop and
+        quitting."""
         if self.running:
             await asyncio.gather(*self.running, return_exceptions=True)
-        parked = [user for users in self.idle for user in users]
-        self.idle = [[] for _ in self.classes]
-        if parked:
+        parked = [user for pool in self.idle for user in pool.drain()]
+        if parked or self.releasing:  # users released lately may still be stopping
             stops = [self._stop(user) for user in parked]
             try:
                 async with asyncio.timeout(self.ctx.graceful_stop_s):
-                    await asyncio.gather(*stops, return_exceptions=True)
+                    await asyncio.gather(*stops, *self.releasing, return_exceptions=True)
             except TimeoutError:
                 pass
             await asyncio.gather(
