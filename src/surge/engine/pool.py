@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Generic, TypeVar
 
-IDLE_RELEASE_S = 10.0
+IDLE_RELEASE_S = 30.0
 """A pooled user idle this long is stopped; the next burst makes new ones."""
 
 T = TypeVar("T")
