@@ -30,7 +30,7 @@ def test_the_short_way_builds_the_same_bytes(base: str, method: str) -> None:
     session.headers["Accept"] = "application/json"
     session.headers["Authorization"] = "Bearer t0k3n"
     for path in PATHS:
-        short = session._prepare_plain(method, path, None)
+        short = session._preparer.plain(method, path, None)
         assert short is not None, path
         url = resolve(session.base_url, path)
         general = prepare(
@@ -41,9 +41,9 @@ def test_the_short_way_builds_the_same_bytes(base: str, method: str) -> None:
 
 def test_a_change_of_the_defaults_is_in_the_next_request() -> None:
     session = Session("http://127.0.0.1:8080", Recorder())
-    first = session._prepare_plain("GET", "/a/1", None)
+    first = session._preparer.plain("GET", "/a/1", None)
     session.headers["X-Trace"] = "on"
-    second = session._prepare_plain("GET", "/a/2", None)
+    second = session._preparer.plain("GET", "/a/2", None)
     assert first is not None and second is not None
     assert b"X-Trace" not in first.wire and b"X-Trace: on\r\n" in second.wire
     assert second.version == session.headers.version  # type: ignore[attr-defined]
@@ -51,4 +51,4 @@ def test_a_change_of_the_defaults_is_in_the_next_request() -> None:
 
 @pytest.mark.parametrize("path", ["http://other.test/x", "relative", "?q=1", "", "/a\r\nX: y"])
 def test_other_paths_take_the_general_way(path: str) -> None:
-    assert Session("http://127.0.0.1:8080", Recorder())._prepare_plain("GET", path, None) is None
+    assert Session("http://127.0.0.1:8080", Recorder())._preparer.plain("GET", path, None) is None

@@ -23,7 +23,8 @@ The hot path — a verb called with a path alone, which scripts repeat — is `_
 finds the prepared bytes and endpoint, one coroutine sends them on an idle keep-alive connection
 and builds the response; headers are parsed and the body joined only when the task reads them
 (see `response.py`). Anything else (a first request, a redirect, a cookie, an error) takes the
-general path, `request`. Connections are the engine's one HTTP/1.1 core (`connection.py`).
+general path, `request`. Requests are made ready to send in `preparing.py`; connections are the
+engine's one HTTP/1.1 core (`connection.py`).
 """
 
 from __future__ import annotations
@@ -45,18 +46,10 @@ from surge.engine.http.hops import (
     await_exchange,
     error_response,
     redirected,
-    resolve,
     store_cookies,
 )
-from surge.engine.http.lines import RequestLines
-from surge.engine.http.request import (
-    DefaultHeaders,
-    Origin,
-    Prepared,
-    add_params,
-    encode_body,
-    prepare,
-)
+from surge.engine.http.preparing import Preparer
+from surge.engine.http.request import DefaultHeaders, Origin, Prepared
 from surge.engine.http.response import Headers, HttpResponse, final_head_end, run_checks
 from surge.engine.http.stream import DEFAULT_WINDOW_BYTES, StreamBody
 from surge.engine.http.streamed import record_when_over, streams_incomplete
@@ -70,8 +63,6 @@ if TYPE_CHECKING:
 _REDIRECTS = REDIRECTS
 _FOLLOWED = ("GET", "HEAD")  # methods whose redirects are followed unless told otherwise
 _CLOSE_WAIT_S = 1.0
-_CACHE_MAX = 256
-_NO_BODY = (None, None)
 _Sent = tuple[SessionConnection, BaseException | None]
 
 
@@ -107,8 +98,6 @@ class Session:
         secrets: SecretSink | None = None,
     ) -> None:
         self.base_url = base_url
-        self.secrets = secrets  # told the secret header values before they are sent
-        self._learned = -1  # the version of the default headers the secrets sink has seen
         self.open_model = open_model
         self.user_class = user_class  # per-class counts hook: +1 request per completed request
         self._intended_ns: int | None = None
@@ -119,8 +108,8 @@ class Session:
         self._headers = DefaultHeaders()
         self._idle: dict[Origin, list[SessionConnection]] = {}
         self._live: set[SessionConnection] = set()
-        self._prepared: dict[tuple[str, str, str | None], Prepared] = {}
-        self._lines = RequestLines(base_url)
+        self._preparer = Preparer(base_url, recorder, self._headers, self.cookies, secrets)
+        self._prepared = self._preparer.cache  # the hot path's lookup
         self._total_ns = int(self.config.total_timeout_s * 1e9)
         self._closed = False
         self._streams: dict[StreamBody, EndpointRecorder] = {}  # streamed bodies not over yet
@@ -170,7 +159,7 @@ class Session:
             if prep is not None and (prep.version != self._headers.version or self._jar):
                 prep = None
         if prep is None:
-            prep = self._prepare(method, path, params, headers, json, data, name)
+            prep = self._preparer.prepare(method, path, params, headers, json, data, name)
         total_ns = self._total_ns if timeout_s is None else int(timeout_s * 1e9)
         t0 = perf_counter_ns()
         body = StreamBody(DEFAULT_WINDOW_BYTES) if stream else None
@@ -262,7 +251,7 @@ class Session:
             if self._jar:
                 return await self.request(method, path)
             # A URL not seen before (a new id) stays on the hot path: prepared the short way.
-            prep = self._prepare(method, path, None, None, None, None, None)
+            prep = self._preparer.prepare(method, path, None, None, None, None, None)
         idle = self._idle.get(prep.origin)
         conn = idle.pop() if idle else None
         if conn is None or conn.dead:
@@ -321,61 +310,20 @@ class Session:
         self._record(endpoint, response, t0)
         return response
 
-    # -- preparing -------------------------------------------------------------------------
-    def _prepare(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-        json: Any,
-        data: bytes | str | Mapping[str, Any] | None,
-        name: str | None,
-    ) -> Prepared:
-        """The request's origin, bytes and endpoint; plain ones are kept for next time."""
-        verb = method.upper()
-        extra = list(headers.items()) if headers else []
-        if self.secrets is not None:
-            self._learn(extra)
-        if params is None and headers is None and json is None and data is None:
-            prep = self._prepare_plain(verb, path, name) if not self._jar else None
-            if prep is None:
-                prep = self._prepare_any(verb, path, None, [], None, None, name)
-            if not prep.cookies:
-                if len(self._prepared) >= _CACHE_MAX:
-                    self._prepared.clear()
-                self._prepared[(method, path, name)] = prep
-            return prep
-        body, content_type = _NO_BODY if json is None and data is None else encode_body(json, data)
-        return self._prepare_any(verb, path, params, extra, body, content_type, name)
-
-    def _prepare_any(
-        self,
-        verb: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        extra: list[tuple[str, str]],
-        body: bytes | None,
-        content_type: str | None,
-        name: str | None,
-    ) -> Prepared:
-        url = add_params(resolve(self.base_url, path), params)
-        endpoint = self.endpoint_for(verb, path, name)
-        return prepare(verb, url, extra, body, content_type, self._headers, self.cookies, endpoint)
-
-    def _prepare_plain(self, verb: str, path: str, name: str | None) -> Prepared | None:
-        """A path on the base URL with the default headers and nothing else (no cookie yet),
-        the short way (`lines.py`); None when it needs the general way."""
-        if not RequestLines.takes(path):
-            return None
-        endpoint = (
-            self._recorder.endpoint(verb, name) if name else self._recorder.endpoint_for(verb, path)
-        )
-        return self._lines.prepare(verb, path, endpoint, self._headers, self.cookies)
-
+    # -- preparing (preparing.py) ----------------------------------------------------------
     def endpoint(self, method: str, name: str) -> EndpointRecorder:
         """The recorder of (method, name) for this user (kept: one dictionary lookup after)."""
         return self._recorder.endpoint(method, name)
+
+    def endpoint_for(self, method: str, path: str, name: str | None = None) -> EndpointRecorder:
+        """The recorder a request records under: `name`, else the run's default name of `path`
+        (the one naming rule of every client: `Recorder.endpoint_for`)."""
+        return self._preparer.endpoint_for(method, path, name)
+
+    def learn_secrets(self) -> None:
+        """Tell the secrets sink what this user holds now: its secret default headers and the
+        values of its cookies with secret-looking names (called when its script fails)."""
+        self._preparer.learn_secrets()
 
     def lag_ns(self, t0: int) -> int:
         """Open model: the schedule lag to add to an exchange that started at `t0` when it is
@@ -385,36 +333,6 @@ class Session:
         intended_ns = self._intended_ns
         self._intended_ns = None
         return t0 - intended_ns if intended_ns is not None and intended_ns < t0 else 0
-
-    def learn_secrets(self) -> None:
-        """Tell the secrets sink what this user holds now: its secret default headers and the
-        values of its cookies with secret-looking names (called when its script fails)."""
-        secrets = self.secrets
-        if secrets is not None:
-            self._learned = -1
-            self._learn(())
-            for name, value in self.cookies.pairs():
-                secrets.learn_cookie(name, value)
-
-    def _learn(self, extra: Sequence[tuple[str, str]]) -> None:
-        """The secret values among a request's headers, before it is prepared: its own, and the
-        session's defaults when they changed since last time."""
-        secrets = self.secrets
-        assert secrets is not None
-        defaults = self._headers
-        if defaults.version != self._learned:
-            self._learned = defaults.version
-            for key, value in defaults.items():
-                secrets.learn_header(key, value)
-        for key, value in extra:
-            secrets.learn_header(key, value)
-
-    def endpoint_for(self, method: str, path: str, name: str | None = None) -> EndpointRecorder:
-        """The recorder a request records under: `name`, else the run's default name of `path`
-        (the one naming rule of every client: `Recorder.endpoint_for`)."""
-        if name:
-            return self._recorder.endpoint(method, name)
-        return self._recorder.endpoint_for(method, path)
 
     # -- the general path ------------------------------------------------------------------
     async def _send(
