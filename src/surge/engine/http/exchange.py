@@ -6,10 +6,11 @@ connection, until the next exchange) or to the exception it failed with. The hea
 the bytes it arrived in and the body as the chunks received: the response parses and joins them
 only when a task asks.
 
-A body is kept only up to `ClientConfig.max_body_bytes`: a larger one (announced by its
-Content-Length, or found larger as it arrives) is counted and discarded, and the connection
-says so (`body_over`). A streamed exchange (`stream=`) resolves on the head instead: its body
-goes to the `StreamBody` as it arrives, which ends (or fails) with the exchange.
+A body is kept only up to `ClientConfig.max_body_bytes`: a larger one (found larger as it
+arrives, or announced by its Content-Length when it arrives in more than one read) is counted
+and discarded, and the connection says so (`body_over`). A streamed exchange (`stream=`)
+resolves on the head instead: its body goes to the `StreamBody` as it arrives, which ends (or
+fails) with the exchange.
 """
 
 from __future__ import annotations
@@ -122,11 +123,16 @@ class SessionConnection(Http1Connection):
         if self.body_over:
             return
         chunks = self.chunks
-        if size > self.max_body or (chunks is None and self._announced_over()):
+        if size > self.max_body:
             self.body_over = True
             self.chunks = None
         elif chunks is None:
-            self.chunks = [data]
+            self.chunks = [data]  # the first read: most often the whole body
+        elif len(chunks) == 1 and self._announced_over():
+            # A body in several reads whose head announces more than max_body: none of it is
+            # kept from its second read on (the first read's check cost 10,000 instructions).
+            self.body_over = True
+            self.chunks = None
         else:
             chunks.append(data)
 

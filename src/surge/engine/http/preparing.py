@@ -3,28 +3,45 @@ and the secrets among its headers told before anything is sent.
 
 A plain request — a path with nothing but the session's default headers — is kept in the user's
 cache of prepared requests, so that the next call of the same path sends the same bytes after
-one lookup (`Session._plain`). A path not seen before on the base URL takes the short way
-(`lines.py`: its request line before a kept header block); anything else (params, headers, a
-body, a cookie, another host) the general way (`request.prepare`).
+one lookup (`Session._plain`). The cache holds at most `CACHE_MAX` requests and is emptied when
+full: its memory does not grow with the number of distinct URLs a user requests, and a URL
+requested again after that is prepared again, which a path on the base URL makes cheap.
+
+Such a path, not seen before (a new id), takes the short way: the bytes after the request line
+are the same for every plain request of one method, so the preparer keeps them per method (for
+one version of the default headers) and a new URL costs its request line, its endpoint (looked
+up by `Recorder.endpoint_for`, which names a target once) and nothing else — no URL parsing, no
+header merging. Anything else (params, headers, a body, a cookie, another host) goes the general
+way, `request.prepare`, whose bytes the short way's are equal to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from surge.engine.http.cookies import CookieJar
 from surge.engine.http.hops import resolve
-from surge.engine.http.lines import RequestLines
-from surge.engine.http.request import DefaultHeaders, Prepared, add_params, encode_body, prepare
+from surge.engine.http.request import (
+    DefaultHeaders,
+    Origin,
+    Prepared,
+    add_params,
+    encode_body,
+    prepare,
+)
 from surge.metrics.recorder import EndpointRecorder, Recorder
 
 if TYPE_CHECKING:
     from surge.engine.workload import SecretSink
 
-_CACHE_MAX = 256
-_NO_BODY = (None, None)
+CACHE_MAX = 64
+"""Plain requests one user keeps prepared (then forgotten all at once)."""
 
+_NO_BODY = (None, None)
+_Block = tuple[Origin, str, str, bytes]  # origin, base URL without "/", its path, header bytes
+_Kept = tuple[int, _Block | None]  # the version of the default headers it was built for
 PlainKey = tuple[str, str, str | None]  # method, path, name
 
 
@@ -34,9 +51,9 @@ class Preparer:
 
     __slots__ = (
         "_base_url",
+        "_blocks",
         "_headers",
         "_learned",
-        "_lines",
         "_recorder",
         "cache",
         "cookies",
@@ -57,8 +74,44 @@ class Preparer:
         self.cookies = cookies
         self.secrets = secrets
         self._learned = -1  # the version of the default headers the secrets sink has seen
-        self._lines = RequestLines(base_url)
+        self._blocks: dict[str, _Kept] = {}  # per method: the short way's header bytes
         self.cache: dict[PlainKey, Prepared] = {}
+
+    def fresh(self, method: str, path: str) -> Prepared:
+        """`prepare(method, path)` (an upper-case method, no cookie kept) for a request the cache
+        does not hold: the session's hot path calls this for a URL it has not seen before, so
+        the short way is written out here."""
+        defaults = self._headers
+        version = defaults.version
+        if self.secrets is not None and version != self._learned:
+            self._learn(())
+        endpoint = self._recorder.endpoint_for(method, path)
+        kept = self._blocks.get(method)
+        if kept is None or kept[0] != version:
+            kept = self._header_block(method, endpoint)
+        block = kept[1]
+        if block is None or path[:1] != "/" or "\n" in path or "\r" in path or "\t" in path:
+            return self.prepare(method, path, None, None, None, None, None)
+        target = block[2] + path.partition("#")[0]
+        if target[-1] == "?":
+            target = target[:-1]
+        prep = Prepared(
+            method,
+            block[1] + path,
+            block[0],
+            f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + block[3],
+            endpoint,
+            None,
+            None,
+            [],
+            version,
+            False,
+        )
+        cache = self.cache
+        if len(cache) >= CACHE_MAX:
+            cache.clear()
+        cache[(method, path, None)] = prep
+        return prep
 
     def prepare(
         self,
@@ -76,13 +129,12 @@ class Preparer:
         if self.secrets is not None:
             self._learn(extra)
         if params is None and headers is None and json is None and data is None:
-            jar = self.cookies._cookies
-            prep = self.plain(verb, path, name) if not jar else None
+            prep = self.plain(verb, path, name) if not self.cookies._cookies else None
             if prep is None:
                 prep = self._general(verb, path, None, [], None, None, name)
             if not prep.cookies:
                 cache = self.cache
-                if len(cache) >= _CACHE_MAX:
+                if len(cache) >= CACHE_MAX:
                     cache.clear()
                 cache[(method, path, name)] = prep
             return prep
@@ -91,12 +143,40 @@ class Preparer:
 
     def plain(self, verb: str, path: str, name: str | None) -> Prepared | None:
         """A path on the base URL with the default headers and nothing else (no cookie yet),
-        the short way (`lines.py`); None when it needs the general way."""
-        if not RequestLines.takes(path):
+        the short way; None when it needs the general way."""
+        version = self._headers.version
+        endpoint = self.endpoint_for(verb, path, name)
+        kept = self._blocks.get(verb)
+        if kept is None or kept[0] != version:
+            kept = self._header_block(verb, endpoint)
+        block = kept[1]
+        if block is None or path[:1] != "/" or "\n" in path or "\r" in path or "\t" in path:
             return None
-        return self._lines.prepare(
-            verb, path, self.endpoint_for(verb, path, name), self._headers, self.cookies
-        )
+        origin, root, base_path, head = block
+        target = base_path + path.partition("#")[0]
+        if target.endswith("?"):
+            target = target[:-1]
+        wire = f"{verb} {target} HTTP/1.1\r\n".encode("latin-1") + head
+        return Prepared(verb, root + path, origin, wire, endpoint, None, None, [], version, False)
+
+    def _header_block(self, verb: str, endpoint: EndpointRecorder) -> _Kept:
+        """The base URL's origin and path and the bytes after the request line of a body-less
+        `verb` request with the default headers (built by `prepare`, so they are the same);
+        None (kept too) when the base URL needs the general way."""
+        defaults = self._headers
+        root = self._base_url.rstrip("/")
+        block: _Block | None = None
+        try:
+            parts = urlsplit(root)
+            probe = prepare(verb, root + "/", [], None, None, defaults, self.cookies, endpoint)
+        except ValueError:  # an invalid URL or header: the general way raises it where it should
+            pass
+        else:
+            if not (parts.query or parts.fragment):
+                head = probe.wire[probe.wire.index(b"\r\n") + 2 :]
+                block = (probe.origin, root, parts.path, head)
+        kept = self._blocks[verb] = (defaults.version, block)
+        return kept
 
     def _general(
         self,

@@ -251,7 +251,7 @@ class Session:
             if self._jar:
                 return await self.request(method, path)
             # A URL not seen before (a new id) stays on the hot path: prepared the short way.
-            prep = self._preparer.prepare(method, path, None, None, None, None, None)
+            prep = self._preparer.fresh(method, path)
         idle = self._idle.get(prep.origin)
         conn = idle.pop() if idle else None
         if conn is None or conn.dead:
@@ -271,8 +271,8 @@ class Session:
         if (
             error is not None
             or (status in _REDIRECTS and method in _FOLLOWED)
-            or b"ookie" in head
-            or b"OOKIE" in head
+            or head.find(b"ookie") >= 0  # (find: `in` raises and clears a TypeError inside)
+            or head.find(b"OOKIE") >= 0
         ):
             try:
                 response = await self._send(prep, None, t0, self._total_ns, (conn, error))
@@ -364,7 +364,7 @@ class Session:
             else:  # its body's bytes are counted as they arrive (StreamBody.received)
                 head = body.head
                 nbytes += final_head_end(head)
-            if b"ookie" in head or b"OOKIE" in head:
+            if head.find(b"ookie") >= 0 or head.find(b"OOKIE") >= 0:
                 store_cookies(self.cookies, prep, Headers.parse(head))
             if follow and status in _REDIRECTS:
                 headers = Headers.parse(head)
