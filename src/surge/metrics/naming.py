@@ -103,12 +103,30 @@ def path_of(target: str) -> str:
     return target or "/"
 
 
+_WORDS: set[str] = set()  # segments met that are not ids (they repeat: api, items)
+_WORDS_MAX = 4096
+
+
 def template_path(target: str) -> str:
     """The templated default name of a request target or URL (see the module docstring)."""
     path = path_of(target)
     if _DIGIT.search(path) is None:  # every id rule needs a digit
         return path
-    return "/".join(template_segment(s) if s else s for s in path.split("/"))
+    parts = path.split("/")
+    for index, segment in enumerate(parts):
+        if not segment or segment in _WORDS:
+            continue
+        if segment.isdigit() and segment.isascii():
+            parts[index] = "{id}"
+            continue
+        templated = template_segment(segment)
+        if templated is segment:
+            if len(_WORDS) >= _WORDS_MAX:
+                _WORDS.clear()
+            _WORDS.add(segment)
+        else:
+            parts[index] = templated
+    return "/".join(parts)
 
 
 def default_name(target: str, template: bool = True) -> str:

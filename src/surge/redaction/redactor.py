@@ -178,14 +178,36 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 _ATOMS = (type(None), bool, int, float, Histogram)  # nothing to mask in these
 
+# How `_walk` treats a value, decided once per type (a live view's second holds thousands of
+# values: no dataclass or ABC test per value).
+_ATOM, _TEXT, _FIELDS, _MAPPING, _SEQUENCE = range(5)
+_HOW: dict[type, int] = {}
+
+
+def _how(kind: type) -> int:
+    if issubclass(kind, str):  # str, and a str enum's members
+        return _TEXT
+    if kind in _ATOMS or issubclass(kind, type):
+        return _ATOM
+    if dataclasses.is_dataclass(kind):
+        return _FIELDS
+    if issubclass(kind, Mapping):
+        return _MAPPING
+    if issubclass(kind, tuple | list):
+        return _SEQUENCE
+    return _ATOM
+
 
 def _walk(value: Any, text: Any) -> Any:
     kind = type(value)
-    if kind is str:
+    how = _HOW.get(kind)
+    if how is None:
+        how = _HOW[kind] = _how(kind)
+    if how == _TEXT:
         return text(value)
-    if kind in _ATOMS:
+    if how == _ATOM:
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if how == _FIELDS:
         changes = {}
         for name in _field_names(kind):
             old = getattr(value, name)
@@ -195,16 +217,12 @@ def _walk(value: Any, text: Any) -> Any:
             if new is not old:
                 changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
-    if isinstance(value, str):  # a str subclass (an enum's value)
-        return text(value)
-    if isinstance(value, Mapping):
+    if how == _MAPPING:
         return _walk_mapping(value, text)
-    if isinstance(value, tuple | list):
-        items = [_walk(item, text) for item in value]
-        if all(new is old for new, old in zip(items, value, strict=True)):
-            return value
-        return type(value)(items) if isinstance(value, list) else tuple(items)
-    return value
+    items = [_walk(item, text) for item in value]
+    if all(new is old for new, old in zip(items, value, strict=True)):
+        return value
+    return type(value)(items) if isinstance(value, list) else tuple(items)
 
 
 def _walk_mapping(value: Mapping[Any, Any], text: Any) -> Any:
