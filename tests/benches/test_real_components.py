@@ -152,8 +152,13 @@ def test_async_redis_client_on_uvloop(redis_url: str) -> None:
 
 def test_redis_down_is_counted_as_errors_by_type(redis_server: Any) -> None:
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
-    closed = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    # no retries: redis-py 6+ retries a refused connection 3 times with backoff (3 s a call)
+    closed = redis.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
+    )
     result = surge.benchmark(closed.ping, rounds=3, warmup=0, thresholds="error_rate<1%")
     assert result.errors == {"redis.exceptions.ConnectionError": 3}
     assert not result.passed
