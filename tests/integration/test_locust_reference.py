@@ -26,8 +26,11 @@ def _locust() -> Path:
     if binary.exists():
         return binary
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(LOCUST_VENV)], check=True, timeout=120)
-        pip = [str(LOCUST_VENV / "bin" / "pip"), "install", "-q", "locust"]
+        # no pip of its own (ensurepip takes 5-15 s): this environment's pip installs into it
+        venv = [sys.executable, "-m", "venv", "--without-pip", str(LOCUST_VENV)]
+        subprocess.run(venv, check=True, timeout=120)
+        python = str(LOCUST_VENV / "bin" / "python")
+        pip = [sys.executable, "-m", "pip", "--python", python, "install", "-q", "locust"]
         subprocess.run(pip, check=True, timeout=400, capture_output=True)
     except (subprocess.SubprocessError, OSError) as exc:
         shutil.rmtree(LOCUST_VENV, ignore_errors=True)
