@@ -18,6 +18,11 @@ id: the name worked out every time) and 10,000 names without templating (1,000 k
 
     python benchmarks/cardinality.py --instructions
 
+With `--rss`, the same engine-alone loads without valgrind, 100,000 requests each, and the
+process's RSS after each fifth of them (flat after warm-up when nothing grows with the names):
+
+    python benchmarks/cardinality.py --rss
+
 Measured over each run's steady state (from --warmup seconds after its first request to a second
 before its end: start-up and the summary left out): requests (nginx), CPU µs per request of the
 surge process (/proc) and the ratio to the reference measured in the same run, RSS after warm-up
@@ -42,6 +47,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench" / "efficiency.py"
@@ -179,10 +185,12 @@ INSTRUCTION_VARIANTS: dict[str, tuple[int | None, bool]] = {
 }
 
 
-def _child(variant: str, per_user: int, port: int) -> None:
-    """One closed-model load of 50 users x `per_user` requests of `variant` (under callgrind)."""
+def _child(variant: str, per_user: int, port: int, rss: bool = False) -> None:
+    """One closed-model load of 50 users x `per_user` requests of `variant` (under callgrind);
+    with `rss`, the process's RSS printed after each fifth of the requests."""
     import asyncio
     import itertools
+    import threading
 
     import uvloop
 
@@ -207,8 +215,28 @@ def _child(variant: str, per_user: int, port: int) -> None:
     work = ScriptWorkload([Browse], base_url=base, config=ClientConfig(), class_of=lambda i: 0)
     driver = ClosedDriver(users=50, iterations_per_user=per_user)
     recorder = Recorder(naming=Naming(template=template))
+    if rss:
+        done = threading.Event()
+        threading.Thread(
+            target=_print_rss, args=(recorder, 50 * per_user, done), daemon=True
+        ).start()
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(driver.run(work, RunContext(recorder)))
+    if rss:
+        done.wait(5)
+
+
+def _print_rss(recorder: Any, total: int, done: Any) -> None:
+    """RSS of this process as the requests pass each fifth of `total` (closed-model iterations
+    counted by the recorder), read from /proc every 0.1 s."""
+    step = 1
+    while step <= 5:
+        time.sleep(0.1)
+        if recorder.arrivals.completed >= step * total // 5:
+            rss_mib = _proc(os.getpid())[1]
+            print(f"  after {recorder.arrivals.completed:>7,} requests: {rss_mib:.1f} MiB")
+            step += 1
+    done.set()
 
 
 def _instructions(variant: str, per_user: int, port: int) -> int:
@@ -246,12 +274,29 @@ def instructions_main() -> None:
         print(f"| {name} | {count:,.0f} | {count / reference:.2f} x |")
 
 
+def rss_main() -> None:
+    """RSS of the engine alone (no valgrind) through 100,000 requests of each variant."""
+    h = _harness()
+    nginx, port, _ = h.start_nginx(0)
+    try:
+        for name in INSTRUCTION_VARIANTS:
+            print(f"{name}:", flush=True)
+            cmd = [sys.executable, __file__, "--child", name, "2000", str(port), "--rss"]
+            subprocess.run(cmd, check=True)
+    finally:
+        nginx.terminate()
+        nginx.wait(5)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        _child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        _child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), "--rss" in sys.argv[5:])
         return
     if "--instructions" in sys.argv[1:]:
         instructions_main()
+        return
+    if "--rss" in sys.argv[1:]:
+        rss_main()
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--duration", type=int, default=30, help="seconds per run (default 30)")
