@@ -8,10 +8,12 @@ are already running, in which case it is dropped and counted (`DropReason.MAX_IN
 Nothing waits in a queue, so a stalled server cannot slow the schedule down (no coordinated
 omission); the schedule lag (intended to actual start) is recorded for every arrival.
 
-Arrivals fall due between two wake-ups of a loop timer, whose resolution is a millisecond. So
-that the schedule neither busy-waits for sub-millisecond gaps nor runs a millisecond late at
-high rates, due arrivals are started both by a timer (sleeping at least a millisecond) and from
-the completion of earlier iterations (`finished`), which at high rates come far more often.
+The schedule sleeps until the next arrival on a timer that wakes at the deadline, not before
+(a timerfd on Linux; the loop's millisecond timer elsewhere, see `surge.engine.wake`), and an
+arrival never starts before its time. So that it never busy-waits for sub-millisecond gaps, the
+timer wakes it at most once a millisecond; due arrivals are started both from that wake-up, in a
+batch, and from the completion of earlier iterations (`finished`), which at high rates come far
+more often.
 
 Every scheduled arrival ends exactly once as completed, failed, dropped (at the cap, or due but
 not started when the run stopped) or in flight at the end (abandoned after the grace period).
@@ -21,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Callable
 from time import perf_counter_ns
 
 from surge.engine.guard import FORCED
+from surge.engine.wake import Waker, WakeTimer, new_waker
 from surge.engine.workload import RunContext, Workload
 from surge.metrics.values import DropReason
 
@@ -32,8 +36,9 @@ Pace = Callable[[float, int], float | None]
 """`pace(elapsed_s, issued)`: seconds until arrival number `issued` is due (<= 0: due already;
 None: no more arrivals). A positive wait may only mean "ask again then" (load shapes)."""
 
-_MIN_SLEEP_S = 0.001  # what a loop timer can honour: shorter sleeps would spin
-_MAX_SLEEP_S = 0.05  # the schedule re-reads `pace` (and the stop flag) at least this often
+_MIN_SLEEP_NS = 1_000_000  # at most one wake-up a millisecond: shorter sleeps would spin
+_MAX_SLEEP_NS = 50_000_000  # the schedule re-reads `pace` (and the stop flag) at least this often
+_WAKE_SLACK_NS = 1_000  # past the deadline, so `pace`'s float rounding never finds it not yet due
 _NEVER = 1 << 62
 
 
@@ -48,6 +53,7 @@ class OpenDriver:
         self.max_in_flight = max_in_flight
         self.in_flight = 0
         self.wakeups = 0  # how often the schedule's timer woke it (never more than once a ms)
+        self.wake_timer: WakeTimer | None = None  # which timer wakes it (set when it runs)
         self._t0_ns = 0
         self._k = 0
         self._due_ns = _NEVER  # when arrival k falls due (as far as `pace` said last)
@@ -77,19 +83,28 @@ class OpenDriver:
                 await workload.close()
 
     async def _follow(self, ctx: RunContext) -> None:
+        waker = new_waker(asyncio.get_running_loop())
+        self.wake_timer = waker.timer
+        try:
+            await self._follow_with(ctx, waker)
+        finally:
+            waker.close()
+        self._over = True
+        ctx.load_over()
+
+    async def _follow_with(self, ctx: RunContext, waker: Waker) -> None:
         self._t0_ns = perf_counter_ns()
         stop = ctx.stop
         while True:
-            wait_s = self._issue_due(perf_counter_ns())
-            if wait_s is None:
-                break
+            now_ns = perf_counter_ns()
+            if self._issue_due(now_ns) is None:
+                return
             if stop.is_set():
                 self._drop_due()
-                break
-            await asyncio.sleep(min(max(wait_s, _MIN_SLEEP_S), _MAX_SLEEP_S))
+                return
+            wake_ns = max(self._due_ns + _WAKE_SLACK_NS, now_ns + _MIN_SLEEP_NS)
+            await waker.sleep_until(min(wake_ns, now_ns + _MAX_SLEEP_NS))
             self.wakeups += 1
-        self._over = True
-        ctx.load_over()
 
     def _issue_due(self, now_ns: int) -> float | None:
         """Start every arrival due by `now_ns`; the seconds until the next one (None: none)."""
@@ -101,7 +116,7 @@ class OpenDriver:
                     self._due_ns = _NEVER
                     return None
                 if wait_s > 0:
-                    self._due_ns = now_ns + int(wait_s * 1e9)
+                    self._due_ns = now_ns + math.ceil(wait_s * 1e9)
                     return wait_s
                 self._issue(k, now_ns + int(wait_s * 1e9), now_ns)
                 k += 1
