@@ -3,22 +3,33 @@ samples."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import time
 
 import pytest
+from rich.console import Console
 
 from surge.metrics.histogram import Histogram, merge_all
+from surge.metrics.resources import HostSample, ProcessSample, Resources, ResourceSample
 from surge.metrics.values import (
     Arrivals,
+    GeneratorVerdict,
     HealthSample,
     LoopStall,
     SaturationCause,
     WorkerHealth,
 )
-from surge.monitor import HealthPoint, HealthRules, ProcessCpuSampler, judge_generator
+from surge.monitor import (
+    HealthPoint,
+    HealthRules,
+    ProcessCpuSampler,
+    generator_cpus_busy_pct,
+    judge_generator,
+)
+from surge.monitor.health import host_starved
 
 NO_LAG = Histogram.from_values([500] * 50)  # 0.5 ms: a healthy loop
 
@@ -335,3 +346,98 @@ def test_drops_beside_a_saturated_generator_do_not_say_it_kept_up() -> None:
     assert verdict.causes == (SaturationCause.CPU,)
     (note,) = verdict.notes
     assert "kept up" not in note and "generator was saturated" in note
+
+
+# --- a busy host, not user code ------------------------------------------------------------------
+
+LAGGED = Histogram.from_values([80_000] * 150)  # loop-lag p99 80 ms, enough samples to judge
+
+
+def _lagging(cpu_pct: float) -> list[HealthPoint]:
+    return [(0, float(t), sample(cpu_pct, LAGGED)) for t in (1, 2, 3)]
+
+
+def test_a_lagging_loop_on_a_busy_host_is_blamed_on_the_host() -> None:
+    # the CI case: the generator used 5 % of a core while its loop lagged 80 ms at p99, and its
+    # CPUs were busy with other processes
+    verdict = judge_generator(
+        _lagging(5.1), Arrivals(), Histogram.empty(), host_cpu_pct=97.0, user_code=False
+    )
+    assert verdict.causes == (SaturationCause.LOOP_LAG, SaturationCause.HOST_BUSY)
+    assert verdict.reasons[-1] == (
+        "the host was busy: the generator's CPUs were 97% busy while it used 5.1% of a core "
+        "(other processes took the CPU it waited for)"
+    )
+    assert verdict.host_cpu_pct == 97.0 and verdict.user_code is False
+
+
+@pytest.mark.parametrize(
+    ("host_cpu_pct", "cpu_pct"),
+    [(None, 5.0), (60.0, 5.0), (97.0, 60.0)],  # not measured; an idle host; a generator at work
+)
+def test_no_busy_host_without_its_evidence(host_cpu_pct: float | None, cpu_pct: float) -> None:
+    verdict = judge_generator(
+        _lagging(cpu_pct), Arrivals(), Histogram.empty(), host_cpu_pct=host_cpu_pct
+    )
+    assert verdict.causes == (SaturationCause.LOOP_LAG,)
+
+
+def test_named_user_code_wins_over_a_busy_host() -> None:
+    verdict = judge_generator(
+        _lagging(5.0), Arrivals(), Histogram.empty(), stalls=[STALL], host_cpu_pct=99.0
+    )
+    assert verdict.causes == (SaturationCause.LOOP_LAG, SaturationCause.USER_CODE)
+
+
+def test_a_pinned_cpu_is_the_generator_not_the_host() -> None:
+    samples = [(0, float(t), sample(99, LAGGED)) for t in (1, 2, 3)]
+    verdict = judge_generator(samples, Arrivals(), Histogram.empty(), host_cpu_pct=100.0)
+    assert verdict.causes == (SaturationCause.CPU, SaturationCause.LOOP_LAG)
+
+
+def test_the_busy_host_rule_has_its_thresholds() -> None:
+    rules = HealthRules()
+    assert host_starved(85.0, 49.9, rules) and not host_starved(84.9, 5.0, rules)
+    assert not host_starved(99.0, 50.0, rules) and not host_starved(None, 0.0, rules)
+    strict = HealthRules(host_busy_pct=99.0, starved_cpu_pct=10.0)
+    assert not host_starved(98.0, 5.0, strict) and host_starved(99.0, 9.0, strict)
+
+
+def _resources(*per_core: tuple[float, ...]) -> Resources:
+    idle = ProcessSample(0.0, 0, 0, 0, 0, 0)
+    samples = tuple(
+        ResourceSample(float(t), HostSample(sum(c) / len(c), c, 0, 1, 0, 0, 0, 0), idle)
+        for t, c in enumerate(per_core, start=1)
+    )
+    return Resources(interval_s=1.0, samples=samples)
+
+
+def test_the_generators_cpus_are_the_ones_judged() -> None:
+    # `taskset -c 1`: CPU 1 was busy, CPU 0 idle; the generator may only run on CPU 1
+    resources = _resources((0.0, 100.0), (10.0, 90.0))
+    assert generator_cpus_busy_pct(resources, frozenset({1})) == 95.0
+    assert generator_cpus_busy_pct(resources, None) == 50.0
+    assert generator_cpus_busy_pct(None) is None
+    assert generator_cpus_busy_pct(Resources(interval_s=1.0, samples=())) is None
+
+
+def test_the_panel_never_blames_user_code_in_a_url_run() -> None:
+    from surge.report.terminal_sections import saturation_banner
+
+    def panel(verdict: GeneratorVerdict) -> str:
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(saturation_banner(verdict))
+        return console.export_text()
+
+    busy = judge_generator(
+        _lagging(5.1), Arrivals(), Histogram.empty(), host_cpu_pct=97.0, user_code=False
+    )
+    text = panel(busy)
+    assert "The host was busy: the generator got too little CPU" in text
+    assert "taskset" in text and "its CPUs 97% busy" in text
+    assert "time.sleep" not in text and "Code on the event loop" not in text
+    url_run = judge_generator(_lagging(5.1), Arrivals(), Histogram.empty(), user_code=False)
+    text = panel(url_run)
+    assert "no user code runs in this run" in text and "time.sleep" not in text
+    script = judge_generator(_lagging(5.1), Arrivals(), Histogram.empty())
+    assert "Code on the event loop blocked it" in panel(script)

@@ -285,6 +285,7 @@ class SaturationCause(enum.Enum):
     DROPS = "drops"  # arrivals dropped at the in-flight cap (only with a drops rule)
     SCHEDULE_LAG = "schedule_lag"  # the generator started open-model arrivals late
     USER_CODE = "user_code"  # the loop lagged because a user's task blocked it (named)
+    HOST_BUSY = "host_busy"  # the loop lagged because other processes had the generator's CPUs
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +310,10 @@ class GeneratorVerdict:
     `causes` which rules fired (what the reader should do differs: see report/terminal_sections).
     `notes` say what was seen without saturating the run (arrivals dropped at the in-flight cap
     by a healthy generator: judged by the `dropped_rate` threshold instead). `stalls` name the
-    user code that blocked the event loop, longest first."""
+    user code that blocked the event loop, longest first. `host_cpu_pct`: how busy the CPUs
+    the generator may run on were over the run, every process counted (None: not measured).
+    `user_code`: whether the run ran user code on the loop (a script's tasks or hooks; False
+    in URL mode, whose loop only a busy host or surge itself can hold)."""
 
     saturated: bool
     reasons: tuple[str, ...]
@@ -322,6 +326,8 @@ class GeneratorVerdict:
     causes: tuple[SaturationCause, ...] = ()
     notes: tuple[str, ...] = ()
     stalls: tuple[LoopStall, ...] = ()
+    host_cpu_pct: float | None = None
+    user_code: bool = True
 
 
 @dataclass(frozen=True, slots=True)

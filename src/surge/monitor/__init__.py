@@ -7,7 +7,13 @@ The monitor reads metrics values only; the engine owns the loop
 (its loop-lag probe lives in `surge.engine.probe`).
 """
 
-from surge.monitor.health import HealthPoint, HealthRules, ProcessCpuSampler, judge_generator
+from surge.monitor.health import (
+    HealthPoint,
+    HealthRules,
+    ProcessCpuSampler,
+    generator_cpus_busy_pct,
+    judge_generator,
+)
 from surge.monitor.load import (
     DEFAULT_TOLERANCE,
     load_warning,
@@ -30,6 +36,7 @@ __all__ = [
     "ResourceSampler",
     "TargetError",
     "find_targets",
+    "generator_cpus_busy_pct",
     "judge_generator",
     "load_warning",
     "mean_active_users",

@@ -23,6 +23,7 @@ import psutil  # type: ignore[import-untyped]
 
 from surge.metrics.histogram import Histogram
 from surge.metrics.merge import HealthTally
+from surge.metrics.resources import Resources
 from surge.metrics.values import (
     Arrivals,
     DropReason,
@@ -112,6 +113,11 @@ class HealthRules:
       once it sent `schedule_lag_min_samples` requests (1,000: a p99 of at least ten late
       ones, so that a short run on a busy machine, descheduled now and then, is reported but
       not judged).
+    - `host_busy_pct`, `starved_cpu_pct`: a lagging loop (the loop-lag rule fired, the CPU rule
+      did not, no user code named) is blamed on the host when the generator's CPUs were at
+      least `host_busy_pct` % busy over the run (every process, a VM's steal time included)
+      while the generator's own CPU averaged under `starved_cpu_pct` % of a core: other
+      processes had the CPU it waited for (cause `host_busy`), not code on its loop.
     - `max_drops`: when set, more arrivals than this dropped while the run was live saturate
       it. None (the default): drops never do, since a generator that is otherwise healthy and
       drops at the in-flight cap did its job (the target was slower than the rate allows under
@@ -126,6 +132,8 @@ class HealthRules:
     max_drops: int | None = None
     schedule_lag_p99_ms: float | None = DEFAULT_SCHEDULE_LAG_P99_MS
     schedule_lag_min_samples: int = 1000
+    host_busy_pct: float = 85.0
+    starved_cpu_pct: float = 50.0
 
     def __post_init__(self) -> None:
         positive = {
@@ -265,12 +273,65 @@ def _stall_text(stalls: Sequence[LoopStall]) -> str:
     return text
 
 
+def generator_cpus_busy_pct(
+    resources: Resources | None, cpus: frozenset[int] | None = None
+) -> float | None:
+    """How busy the CPUs the generator may run on were, every process counted (a VM's steal
+    time included), over the run: the mean of the resource sampler's per-core busy % over its
+    samples, of the cores in `cpus` (all when None, e.g. `os.sched_getaffinity(0)` unknown);
+    None when nothing was sampled."""
+    if resources is None:
+        return None
+    shares = [
+        pct
+        for sample in resources.samples
+        for core, pct in enumerate(sample.host.per_core_pct)
+        if cpus is None or core in cpus
+    ]
+    return sum(shares) / len(shares) if shares else None
+
+
+def host_starved(host_cpu_pct: float | None, cpu_pct_mean: float, rules: HealthRules) -> bool:
+    """Did other processes have the generator's CPUs? Its CPUs were busy (`host_cpu_pct`, every
+    process) while its own CPU (`cpu_pct_mean`, % of a core) stayed low; see `HealthRules`."""
+    if host_cpu_pct is None:
+        return False
+    return host_cpu_pct >= rules.host_busy_pct and cpu_pct_mean < rules.starved_cpu_pct
+
+
+def _host_text(host_cpu_pct: float, cpu_pct_mean: float) -> str:
+    return (
+        f"the host was busy: the generator's CPUs were {host_cpu_pct:.0f}% busy while it used "
+        f"{cpu_pct_mean:.1f}% of a core (other processes took the CPU it waited for)"
+    )
+
+
+def _what_held_the_loop(
+    stalls: Sequence[LoopStall],
+    cpu_pinned: bool,
+    host_cpu_pct: float | None,
+    cpu_pct_mean: float,
+    rules: HealthRules,
+) -> tuple[SaturationCause, str] | None:
+    """The loop lagged: user code named by the watchdog, or a busy host (the generator's CPU
+    not pinned and low, its CPUs busy); None when neither is known."""
+    if stalls:
+        return SaturationCause.USER_CODE, _stall_text(stalls)
+    if not cpu_pinned and host_starved(host_cpu_pct, cpu_pct_mean, rules):
+        assert host_cpu_pct is not None
+        return SaturationCause.HOST_BUSY, _host_text(host_cpu_pct, cpu_pct_mean)
+    return None
+
+
 def judge_generator(
     samples: Iterable[HealthPoint | WorkerHealth],
     arrivals: Arrivals,
     schedule_lag: Histogram,
     rules: HealthRules | None = None,
     stalls: Sequence[LoopStall] = (),
+    *,
+    host_cpu_pct: float | None = None,
+    user_code: bool = True,
 ) -> GeneratorVerdict:
     """Judge the whole run's generator health.
 
@@ -280,11 +341,15 @@ def judge_generator(
     when there is more than one. `arrivals`: the run's merged open-model accounting.
     `schedule_lag`: the merged schedule-lag histogram of all endpoints (empty in the closed
     model), the figure reported, and the one judged when no worker's own is known. `stalls`:
-    the user code that blocked the loop (engine/guard.py), longest first.
+    the user code that blocked the loop (engine/guard.py), longest first. `host_cpu_pct`: how
+    busy the generator's CPUs were over the run (`HostCpuSampler`), `user_code`: whether user
+    code ran on the loop (False in URL mode).
 
-    Three verdicts stay apart: the generator saturated (CPU, loop lag, schedule lag: exit 4);
+    Four verdicts stay apart: the generator saturated (CPU, loop lag, schedule lag: exit 4);
     user code blocked the loop (named by `stalls`: the `user_code` cause beside `loop_lag`, or a
-    note when the lag stayed under the rule); arrivals dropped at the in-flight cap by a
+    note when the lag stayed under the rule); the host was busy (the `host_busy` cause beside
+    `loop_lag`: no user code named, the generator's CPUs busy while its own CPU was low, see
+    `host_starved`); arrivals dropped at the in-flight cap by a
     generator that kept up (a note, judged by the `dropped_rate` threshold, unless a
     `max_drops` rule is set).
 
@@ -295,19 +360,21 @@ def judge_generator(
     rules = rules or HealthRules()
     workers = _by_worker(samples)
     stalls = sorted(stalls, key=lambda s: (-s.max_ms, s.where))
+    cpus = [cpu for health in workers.values() for _, cpu in health.cpu]
+    cpu_mean = sum(cpus) / len(cpus) if cpus else 0.0
     reasons = _cpu_reasons(workers, rules)
     causes = [SaturationCause.CPU] if reasons else []
     notes: list[str] = []
     lag_reasons, loop_p99_ms, loop_max_ms = _loop_lag(workers, rules)
-    reasons += lag_reasons
     if lag_reasons:
+        reasons += lag_reasons
+        held_by = _what_held_the_loop(stalls, bool(causes), host_cpu_pct, cpu_mean, rules)
         causes.append(SaturationCause.LOOP_LAG)
-    if stalls:
-        if lag_reasons:
-            reasons.append(_stall_text(stalls))
-            causes.append(SaturationCause.USER_CODE)
-        else:
-            notes.append(_stall_text(stalls))
+        if held_by is not None:
+            reasons.append(held_by[1])
+            causes.append(held_by[0])
+    elif stalls:
+        notes.append(_stall_text(stalls))
     live = _live_drops(arrivals)
     dropped = sum(live.values())
     if rules.max_drops is not None and dropped > rules.max_drops:
@@ -326,12 +393,11 @@ def judge_generator(
             "offered rate allows under the in-flight cap"
         )
         notes.append(_drop_text(live) + why + " (judged by dropped_rate)")
-    cpus = [cpu for health in workers.values() for _, cpu in health.cpu]
     return GeneratorVerdict(
         saturated=bool(reasons),
         reasons=tuple(reasons),
         cpu_pct_max=max(cpus, default=0.0),
-        cpu_pct_mean=sum(cpus) / len(cpus) if cpus else 0.0,
+        cpu_pct_mean=cpu_mean,
         loop_lag_p99_ms=loop_p99_ms,
         loop_lag_max_ms=loop_max_ms,
         schedule_lag_p99_ms=schedule_lag.value_at_percentile_us(99.0) / 1000.0,
@@ -339,4 +405,6 @@ def judge_generator(
         causes=tuple(causes),
         notes=tuple(notes),
         stalls=tuple(stalls),
+        host_cpu_pct=host_cpu_pct,
+        user_code=user_code,
     )

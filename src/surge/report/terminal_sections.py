@@ -142,6 +142,8 @@ def _generator_figures(verdict: GeneratorVerdict) -> list[str]:
         parts.append(f"schedule lag p99 {fmt_ms(verdict.schedule_lag_p99_ms)}")
     if verdict.dropped:
         parts.append(f"{fmt_count(verdict.dropped)} dropped")
+    if SaturationCause.HOST_BUSY in verdict.causes and verdict.host_cpu_pct is not None:
+        parts.append(f"its CPUs {verdict.host_cpu_pct:.0f}% busy (all processes)")
     return parts
 
 
@@ -156,6 +158,19 @@ _LOOP_BLOCKED = (
     "user while it runs; latencies include the time blocked.",
     "Make the blocking call asynchronous, or run it off the loop (asyncio.to_thread).",
 )
+_HOST_BUSY = (
+    "The host was busy: the generator got too little CPU (its own CPU was not pinned):\n"
+    "other processes had the CPUs it runs on, so its event loop waited for one;\n"
+    "latencies include the time it waited.",
+    "Run on a quieter machine, give the generator a CPU of its own (taskset -c N), or stop\n"
+    "other processes during the run.",
+)
+_LOOP_STALLED = (
+    "The event loop lagged while the generator's CPU was not pinned:\n"
+    "no user code runs in this run, so the machine held it (other processes, a virtual\n"
+    "machine's stolen time, swapping); latencies include the time it stood still.",
+    _HOST_BUSY[1],
+)
 _CAPPED = (
     "Arrivals were dropped at the in-flight cap while the generator kept up:\n"
     "the target answered more slowly than the offered rate allows under --max-in-flight.\n"
@@ -169,8 +184,12 @@ def _headline(verdict: GeneratorVerdict) -> tuple[str, str]:
     causes = set(verdict.causes)
     if not causes or SaturationCause.CPU in causes:
         return _GENERATOR_BOUND
-    if SaturationCause.LOOP_LAG in causes or SaturationCause.USER_CODE in causes:
+    if SaturationCause.HOST_BUSY in causes:
+        return _HOST_BUSY
+    if SaturationCause.USER_CODE in causes:
         return _LOOP_BLOCKED
+    if SaturationCause.LOOP_LAG in causes:
+        return _LOOP_BLOCKED if verdict.user_code else _LOOP_STALLED
     if causes == {SaturationCause.DROPS}:
         return _CAPPED
     return _GENERATOR_BOUND
@@ -180,7 +199,8 @@ def saturation_banner(verdict: GeneratorVerdict) -> Panel:
     """The red full-width panel of a saturated generator: its figures measure surge, not the
     target, and must not be read as the service's latency or capacity. What it says depends on
     the rules that fired: a pinned CPU (the generator), a lagging loop with the CPU free (code
-    blocking the loop), or drops alone (the in-flight cap and a slow target)."""
+    blocking the loop; a busy host when other processes had its CPUs; never code in a URL run,
+    which runs none), or drops alone (the in-flight cap and a slow target)."""
     headline, what_to_do = _headline(verdict)
     first, _, rest = headline.partition("\n")
     text = Text(first, style="bold red")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import time
 
 from surge.engine.run import RunOutcome, crash_text, run_blocking
@@ -20,6 +21,7 @@ from surge.metrics import (
 )
 from surge.monitor import (
     ProcessCpuSampler,
+    generator_cpus_busy_pct,
     judge_generator,
     mean_active_users,
     paced_offered_rps,
@@ -34,7 +36,7 @@ from surge.runner.recipe import wants_cluster
 from surge.runner.redact import redact_options, redact_url
 from surge.runner.steering import Steering
 from surge.runner.verdict import health_rules
-from surge.scenario import pacing_s_of
+from surge.scenario import ScenarioKind, pacing_s_of
 from surge.thresholds import AbortWatch, abort_reason, evaluate
 from surge.version import __version__
 
@@ -83,9 +85,20 @@ def _finish(job: Job, result: RunResult, aggregator: Aggregator, outcome: RunOut
         result.total.schedule_lag,
         health_rules(job.config),
         outcome.stalls,
+        host_cpu_pct=generator_cpus_busy_pct(result.resources, _affinity()),
+        user_code=job.scenario.kind is not ScenarioKind.ENDPOINT,
     )
     result = dataclasses.replace(result, load=load, generator=generator)
     return dataclasses.replace(result, thresholds=evaluate(job.thresholds, result))
+
+
+def _affinity() -> frozenset[int] | None:
+    """The CPUs this process (and the workers it starts) may run on; None when unknown."""
+    getter = getattr(os, "sched_getaffinity", None)
+    try:
+        return None if getter is None else frozenset(getter(0))
+    except OSError:
+        return None
 
 
 class _Seconds:
