@@ -342,6 +342,15 @@ def _choices() -> str:
     )
 
 
+def _whole_run_only(metric: Metric) -> str | None:
+    """Why `metric` has no per-endpoint value, or None when it has one."""
+    if metric in RESOURCE_METRICS:
+        return "is a resource of the whole run (host, generator or target), not of an endpoint"
+    if metric in RUN_METRICS:
+        return "judges the whole run's arrivals, which are not counted per endpoint"
+    return None
+
+
 def parse_threshold(
     text: str,
     *,
@@ -363,17 +372,10 @@ def parse_threshold(
         selector = None if colon is None else _selector(expression, colon)
         body_start = 0 if colon is None else colon + 1
         (metric, aggregate, timing), op, limit = _body(expression, body_start)
-        if selector is not None and metric in RESOURCE_METRICS:
+        whole_run = None if selector is None else _whole_run_only(metric)
+        if whole_run is not None:
             raise ThresholdError(
-                f"{metric.value} is a resource of the whole run (host, generator or target), "
-                "not of an endpoint: leave out the endpoint and the ':'",
-                expression,
-                (0, colon + 1 if colon is not None else 1),
-            )
-        if selector is not None and metric in RUN_METRICS:
-            raise ThresholdError(
-                f"{metric.value} judges the whole run's arrivals, which are not counted per "
-                "endpoint: leave out the endpoint and the ':'",
+                f"{metric.value} {whole_run}: leave out the endpoint and the ':'",
                 expression,
                 (0, colon + 1 if colon is not None else 1),
             )
