@@ -51,6 +51,12 @@ def project(tmp_path_factory: pytest.TempPathFactory, server: DelayServer) -> Pa
     folder = tmp_path_factory.mktemp("compare")
     (folder / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (folder / "api.py").write_text(SCRIPT)
+    # a first run, not stored, warms the server and the machine's caches: in a fresh clone the
+    # first run's p95 was once 231 ms against 22 ms for the next seven, and an outlier in a
+    # side of four runs leaves the rank test short of significance
+    args = _run_args(folder, server)
+    proc = run_surge(*args[: args.index("--name")], "-q", "--no-store", cwd=folder)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     for i in range(8):
         name = "api" if i % 2 == 0 else "aa"
         proc = run_surge(*_run_args(folder, server, name), cwd=folder)
