@@ -23,6 +23,13 @@ process's RSS after each fifth of them (flat after warm-up when nothing grows wi
 
     python benchmarks/cardinality.py --rss
 
+`--only VARIANT` (repeatable) runs that variant beside the reference alone, in either mode.
+Diagnostics of the whole runs: `--gc` counts the garbage collector's passes in the surge process
+(a sitecustomize hook, gc.callbacks) and `--perf` keeps a `perf record` of each steady state
+(CPU-clock samples with call graphs; `perf report -i FILE --sort dso,sym`). Every row also says
+how much of the CPU was the kernel's and how often the event loop slept (voluntary context
+switches of the main thread) per request.
+
 Measured over each run's steady state (from --warmup seconds after its first request to a second
 before its end: start-up and the summary left out): requests (nginx), CPU µs per request of the
 surge process (/proc) and the ratio to the reference measured in the same run, RSS after warm-up
@@ -51,6 +58,34 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench" / "efficiency.py"
+
+GC_HOOK = """\
+import atexit, gc, json, os, time
+
+_out = os.environ.get("CARDINALITY_GC_OUT")
+if _out:
+    _per_s = {}  # second since start -> [count, ns] per generation
+    _t0 = time.monotonic()
+    _start = [0]
+
+    def _hook(phase, info):
+        if phase == "start":
+            _start[0] = time.perf_counter_ns()
+            return
+        row = _per_s.setdefault(int(time.monotonic() - _t0), [0, 0, 0, 0, 0, 0, 0])
+        gen = info["generation"]
+        row[2 * gen] += 1
+        row[2 * gen + 1] += time.perf_counter_ns() - _start[0]
+        row[6] += info["collected"]
+
+    gc.callbacks.append(_hook)
+
+    def _dump():
+        with open(_out, "w") as f:
+            json.dump({"t0": _t0, "per_s": _per_s}, f)
+
+    atexit.register(_dump)
+"""
 
 SCRIPT = """\
 import itertools
@@ -86,6 +121,9 @@ class Row:
     endpoints: int
     saturated: bool
     connections: int
+    sys_s: float = 0.0
+    switches: int = 0
+    gc: list[int] | None = None  # over the window: [count, ns] per generation, objects collected
 
     @property
     def cpu_us_per_request(self) -> float:
@@ -113,6 +151,17 @@ def _proc(pid: int) -> tuple[float, float]:
     return cpu_s, rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _sys_and_switches(pid: int) -> tuple[float, int]:
+    """(kernel CPU seconds, voluntary context switches of its main thread) of a process now."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (OSError, IndexError):
+        return 0.0, 0
+    found = re.search(r"^voluntary_ctxt_switches:\s*(\d+)", status, re.M)
+    return int(fields[12]) / os.sysconf("SC_CLK_TCK"), int(found.group(1)) if found else 0
+
+
 def _accepted(port: int) -> tuple[int, int]:
     """(connections accepted, requests handled) by nginx so far (stub_status)."""
     url = f"http://127.0.0.1:{port}/nginx_status"
@@ -128,6 +177,8 @@ class _Sample:
     rss_mib: float
     connections: int
     requests: int
+    sys_s: float = 0.0
+    switches: int = 0
 
 
 def run_variant(name: str, args: argparse.Namespace, host: str, port: int, work: Path) -> Row:
@@ -142,19 +193,40 @@ def run_variant(name: str, args: argparse.Namespace, host: str, port: int, work:
         *extra,
     ]  # fmt: skip
     env = {**os.environ, "CARDINALITY_URLS": str(urls)}
+    gc_out = work / "gc.json"
+    if args.gc:
+        gc_out.unlink(missing_ok=True)
+        hook = work / "gchook"
+        hook.mkdir(exist_ok=True)
+        (hook / "sitecustomize.py").write_text(GC_HOOK)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), env.get("PYTHONPATH")]))
+        env["CARDINALITY_GC_OUT"] = str(gc_out)
     _, first_requests = _accepted(port)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     samples: list[_Sample] = []
     started: float | None = None
+    perf: subprocess.Popen[bytes] | None = None
     while proc.poll() is None:
         connections, requests = _accepted(port)
         now = time.monotonic()
         if started is None and requests > first_requests + 1:
             started = now  # the load began (taskset exec'd python, which imported surge)
+        if args.perf and perf is None and started is not None and now - started >= args.warmup:
+            perf = _perf_record(proc.pid, name, args, work)
         if started is not None:
-            samples.append(_Sample(now - started, *_proc(proc.pid), connections, requests))
+            samples.append(
+                _Sample(
+                    now - started,
+                    *_proc(proc.pid),
+                    connections,
+                    requests,
+                    *_sys_and_switches(proc.pid),
+                )
+            )
         time.sleep(0.5)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if perf is not None:
+        perf.wait(30)
     if proc.returncode not in (0, 1):  # 1: a threshold failed (dropped_rate on a busy machine)
         sys.exit(f"cardinality: {name} exited {proc.returncode}: {err[-400:]}")
     window = [s for s in samples if args.warmup <= s.t_s <= args.duration - 1 and s.cpu_s > 0]
@@ -163,6 +235,8 @@ def run_variant(name: str, args: argparse.Namespace, host: str, port: int, work:
     first, last = window[0], window[-1]
     ours = len(window) - 1  # our own status requests in between, one connection each
     doc = json.loads(out.read_text())
+    assert started is not None
+    window_s = (started + first.t_s, started + last.t_s)
     return Row(
         name=name,
         requests=last.requests - first.requests - ours,
@@ -172,7 +246,34 @@ def run_variant(name: str, args: argparse.Namespace, host: str, port: int, work:
         endpoints=len(doc["endpoints"]),
         saturated=bool(doc["summary"]["generator"]["saturated"]),
         connections=last.connections - first.connections - ours,
+        sys_s=last.sys_s - first.sys_s,
+        switches=last.switches - first.switches,
+        gc=_gc_window(gc_out, window_s) if args.gc else None,
     )
+
+
+def _perf_record(pid: int, name: str, args: argparse.Namespace, work: Path) -> Any:
+    """`perf record` of the surge process (CPU-clock samples with call graphs) for the steady
+    state's seconds, on the server's CPU, into `perf-<variant>.data` in the work directory."""
+    seconds = max(1, int(args.duration - 1 - args.warmup))
+    data = work / f"perf-{name.replace(' ', '').replace(',', '')}.data"
+    cmd = [
+        "taskset", "-c", str(args.server_cpu), "perf", "record", "-q", "-e", "cpu-clock",
+        "-F", "2000", "-g", "-p", str(pid), "-o", str(data), "--", "sleep", str(seconds),
+    ]  # fmt: skip
+    print(f"  perf: {data}", flush=True)
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _gc_window(path: Path, window_s: tuple[float, float]) -> list[int]:
+    """The collections of the surge process within `window_s` (monotonic seconds), summed from
+    the per-second counts its sitecustomize hook wrote at exit (GC_HOOK)."""
+    doc = json.loads(path.read_text())
+    total = [0] * 7
+    for second, row in doc["per_s"].items():
+        if window_s[0] <= doc["t0"] + int(second) < window_s[1]:
+            total = [a + b for a, b in zip(total, row, strict=True)]
+    return total
 
 
 SEEN, MORE = 240, 440  # requests per user: every name seen (12,000 requests), then 10,000 more
@@ -255,11 +356,14 @@ def instructions_main() -> None:
     """Instructions per request of each variant: (MORE - SEEN) x 50 requests, counted apart."""
     if not shutil.which("valgrind"):
         sys.exit("cardinality: valgrind not found (apt-get install -y valgrind)")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", action="append", choices=list(INSTRUCTION_VARIANTS))
+    only = ap.parse_known_args()[0].only or list(INSTRUCTION_VARIANTS)
     h = _harness()
     nginx, port, _ = h.start_nginx(0)
     try:
         counts = {}
-        for name in INSTRUCTION_VARIANTS:
+        for name in ["10 URLs", *(v for v in only if v != "10 URLs")]:
             extra = _instructions(name, MORE, port) - _instructions(name, SEEN, port)
             counts[name] = extra / (50 * (MORE - SEEN))
             print(
@@ -305,16 +409,24 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds before RSS counts (10)")
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--client-cpu", type=int, default=1)
+    ap.add_argument(
+        "--only", action="append", choices=list(VARIANTS), help="run only this variant (repeat)"
+    )
+    ap.add_argument("--gc", action="store_true", help="count the garbage collector's passes too")
+    ap.add_argument("--perf", action="store_true", help="perf record each steady state too")
     args = ap.parse_args()
+    variants = args.only or list(VARIANTS)
+    if "10 URLs" not in variants:
+        variants.insert(0, "10 URLs")  # the reference
     h = _harness()
     work = Path(tempfile.mkdtemp(prefix="surge-cardinality-"))
     (work / "browse.py").write_text(SCRIPT)
     nginx, port, _ = h.start_nginx(args.server_cpu)
     host = f"http://127.0.0.1:{port}"
-    rows: dict[str, list[Row]] = {name: [] for name in VARIANTS}
+    rows: dict[str, list[Row]] = {name: [] for name in variants}
     try:
         for _ in range(args.rounds):
-            for name in VARIANTS:
+            for name in variants:
                 row = run_variant(name, args, host, port, work)
                 rows[name].append(row)
                 print(
@@ -324,6 +436,25 @@ def main() -> None:
                     f"saturated={row.saturated}",
                     flush=True,
                 )
+                per = row.requests or 1
+                print(
+                    f"               of it in the kernel {row.sys_s / per * 1e6:.1f} µs, "
+                    f"{row.switches / per:.2f} voluntary context switches/request",
+                    flush=True,
+                )
+                if row.gc is not None:
+                    per = row.requests or 1
+                    print(
+                        "               gc per 1,000 requests: "
+                        + "  ".join(
+                            f"gen{g} {row.gc[2 * g] * 1000 / per:.2f} x "
+                            f"{row.gc[2 * g + 1] / max(row.gc[2 * g], 1) / 1000:.0f} µs"
+                            for g in range(3)
+                        )
+                        + f"  = {sum(row.gc[1:6:2]) / per / 1000:.2f} µs/request, "
+                        f"{row.gc[6] / per:.2f} objects collected/request",
+                        flush=True,
+                    )
     finally:
         nginx.terminate()
         nginx.wait(5)

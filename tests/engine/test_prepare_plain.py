@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from surge.engine.http.hops import resolve
+from surge.engine.http.preparing import CACHE_MAX, SHARED_MAX, shared_requests
 from surge.engine.http.request import prepare
 from surge.engine.http.session import Session
 from surge.metrics.recorder import Recorder
@@ -37,6 +38,8 @@ def test_the_short_way_builds_the_same_bytes(base: str, method: str) -> None:
             method, url, [], None, None, session.headers, session.cookies, short.endpoint
         )  # fmt: skip
         assert short == general, path
+        assert session._preparer.fresh(method, path) == general, path  # shared with the run
+        assert Session(base, session._recorder)._preparer.fresh(method, path) != general, path
 
 
 def test_a_change_of_the_defaults_is_in_the_next_request() -> None:
@@ -52,3 +55,43 @@ def test_a_change_of_the_defaults_is_in_the_next_request() -> None:
 @pytest.mark.parametrize("path", ["http://other.test/x", "relative", "?q=1", "", "/a\r\nX: y"])
 def test_other_paths_take_the_general_way(path: str) -> None:
     assert Session("http://127.0.0.1:8080", Recorder())._preparer.plain("GET", path, None) is None
+
+
+def test_users_of_one_run_share_a_url_one_of_them_prepared() -> None:
+    recorder = Recorder()
+    first, second = Session("http://h.test/api", recorder), Session("http://h.test/api", recorder)
+    prep = first._preparer.fresh("GET", "/items/7?v=7")
+    assert second._preparer.fresh("GET", "/items/7?v=7") is prep  # not prepared again
+    general = prepare(
+        "GET", "http://h.test/api/items/7?v=7", [], None, None, second.headers, second.cookies,
+        prep.endpoint,
+    )  # fmt: skip
+    assert prep == general
+    assert second._preparer.fresh("DELETE", "/items/7?v=7").wire.startswith(b"DELETE ")
+
+
+def test_users_with_other_headers_or_another_run_prepare_their_own() -> None:
+    recorder = Recorder()
+    plain, signed = Session("http://h.test", recorder), Session("http://h.test", recorder)
+    signed.headers["Authorization"] = "Bearer own"
+    prep = plain._preparer.fresh("GET", "/a/1")
+    theirs = signed._preparer.fresh("GET", "/a/1")
+    assert theirs is not prep and b"Authorization: Bearer own\r\n" in theirs.wire
+    other_run = Session("http://h.test", Recorder())._preparer.fresh("GET", "/a/1")
+    assert other_run is not prep and other_run.endpoint is not prep.endpoint
+    # the same headers set again (another version) are not confused with the first ones
+    signed.headers["Authorization"] = "Bearer own"
+    again = signed._preparer.fresh("GET", "/a/1")
+    assert again is not theirs and again.version == signed.headers.version
+
+
+def test_the_shared_requests_stay_bounded_whatever_the_number_of_urls() -> None:
+    recorder = Recorder()
+    users = [Session("http://h.test", recorder) for _ in range(3)]
+    for k in range(SHARED_MAX + 1000):
+        prep = users[k % 3]._preparer.fresh("GET", f"/api/items/{k}?v={k}")
+        assert prep.wire.startswith(f"GET /api/items/{k}?v={k} HTTP/1.1\r\n".encode())
+    shared = shared_requests(recorder).requests
+    assert 0 < len(shared) <= SHARED_MAX
+    assert all(len(user._preparer.cache) <= CACHE_MAX for user in users)
+    assert len(recorder._by_target) <= 16_384  # the memo of targets named: bounded too

@@ -7,7 +7,15 @@ one lookup (`Session._plain`). The cache holds at most `CACHE_MAX` requests and 
 full: its memory does not grow with the number of distinct URLs a user requests, and a URL
 requested again after that is prepared again, which a path on the base URL makes cheap.
 
-Such a path, not seen before (a new id), takes the short way: the bytes after the request line
+A plain request the user has not kept is looked up next among those of the whole run
+(`SharedRequests`, one per recorder): users whose default headers are the same send the same
+bytes for the same path, so a URL one user prepared is not prepared again by the others — in
+the open model, where each arrival may go to another pooled user, a user's own cache alone
+misses on every URL of a script cycling through thousands. That cache holds at most
+`SHARED_MAX` requests (emptied when full, like the user's), so its memory is bounded whatever
+the number of distinct URLs: about 500 bytes a request, 8 MiB at most.
+
+A path prepared by no user (a new id) takes the short way: the bytes after the request line
 are the same for every plain request of one method, so the preparer keeps them per method (for
 one version of the default headers) and a new URL costs its request line, its endpoint (looked
 up by `Recorder.endpoint_for`, which names a target once) and nothing else — no URL parsing, no
@@ -17,9 +25,11 @@ way, `request.prepare`, whose bytes the short way's are equal to.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from surge.engine.http.cookies import CookieJar
 from surge.engine.http.hops import resolve
@@ -39,10 +49,52 @@ if TYPE_CHECKING:
 CACHE_MAX = 64
 """Plain requests one user keeps prepared (then forgotten all at once)."""
 
+SHARED_MAX = 16_384
+"""Plain requests the users of one run share (then forgotten all at once)."""
+
+_BLOCKS_MAX = 1024  # distinct header blocks given a run-wide id (then forgotten all at once)
+
 _NO_BODY = (None, None)
 _Block = tuple[Origin, str, str, bytes]  # origin, base URL without "/", its path, header bytes
-_Kept = tuple[int, _Block | None]  # the version of the default headers it was built for
+# the version of the default headers it was built for, the block, its run-wide id
+_Kept = tuple[int, _Block | None, int]
 PlainKey = tuple[str, str, str | None]  # method, path, name
+
+
+class SharedRequests:
+    """The plain requests of one run's users (one recorder), by (block id, path): a block id
+    stands for a method, a version of the default headers and the bytes they make, so that a
+    request found here is exactly what the user would build (`Preparer.fresh`)."""
+
+    __slots__ = ("__weakref__", "_ids", "requests")
+
+    def __init__(self) -> None:
+        self.requests: dict[tuple[int, str], Prepared] = {}
+        self._ids: dict[tuple[str, int, _Block], int] = {}
+
+    def block_id(self, method: str, version: int, block: _Block) -> int:
+        """The run-wide id of a header block (the same for users whose blocks are equal)."""
+        ids = self._ids
+        key = (method, version, block)
+        found = ids.get(key)
+        if found is None:
+            if len(ids) >= _BLOCKS_MAX:
+                ids.clear()  # the ids handed out stay unique: they keep counting
+            found = ids[key] = next(_BLOCK_IDS)
+        return found
+
+
+_BLOCK_IDS = itertools.count()
+_SHARED: WeakKeyDictionary[Recorder, SharedRequests] = WeakKeyDictionary()
+
+
+def shared_requests(recorder: Recorder) -> SharedRequests:
+    """The plain requests shared by the users recording into `recorder` (made on first use,
+    gone with the recorder)."""
+    found = _SHARED.get(recorder)
+    if found is None:
+        found = _SHARED[recorder] = SharedRequests()
+    return found
 
 
 class Preparer:
@@ -55,6 +107,7 @@ class Preparer:
         "_headers",
         "_learned",
         "_recorder",
+        "_shared",
         "cache",
         "cookies",
         "secrets",
@@ -75,38 +128,44 @@ class Preparer:
         self.secrets = secrets
         self._learned = -1  # the version of the default headers the secrets sink has seen
         self._blocks: dict[str, _Kept] = {}  # per method: the short way's header bytes
+        self._shared = shared_requests(recorder).requests
         self.cache: dict[PlainKey, Prepared] = {}
 
     def fresh(self, method: str, path: str) -> Prepared:
         """`prepare(method, path)` (an upper-case method, no cookie kept) for a request the cache
         does not hold: the session's hot path calls this for a URL it has not seen before, so
-        the short way is written out here."""
-        defaults = self._headers
-        version = defaults.version
+        the lookup among the run's requests and the short way are written out here."""
+        version = self._headers.version
         if self.secrets is not None and version != self._learned:
             self._learn(())
-        endpoint = self._recorder.endpoint_for(method, path)
         kept = self._blocks.get(method)
         if kept is None or kept[0] != version:
-            kept = self._header_block(method, endpoint)
-        block = kept[1]
-        if block is None or path[:1] != "/" or "\n" in path or "\r" in path or "\t" in path:
-            return self.prepare(method, path, None, None, None, None, None)
-        target = block[2] + path.partition("#")[0]
-        if target[-1] == "?":
-            target = target[:-1]
-        prep = Prepared(
-            method,
-            block[1] + path,
-            block[0],
-            f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + block[3],
-            endpoint,
-            None,
-            None,
-            [],
-            version,
-            False,
-        )
+            kept = self._header_block(method, self._recorder.endpoint_for(method, path))
+        shared = self._shared
+        key = (kept[2], path)
+        prep = shared.get(key)
+        if prep is None:
+            block = kept[1]
+            if block is None or path[:1] != "/" or "\n" in path or "\r" in path or "\t" in path:
+                return self.prepare(method, path, None, None, None, None, None)
+            target = block[2] + path.partition("#")[0]
+            if target[-1] == "?":
+                target = target[:-1]
+            prep = Prepared(
+                method,
+                block[1] + path,
+                block[0],
+                f"{method} {target} HTTP/1.1\r\n".encode("latin-1") + block[3],
+                self._recorder.endpoint_for(method, path),
+                None,
+                None,
+                [],
+                version,
+                False,
+            )
+            if len(shared) >= SHARED_MAX:
+                shared.clear()
+            shared[key] = prep
         cache = self.cache
         if len(cache) >= CACHE_MAX:
             cache.clear()
@@ -175,7 +234,12 @@ class Preparer:
             if not (parts.query or parts.fragment):
                 head = probe.wire[probe.wire.index(b"\r\n") + 2 :]
                 block = (probe.origin, root, parts.path, head)
-        kept = self._blocks[verb] = (defaults.version, block)
+        block_id = (
+            -1
+            if block is None
+            else shared_requests(self._recorder).block_id(verb, defaults.version, block)
+        )
+        kept = self._blocks[verb] = (defaults.version, block, block_id)
         return kept
 
     def _general(

@@ -250,7 +250,8 @@ class Session:
         if prep is None or prep.version != self._headers.version or self._jar:
             if self._jar:
                 return await self.request(method, path)
-            # A URL not seen before (a new id) stays on the hot path: prepared the short way.
+            # A URL this user has not kept stays on the hot path: another user's (the run's
+            # shared requests), else prepared the short way (a new id).
             prep = self._preparer.fresh(method, path)
         idle = self._idle.get(prep.origin)
         conn = idle.pop() if idle else None
