@@ -26,6 +26,7 @@ surge against itself, which is what the growth is).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -70,6 +71,73 @@ class Sample:
     t_s: float
     rss_bytes: int
     connections: int  # connections the server accepted so far (virtual users opened them)
+    diag: dict[str, int] | None = None  # --diag: where the main process's memory is
+
+
+def _status_kib(pid: int) -> dict[str, int]:
+    """RssAnon, RssFile and Threads of /proc/PID/status (KiB, count)."""
+    out: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("RssAnon", "RssFile", "Threads"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+def _mappings(pid: int) -> dict[str, tuple[str, int, int]]:
+    """Each mapping of /proc/PID/smaps: start address -> (kind, size KiB, Rss KiB); kind is
+    heap, stack, file or anon."""
+    maps: dict[str, tuple[str, int, int]] = {}
+    start, kind, size = "", "", 0
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split()
+        if "-" in head[0] and not head[0].endswith(":"):
+            start = head[0].split("-")[0]
+            name = head[5] if len(head) > 5 else ""
+            kind = name.strip("[]") if name.startswith("[") else ("file" if name else "anon")
+        elif head[0] == "Size:":
+            size = int(head[1])
+        elif head[0] == "Rss:":
+            maps[start] = (kind, size, int(head[1]))
+    return maps
+
+
+class Diagnostics:
+    """Per sample, where the main surge process's memory is: threads, RssAnon/RssFile, the
+    [heap], the anonymous mappings (glibc arenas of other threads, Python's arenas, stacks),
+    surge's TCP connections, and which mappings grew by 1 MiB or more since the last sample."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.last: dict[str, tuple[str, int, int]] = {}
+
+    def take(self) -> tuple[dict[str, int], str]:
+        pid = self.process.pid
+        status, maps = _status_kib(pid), _mappings(pid)
+        by_kind: dict[str, int] = {}
+        for kind, _, rss in maps.values():
+            by_kind[kind] = by_kind.get(kind, 0) + rss
+        grew = []
+        for start, (kind, size, rss) in maps.items():
+            before = self.last.get(start, (kind, size, 0))[2]
+            if rss - before >= 1024:
+                grew.append(f"{kind}@{start}({size // 1024}M)+{(rss - before) / 1024:.1f}")
+        self.last = maps
+        diag = {
+            "threads": status.get("Threads", 0),
+            "rss_anon_kib": status.get("RssAnon", 0),
+            "rss_file_kib": status.get("RssFile", 0),
+            "heap_kib": by_kind.get("heap", 0),
+            "anon_kib": by_kind.get("anon", 0),
+            "anon_mappings": sum(1 for k, _, _ in maps.values() if k == "anon"),
+            "tcp": len(self.process.net_connections("tcp")),
+        }
+        line = (
+            f"thr {diag['threads']} anon {diag['rss_anon_kib'] / 1024:.1f} "
+            f"heap {diag['heap_kib'] / 1024:.1f} mmap-anon {diag['anon_kib'] / 1024:.1f}"
+            f"/{diag['anon_mappings']} tcp {diag['tcp']} {' '.join(grew)}"
+        )
+        return diag, line
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -89,10 +157,12 @@ def sample_until_exit(
     every_s: float,
     limit_s: float,
     warmup_s: float,
+    diag: bool = False,
 ) -> list[Sample]:
     """RSS every `every_s` seconds (absolute times, no drift) until the process exits, each
     printed as it is taken; after `limit_s` the process is killed (the script ends by itself)."""
     watched = psutil.Process(proc.pid)
+    diagnostics = Diagnostics(proc.pid) if diag else None
     t0 = time.monotonic()
     samples: list[Sample] = []
     warm: Sample | None = None
@@ -107,12 +177,16 @@ def sample_until_exit(
             rss = tree_rss(watched)
         except psutil.Error:
             break
-        sample = Sample(round(time.monotonic() - t0, 2), rss, server.connections_total)
+        extra, where = None, ""
+        if diagnostics is not None:
+            with contextlib.suppress(OSError, psutil.Error):
+                extra, where = diagnostics.take()
+        sample = Sample(round(time.monotonic() - t0, 2), rss, server.connections_total, extra)
         samples.append(sample)
         if warm is None and sample.t_s >= warmup_s:
             warm = sample
         vs = f"{100 * (rss - warm.rss_bytes) / warm.rss_bytes:+10.2f}%" if warm else ""
-        print(f"{sample.t_s:8.1f} {rss / MIB:10.1f} {vs:>11}", flush=True)
+        print(f"{sample.t_s:8.1f} {rss / MIB:10.1f} {vs:>11} {where}".rstrip(), flush=True)
         k += 1
         time.sleep(max(0.0, t0 + k * every_s - time.monotonic()))
     return samples
@@ -242,7 +316,7 @@ def run(args: argparse.Namespace) -> int:
         cmd = surge_command(args, server.url, duration_s)
         print("$", " ".join(cmd), flush=True)
         proc = subprocess.Popen(cmd, cwd=out_dir)
-        samples = sample_until_exit(proc, server, args.every, duration_s + 300, warmup_s)
+        samples = sample_until_exit(proc, server, args.every, duration_s + 300, warmup_s, args.diag)
         code = proc.wait()
     # 1: a threshold failed, 4: the generator saturated (a busy machine): the run finished and
     # the memory figure stands (the report says whether the generator kept up)
@@ -279,6 +353,12 @@ def main() -> int:
     parser.add_argument("--surge-cpus", default="1", help="taskset CPU list for surge (1)")
     parser.add_argument("--server-cpus", default="0", help="CPU list for the test server (0)")
     parser.add_argument("--out-dir", default="", help="default: a new temporary directory")
+    parser.add_argument(
+        "--diag",
+        action="store_true",
+        help="per sample also: threads, RssAnon, [heap], anonymous mappings, TCP connections, "
+        "the mappings that grew",
+    )
     parser.add_argument("--svg", default="", help="the chart's path (default: in --out-dir)")
     return run(parser.parse_args())
 

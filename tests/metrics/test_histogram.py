@@ -112,3 +112,22 @@ def testbucket_midpoints_match_the_scalar_bucket_bounds() -> None:
     assert len(mids) == COUNTS_LEN
     for index in range(COUNTS_LEN):
         assert mids[index] == (lowest_equivalent(index) + highest_equivalent(index)) / 2, index
+
+
+def test_merging_many_parts_equals_the_histogram_of_all_their_samples() -> None:
+    """Overlapping, disjoint and single-bucket parts: the merge adds counts over the span of
+    their buckets, exactly, and keeps only non-zero buckets, in order."""
+    rng = random.Random(11)
+    groups = [
+        [rng.randint(100, 2_000) for _ in range(500)],
+        [rng.randint(1_500, 40_000) for _ in range(500)],
+        [rng.randint(10**7, 10**9) for _ in range(50)],  # far above: disjoint
+        [777] * 9,  # one bucket
+        [1, 2, 3],  # the lowest buckets
+    ]
+    parts = [Histogram.from_values(g) for g in groups] + [Histogram.empty()]
+    merged = merge_all(parts)
+    everything = Histogram.from_values([v for g in groups for v in g])
+    assert merged == everything
+    assert np.all(np.diff(merged.indices) > 0) and np.all(merged.counts > 0)
+    assert merge_all(parts[:1]) is parts[0]

@@ -5,7 +5,7 @@ exactly HdrHistogram's for `lowest=1, highest=2**32, significant_figures=3`, so 
 convert one-to-one and `encode()` produces the standard compressed HDR V2 encoding (base64) that
 any HdrHistogram implementation decodes.
 
-Recording is an index computation plus a list increment (see `index_of`); the frozen `Histogram`
+Recording is an index computation plus an array increment (see `index_of`); the frozen `Histogram`
 value is a sparse copy (non-zero buckets only) that merges by adding counts.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -44,7 +45,7 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
     ("p9999", 99.99),
 )
 
-_ZEROS = [0] * COUNTS_LEN
+_ZERO_BYTES = bytes(8 * COUNTS_LEN)
 
 
 def index_of(value_us: int) -> int:
@@ -69,9 +70,6 @@ def highest_equivalent(index: int) -> int:
     return lowest_equivalent(index) + (1 << bucket) - 1
 
 
-_SPARSE_MERGE_MAX = 2048  # buckets over all parts below which a merge stays sparse
-
-
 @functools.cache
 def bucket_midpoints() -> npt.NDArray[np.float64]:
     """The midpoint of every bucket, by counts index (for the standard deviation); built once,
@@ -91,32 +89,38 @@ def bucket_midpoints() -> npt.NDArray[np.float64]:
     return mids
 
 
-def new_counts() -> list[int]:
-    """A zeroed dense counts array for the recording hot path."""
-    return [0] * COUNTS_LEN
+def new_counts() -> array[int]:
+    """A zeroed dense counts array for the recording hot path: machine int64s (`array('q')`),
+    so that taking a second reads them through a numpy view instead of converting Python ints
+    (see `take_counts`)."""
+    return array("q", _ZERO_BYTES)
 
 
-def take_counts(counts: list[int], min_us: int, max_us: int, sum_us: int) -> Histogram:
+def take_counts(counts: array[int], min_us: int, max_us: int, sum_us: int) -> Histogram:
     """The values recorded in a dense counts array (between `min_us` and `max_us`) as a
     Histogram, and the array zeroed again for reuse.
 
-    Only the buckets from min to max are read and cleared, so taking a second of a narrow
-    latency range costs a few microseconds instead of converting all 24,576 buckets."""
+    Only the buckets from min to max are read and cleared, through a numpy view of the array's
+    own memory (no copy, no conversion): a second whose latencies spread from 0.2 ms to 0.6 s
+    spans 10,000 buckets, which as a list of Python ints cost 0.4 ms each to convert, 24 ms a
+    second over 20 endpoints' three histograms, on the event loop."""
     if min_us > max_us:
         return Histogram.empty()
     import numpy as np  # loaded on first use: `import surge` stays light
 
     lo, hi = index_of(min_us), index_of(max_us) + 1
-    window = np.array(counts[lo:hi], dtype=np.int64)
-    counts[lo:hi] = _ZEROS[: hi - lo]
+    window = np.frombuffer(counts, dtype=np.int64)[lo:hi]
     nonzero = np.flatnonzero(window)
-    sparse = window[nonzero]
+    sparse = window[nonzero]  # a copy (fancy indexing)
+    window[nonzero] = 0
     return Histogram(nonzero + lo, sparse, int(sparse.sum()), min_us, max_us, sum_us)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Histogram:
-    """An immutable latency histogram: sparse HDR buckets plus exact count, min, max and sum."""
+    """An immutable latency histogram: sparse HDR buckets plus exact count, min, max and sum.
+    `indices` are distinct and ascending, and every count is positive (each constructor's
+    guarantee; `merge_all` relies on it)."""
 
     indices: IntArray
     counts: IntArray
@@ -134,7 +138,7 @@ class Histogram:
 
     @staticmethod
     def from_dense(
-        counts: list[int] | IntArray, min_us: int, max_us: int, sum_us: int
+        counts: list[int] | array[int] | IntArray, min_us: int, max_us: int, sum_us: int
     ) -> Histogram:
         import numpy as np  # loaded on first use: `import surge` stays light
 
@@ -299,7 +303,14 @@ class Histogram:
 
 
 def merge_all(histograms: Iterable[Histogram]) -> Histogram:
-    """Merge any number of histograms by adding bucket counts (exact)."""
+    """Merge any number of histograms by adding bucket counts (exact).
+
+    The counts are added in a zeroed array spanning only the parts' lowest to highest bucket
+    (each part's indices are distinct and ascending, so a fancy-indexed add is exact and the
+    span is from the first index to the last), then read back sparse:
+    a few vectorised calls whatever the number of buckets. The engine merges every endpoint's
+    second into the run's totals on its event loop, so this is on the loop's clock (sorting the
+    concatenated indices, as before, cost 0.15 ms a merge: 9 ms a second over 20 endpoints)."""
     import numpy as np  # loaded on first use: `import surge` stays light
 
     parts = [h for h in histograms if h.total]
@@ -307,20 +318,17 @@ def merge_all(histograms: Iterable[Histogram]) -> Histogram:
         return Histogram.empty()
     if len(parts) == 1:
         return parts[0]
-    min_us = min(h.min_us for h in parts)
-    max_us = max(h.max_us for h in parts)
-    sum_us = sum(h.sum_us for h in parts)
-    if sum(len(h.indices) for h in parts) < _SPARSE_MERGE_MAX:
-        # Few buckets (a second's latencies, a run's narrow range): add them where they are,
-        # 4x faster than through a dense array of every bucket, and the engine merges on its
-        # event loop every second.
-        indices, where = np.unique(np.concatenate([h.indices for h in parts]), return_inverse=True)
-        counts = np.zeros(len(indices), dtype=np.int64)
-        np.add.at(counts, where, np.concatenate([h.counts for h in parts]))
-        return Histogram(
-            indices.astype(np.int64), counts, int(counts.sum()), min_us, max_us, sum_us
-        )
-    dense = np.zeros(COUNTS_LEN, dtype=np.int64)
+    lo = min(int(h.indices[0]) for h in parts)
+    window = np.zeros(max(int(h.indices[-1]) for h in parts) + 1 - lo, dtype=np.int64)
     for h in parts:
-        np.add.at(dense, h.indices, h.counts)
-    return Histogram.from_dense(dense, min_us, max_us, sum_us)
+        window[h.indices - lo] += h.counts
+    nonzero = np.flatnonzero(window)
+    counts = window[nonzero]
+    return Histogram(
+        nonzero + lo,
+        counts,
+        int(counts.sum()),
+        min(h.min_us for h in parts),
+        max(h.max_us for h in parts),
+        sum(h.sum_us for h in parts),
+    )

@@ -18,6 +18,8 @@ from surge.metrics.values import CheckCount, EndpointStats, HealthSample, Worker
 def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> EndpointStats:
     """Add endpoint counts together (intervals of one endpoint, or endpoints into a total)."""
     items = list(parts)
+    if len(items) == 1 and items[0].method == method and items[0].name == name:
+        return items[0]  # a value: nothing to add (one worker's second, every second)
     status: Counter[int] = Counter()
     errors: Counter[str] = Counter()
     messages: Counter[str] = Counter()

@@ -8,6 +8,7 @@ increment. Once a second `Recorder.snapshot()` swaps the interval counters out i
 
 from __future__ import annotations
 
+from array import array
 from itertools import compress
 
 from surge.metrics.errors import ErrorKind
@@ -49,7 +50,7 @@ class DenseHistogram:
     __slots__ = ("counts", "max_us", "min_us", "pending", "sum_us")
 
     def __init__(self) -> None:
-        self.counts: list[int] | None = None
+        self.counts: array[int] | None = None
         self.pending: list[int] = []  # values in µs, folded in by take() (cleared in place)
         self._reset()
 
@@ -217,7 +218,7 @@ class EndpointRecorder:
         self.method = method
         self.name = name
         self._latency = new_counts()  # reused: `take()` clears the buckets it read
-        self._fail_counts: list[int] | None = None
+        self._fail_counts: array[int] | None = None
         self.service_time = DenseHistogram()
         self.schedule_lag = DenseHistogram()
         self.proto: ProtocolRecorder | None = None
