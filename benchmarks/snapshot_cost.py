@@ -9,6 +9,12 @@ between the second's smallest and largest value (`take_counts`).
 
     python benchmarks/snapshot_cost.py
     python benchmarks/snapshot_cost.py --endpoints 20 200 --per-endpoint 75
+    python benchmarks/snapshot_cost.py --endpoints 20 --tail   # seconds with a tail, and the merge
+
+With `--tail`, 1 % of each second's requests take 5-40 ms and one takes 0.6 s (a second's range
+then spans about 10,000 buckets, as on a real run), and the table adds what the Aggregator's
+merge of the snapshot into the run's totals costs (`Aggregator.add`): both run on the event
+loop once a second.
 """
 
 from __future__ import annotations
@@ -17,15 +23,21 @@ import argparse
 import random
 import time
 
-from surge.metrics import Recorder
+from surge.metrics import Aggregator, Recorder
 from surge.metrics.histogram import Histogram, new_counts
 
 
-def _record_second(recorder: Recorder, rng: random.Random, endpoints: int, per: int) -> None:
+def _record_second(
+    recorder: Recorder, rng: random.Random, endpoints: int, per: int, tail: bool = False
+) -> None:
     for k in range(endpoints):
         ep = recorder.endpoint("GET", f"/e{k:03d}")
-        for _ in range(per):
+        for i in range(per):
             latency = int(rng.lognormvariate(7.0, 0.5))
+            if tail and rng.random() < 0.01:
+                latency = rng.randrange(5_000, 40_000)
+            if tail and i == 0:
+                latency = 600_000
             ep.ok(latency, 200, 100)
             ep.timing(latency - 50, 50 + rng.randrange(200))
 
@@ -42,17 +54,30 @@ def _dense_reference(endpoints: int) -> float:
     return time.perf_counter() - t0
 
 
-def measure(endpoints: int, per: int, seconds: int) -> tuple[float, float]:
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def measure(
+    endpoints: int, per: int, seconds: int, tail: bool = False
+) -> tuple[float, float, float]:
+    """Median seconds of: the dense reference, a snapshot, and its `Aggregator.add`."""
     rng = random.Random(1)
     recorder = Recorder()
-    now = []
+    aggregator = Aggregator()
+    aggregator.prepare()
+    now, merged = [], []
     for s in range(seconds):
-        _record_second(recorder, rng, endpoints, per)
+        _record_second(recorder, rng, endpoints, per, tail)
         t0 = time.perf_counter()
-        recorder.snapshot(float(s), s + 1.0, 1)
-        now.append(time.perf_counter() - t0)
+        snap = recorder.snapshot(float(s), s + 1.0, 1)
+        t1 = time.perf_counter()
+        aggregator.add(snap)
+        merged.append(time.perf_counter() - t1)
+        now.append(t1 - t0)
+    aggregator.close()
     before = [_dense_reference(endpoints) for _ in range(seconds)]
-    return sorted(before)[len(before) // 2], sorted(now)[len(now) // 2]
+    return _median(before), _median(now), _median(merged)
 
 
 def main() -> int:
@@ -60,13 +85,14 @@ def main() -> int:
     parser.add_argument("--endpoints", type=int, nargs="+", default=[1, 20, 200])
     parser.add_argument("--per-endpoint", type=int, default=75, help="requests a second each")
     parser.add_argument("--seconds", type=int, default=7)
+    parser.add_argument("--tail", action="store_true", help="1 %% at 5-40 ms, one at 0.6 s")
     args = parser.parse_args()
-    print("endpoints  dense (reference)  min..max window  ratio")
+    print("endpoints  dense (reference)  min..max window  ratio  Aggregator.add")
     for endpoints in args.endpoints:
-        before, now = measure(endpoints, args.per_endpoint, args.seconds)
+        before, now, merged = measure(endpoints, args.per_endpoint, args.seconds, args.tail)
         print(
             f"{endpoints:>9}  {before * 1000:>14.1f} ms  {now * 1000:>12.2f} ms  "
-            f"{before / now:>5.1f}x"
+            f"{before / now:>5.1f}x  {merged * 1000:>11.2f} ms"
         )
     return 0
 

@@ -33,6 +33,7 @@ from surge.metrics.resources import (
     ResourceSample,
 )
 from surge.monitor.descendants import descendant_pids
+from surge.monitor.packed import PackedSamples
 
 DEFAULT_INTERVAL_S = 1.0
 MIN_FINAL_INTERVAL_S = 0.5
@@ -314,7 +315,7 @@ class ResourceSampler:
         self._clock = clock
         self._targets = {t.label: t for t in targets}
         self._generator_pid = generator_pid
-        self._samples: list[ResourceSample] = []
+        self._samples = PackedSamples()  # one a second for the whole run: packed
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -384,7 +385,7 @@ class ResourceSampler:
                 self.sample()
         self._resources = Resources(
             interval_s=self.interval_s,
-            samples=tuple(self._samples),
+            samples=self._samples.samples(),
             targets=tuple(self._targets.values()),
         )
         return self._resources
