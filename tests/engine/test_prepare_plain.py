@@ -92,6 +92,8 @@ def test_the_shared_requests_stay_bounded_whatever_the_number_of_urls() -> None:
         prep = users[k % 3]._preparer.fresh("GET", f"/api/items/{k}?v={k}")
         assert prep.wire.startswith(f"GET /api/items/{k}?v={k} HTTP/1.1\r\n".encode())
     shared = shared_requests(recorder).requests
-    assert 0 < len(shared) <= SHARED_MAX
+    assert len(shared) == SHARED_MAX  # the oldest forgotten one at a time, not all at once
+    paths = [path for _, path in shared]
+    assert paths[0] == "/api/items/1000?v=1000" and paths[-1] == f"/api/items/{k}?v={k}"
     assert all(len(user._preparer.cache) <= CACHE_MAX for user in users)
-    assert len(recorder._by_target) <= 16_384  # the memo of targets named: bounded too
+    assert len(recorder._by_target) == 16_384  # the memo of targets named: bounded too

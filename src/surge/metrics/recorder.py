@@ -9,6 +9,7 @@ increment. Once a second `Recorder.snapshot()` swaps the interval counters out i
 from __future__ import annotations
 
 from array import array
+from collections import OrderedDict
 from itertools import compress
 
 from surge.metrics.errors import ErrorKind
@@ -36,7 +37,7 @@ _SHIFT = SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1
 _STATUS_SLOTS = 1000
 _MAX_MESSAGES = 50
 _OTHER_MESSAGES = "(other messages)"
-_TARGETS_MAX = 16_384  # request targets whose endpoint is remembered (then forgotten all at once)
+_TARGETS_MAX = 16_384  # request targets whose endpoint is remembered (the oldest forgotten first)
 _FOLDED_MAX = 100_000  # names over the cap counted exactly; beyond, the count says "at least"
 
 
@@ -455,7 +456,7 @@ class Recorder:
         self._endpoints: dict[tuple[str, str], EndpointRecorder] = {}
         self._named = 0  # endpoints under their own name (script errors aside)
         self._folded: set[tuple[str, str]] = set()
-        self._by_target: dict[tuple[str, str], EndpointRecorder] = {}
+        self._by_target: OrderedDict[tuple[str, str], EndpointRecorder] = OrderedDict()
         self._seq = 0
         self.arrivals = ArrivalRecorder()
         self._user_classes: dict[str, UserClassRecorder] = {}
@@ -480,8 +481,8 @@ class Recorder:
         found = self._by_target.get(key)
         if found is None:
             found = self.endpoint(method, default_name(target, self.naming.template))
-            if len(self._by_target) >= _TARGETS_MAX:
-                self._by_target.clear()
+            if len(self._by_target) >= _TARGETS_MAX:  # one at a time: no stall freeing them all
+                self._by_target.popitem(last=False)
             self._by_target[key] = found
         return found
 

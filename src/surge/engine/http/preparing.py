@@ -12,8 +12,9 @@ A plain request the user has not kept is looked up next among those of the whole
 bytes for the same path, so a URL one user prepared is not prepared again by the others — in
 the open model, where each arrival may go to another pooled user, a user's own cache alone
 misses on every URL of a script cycling through thousands. That cache holds at most
-`SHARED_MAX` requests (emptied when full, like the user's), so its memory is bounded whatever
-the number of distinct URLs: about 500 bytes a request, 8 MiB at most.
+`SHARED_MAX` requests (the oldest forgotten first, one at a time: freeing them all at once
+would stall the event loop for milliseconds), so its memory is bounded whatever the number of
+distinct URLs: about 700 bytes a request with the users' keys, 11 MiB at most.
 
 A path prepared by no user (a new id) takes the short way: the bytes after the request line
 are the same for every plain request of one method, so the preparer keeps them per method (for
@@ -26,6 +27,7 @@ way, `request.prepare`, whose bytes the short way's are equal to.
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -50,7 +52,7 @@ CACHE_MAX = 64
 """Plain requests one user keeps prepared (then forgotten all at once)."""
 
 SHARED_MAX = 16_384
-"""Plain requests the users of one run share (then forgotten all at once)."""
+"""Plain requests the users of one run share (then the oldest forgotten first)."""
 
 _BLOCKS_MAX = 1024  # distinct header blocks given a run-wide id (then forgotten all at once)
 
@@ -69,7 +71,7 @@ class SharedRequests:
     __slots__ = ("__weakref__", "_ids", "requests")
 
     def __init__(self) -> None:
-        self.requests: dict[tuple[int, str], Prepared] = {}
+        self.requests: OrderedDict[tuple[int, str], Prepared] = OrderedDict()
         self._ids: dict[tuple[str, int, _Block], int] = {}
 
     def block_id(self, method: str, version: int, block: _Block) -> int:
@@ -164,7 +166,7 @@ class Preparer:
                 False,
             )
             if len(shared) >= SHARED_MAX:
-                shared.clear()
+                shared.popitem(last=False)
             shared[key] = prep
         cache = self.cache
         if len(cache) >= CACHE_MAX:
