@@ -13,9 +13,11 @@ import uvloop
 
 from engine import loads
 from surge.engine.open import OpenDriver
+from surge.engine.run import LoadRun
 from surge.engine.wake import LoopWaker, TimerfdWaker, WakeTimer, new_waker
 from surge.engine.workload import IterationSink, RunContext, Ticket
 from surge.metrics.recorder import Recorder
+from surge.metrics.values import Snapshot
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="timerfd is Linux's")
 
@@ -119,3 +121,29 @@ def test_the_loop_timer_is_the_fallback_off_linux(monkeypatch: pytest.MonkeyPatc
         waker.close()
 
     asyncio.run(main())
+
+
+def test_the_snapshot_waits_for_the_arrival_due_at_its_time() -> None:
+    # 100/s from t0: an arrival falls due at every whole interval, exactly when the snapshot
+    # does. A snapshot costing 3 ms of the loop must go after that arrival, never before it.
+    rate, interval_s, duration_s = 100, 0.1, 1.0
+    driver = OpenDriver(pace=loads.constant_rate(rate, duration_s), max_in_flight=100)
+    work, recorder = _Stamps(), Recorder()
+    overdue_ns: list[int] = []  # per snapshot: how long the next arrival waited for it
+
+    def slow_snapshot(snap: Snapshot) -> None:
+        due_ns = driver.next_due_ns()
+        end_ns = time.perf_counter_ns() + 3_000_000
+        while time.perf_counter_ns() < end_ns:  # the loop is held, as by a costly second
+            pass
+        overdue_ns.append(end_ns - due_ns)
+
+    async def load(ctx: RunContext) -> None:
+        await driver.run(work, ctx)
+
+    run = LoadRun(load, recorder, slow_snapshot, interval_s=interval_s, handle_signals=False)
+    _uvloop_run(run.run())
+    assert len(work.early_ns) == rate * duration_s
+    assert len(overdue_ns) >= 8
+    # Each snapshot ended before the next arrival fell due: none waited for it.
+    assert max(overdue_ns) < 0, overdue_ns

@@ -59,6 +59,7 @@ class OpenDriver:
         self._due_ns = _NEVER  # when arrival k falls due (as far as `pace` said last)
         self._over = False  # the schedule ended (or the run stopped): issue nothing more
         self._drained: asyncio.Future[None] | None = None
+        self._after: list[Callable[[], object]] = []  # see `after_next_arrivals`
         self._workload: Workload | None = None
         self._ctx: RunContext | None = None
 
@@ -85,10 +86,14 @@ class OpenDriver:
     async def _follow(self, ctx: RunContext) -> None:
         waker = new_waker(asyncio.get_running_loop())
         self.wake_timer = waker.timer
+        ctx.schedule = self
         try:
             await self._follow_with(ctx, waker)
         finally:
             waker.close()
+            ctx.schedule = None
+            self._due_ns = _NEVER
+            self._run_after()
         self._over = True
         ctx.load_over()
 
@@ -99,12 +104,25 @@ class OpenDriver:
             now_ns = perf_counter_ns()
             if self._issue_due(now_ns) is None:
                 return
+            if self._after:
+                self._run_after()
             if stop.is_set():
                 self._drop_due()
                 return
             wake_ns = max(self._due_ns + _WAKE_SLACK_NS, now_ns + _MIN_SLEEP_NS)
             await waker.sleep_until(min(wake_ns, now_ns + _MAX_SLEEP_NS))
             self.wakeups += 1
+
+    def next_due_ns(self) -> int:
+        return self._due_ns
+
+    def after_next_arrivals(self, callback: Callable[[], object]) -> None:
+        self._after.append(callback)
+
+    def _run_after(self) -> None:
+        callbacks, self._after = self._after, []
+        for callback in callbacks:
+            callback()
 
     def _issue_due(self, now_ns: int) -> float | None:
         """Start every arrival due by `now_ns`; the seconds until the next one (None: none)."""

@@ -33,6 +33,7 @@ LoadFactory = Callable[[RunContext], Awaitable[None]]
 TargetAt = Callable[[float], float | None]
 CpuSample = Callable[[], float]
 _MIN_HEALTH_S = 0.5
+_TICK_COST_NS = 1_000_000  # what a snapshot is assumed to take at least (see `_tick`)
 BLOCKED_S = 5.0  # a loop that has not turned this long is stuck (see guard.py)
 _SURGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -330,18 +331,33 @@ class LoadRun:
         A snapshot sink that raises crashes the run (see `crashed`)."""
         interval_s = self.interval_s
         k = 1
+        cost_ns = _TICK_COST_NS
         while True:
             now = time.perf_counter() - self._t0
             await asyncio.sleep(max(0.0, k * interval_s - now))
-            now = time.perf_counter() - self._t0
+            await self._after_due_arrivals(2 * cost_ns)
+            started_ns = time.perf_counter_ns()
+            now = started_ns / 1e9 - self._t0
             active = self._ctx.active if self._ctx is not None else 0
             try:
                 self.on_snapshot(self.probes.snapshot(self.recorder, self._last_s, now, active))
             except Exception as exc:
                 self.crashed(exc)
                 return
+            cost_ns = max(_TICK_COST_NS, time.perf_counter_ns() - started_ns)
             self._last_s = now
             k = max(k + 1, int(now / interval_s) + 1)
+
+    async def _after_due_arrivals(self, within_ns: int) -> None:
+        """Let the open model's arrivals due within `within_ns` start first: a snapshot takes
+        a millisecond or more of the loop, and an arrival due meanwhile would wait for it
+        (at 200/s one arrival a second fell on the snapshot's time exactly)."""
+        schedule = self._ctx.schedule if self._ctx is not None else None
+        if schedule is None or schedule.next_due_ns() - time.perf_counter_ns() > within_ns:
+            return
+        started = asyncio.get_running_loop().create_future()
+        schedule.after_next_arrivals(lambda: started.done() or started.set_result(None))
+        await started
 
 
 def crash_text(exc: BaseException) -> str:

@@ -79,6 +79,19 @@ class IterationSink(Protocol):
     def finished(self, failed: bool) -> None: ...
 
 
+class Schedule(Protocol):
+    """An open-model schedule, as the run's housekeeping sees it: when the next arrival is
+    due, and a call back right after the arrivals due next have started. The per-second
+    snapshot waits for arrivals due within its own cost, so that it never delays them."""
+
+    def next_due_ns(self) -> int:
+        """perf_counter_ns of the next arrival (far in the future when none is left)."""
+
+    def after_next_arrivals(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once, on the loop, right after the next arrivals started (or when
+        the schedule ends, whichever comes first)."""
+
+
 class Workload(Protocol):
     """What an iteration does; see the module docstring."""
 
@@ -172,6 +185,7 @@ class RunContext:
         self._reported: set[str] = set()
         self._on_forced: list[Callable[[], object]] = []
         self.load_over_at: float | None = None  # time.perf_counter() when the load phase ended
+        self.schedule: Schedule | None = None  # the open model's, while it runs
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
