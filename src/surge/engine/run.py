@@ -355,8 +355,13 @@ class LoadRun:
         schedule = self._ctx.schedule if self._ctx is not None else None
         if schedule is None or schedule.next_due_ns() - time.perf_counter_ns() > within_ns:
             return
-        started = asyncio.get_running_loop().create_future()
-        schedule.after_next_arrivals(lambda: started.done() or started.set_result(None))
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def release() -> None:
+            if not started.done():
+                started.set_result(None)
+
+        schedule.after_next_arrivals(release)
         await started
 
 
