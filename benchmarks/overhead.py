@@ -2,8 +2,11 @@
 """What surge adds to a fixed-delay server's latency, beside a minimal reference client measured
 against the same server in the same run.
 
-The server (the test suite's asyncio server, tests/servers.py, in its own process pinned to
---server-cpu) answers GET /delay?ms=D after D ms. Each client sends --rate requests a second
+The server (benchmarks/exact_delay.py, in its own process pinned to --server-cpu) answers
+GET /delay?ms=D at D ms exactly: it sleeps on a timerfd to shortly before the deadline and waits
+out the rest on the clock, and prints how late its replies left, per client run (`--server test`
+uses the test suite's asyncio server instead, whose loop timer answers up to a millisecond early
+or late: that jitter is in both clients' figures). Each client sends --rate requests a second
 for --duration seconds, open model, latency from the intended send time, pinned to --client-cpu:
 
 - reference: a few dozen lines of uvloop — `loop.call_at` for every arrival, keep-alive
@@ -120,21 +123,50 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=30.0)
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--client-cpu", type=int, default=1)
+    ap.add_argument(
+        "--server",
+        choices=("exact", "test"),
+        default="exact",
+        help="exact: benchmarks/exact_delay.py (replies at the deadline, its lateness printed); "
+        "test: the test suite's asyncio server (sleeps on the loop's millisecond timer)",
+    )
     args = ap.parse_args()
+    if args.server == "exact":
+        code = [str(ROOT / "benchmarks" / "exact_delay.py"), "--delay-ms", f"{args.delay_ms:g}"]
+    else:
+        code = ["-c", SERVER.format(tests=str(ROOT / "tests"))]
     server = subprocess.Popen(
-        ["taskset", "-c", str(args.server_cpu), sys.executable, "-c",
-         SERVER.format(tests=str(ROOT / "tests"))],
+        ["taskset", "-c", str(args.server_cpu), sys.executable, *code],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+    late: dict[str, dict[str, float]] = {}
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         path = f"/delay?ms={args.delay_ms:g}"
-        rows = {"reference": _reference(port, path, args), "surge": _surge(port, path, args)}
+        rows = {"reference": _reference(port, path, args)}
+        late["reference"] = _server_lateness(server, args)
+        rows["surge"] = _surge(port, path, args)
+        late["surge"] = _server_lateness(server, args)
     finally:
         server.terminate()
         server.wait(5)
     _table(rows, args)
+    if late.get("surge"):
+        print("the server's own lateness (µs after the deadline its replies left), per client run:")
+        for name, figures in late.items():
+            print(f"  {name:>9}: " + ", ".join(f"{k} {v:g}" for k, v in figures.items()))
+
+
+def _server_lateness(server: subprocess.Popen[str], args: argparse.Namespace) -> dict[str, float]:
+    """The exact server's figures since the last call (empty for the test server)."""
+    if args.server != "exact":
+        return {}
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write("stats\n")
+    server.stdin.flush()
+    figures: dict[str, float] = json.loads(server.stdout.readline())
+    return figures
 
 
 TARGETS = {"p99": 1.0, "p99.9": 3.0, "sched p99": 0.5, "loop max": 5.0}
