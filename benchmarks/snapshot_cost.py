@@ -13,8 +13,10 @@ between the second's smallest and largest value (`take_counts`).
 
 With `--tail`, 1 % of each second's requests take 5-40 ms and one takes 0.6 s (a second's range
 then spans about 10,000 buckets, as on a real run), and the table adds what the Aggregator's
-merge of the snapshot into the run's totals costs (`Aggregator.add`): both run on the event
-loop once a second.
+merge of the snapshot into the run's totals costs (`Aggregator.add`) and what reading the totals
+back costs as the run's sink does every second (`endpoints()`, `total()`, `live()`: the live
+view, the dashboard and the abort thresholds): all run on the event loop once a second. Use
+more `--seconds` to see the merge once the totals' range is covered (a long run's seconds).
 """
 
 from __future__ import annotations
@@ -60,24 +62,28 @@ def _median(values: list[float]) -> float:
 
 def measure(
     endpoints: int, per: int, seconds: int, tail: bool = False
-) -> tuple[float, float, float]:
-    """Median seconds of: the dense reference, a snapshot, and its `Aggregator.add`."""
+) -> tuple[float, float, float, float]:
+    """Median seconds of: the dense reference, a snapshot, its `Aggregator.add`, and the
+    reads of the totals that follow it."""
     rng = random.Random(1)
     recorder = Recorder()
     aggregator = Aggregator()
     aggregator.prepare()
-    now, merged = [], []
+    now, merged, reads = [], [], []
     for s in range(seconds):
         _record_second(recorder, rng, endpoints, per, tail)
         t0 = time.perf_counter()
         snap = recorder.snapshot(float(s), s + 1.0, 1)
         t1 = time.perf_counter()
         aggregator.add(snap)
-        merged.append(time.perf_counter() - t1)
+        t2 = time.perf_counter()
+        aggregator.endpoints(), aggregator.total(), aggregator.live()
+        reads.append(time.perf_counter() - t2)
+        merged.append(t2 - t1)
         now.append(t1 - t0)
     aggregator.close()
     before = [_dense_reference(endpoints) for _ in range(seconds)]
-    return _median(before), _median(now), _median(merged)
+    return _median(before), _median(now), _median(merged), _median(reads)
 
 
 def main() -> int:
@@ -87,12 +93,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=7)
     parser.add_argument("--tail", action="store_true", help="1 %% at 5-40 ms, one at 0.6 s")
     args = parser.parse_args()
-    print("endpoints  dense (reference)  min..max window  ratio  Aggregator.add")
+    print("endpoints  dense (reference)  min..max window  ratio  Aggregator.add  reads")
     for endpoints in args.endpoints:
-        before, now, merged = measure(endpoints, args.per_endpoint, args.seconds, args.tail)
+        before, now, merged, reads = measure(endpoints, args.per_endpoint, args.seconds, args.tail)
         print(
             f"{endpoints:>9}  {before * 1000:>14.1f} ms  {now * 1000:>12.2f} ms  "
-            f"{before / now:>5.1f}x  {merged * 1000:>11.2f} ms"
+            f"{before / now:>5.1f}x  {merged * 1000:>11.2f} ms  {reads * 1000:>5.2f} ms"
         )
     return 0
 

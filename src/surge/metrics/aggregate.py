@@ -5,8 +5,10 @@ process would have recorded for the same requests. Percentiles are computed only
 histograms, never averaged.
 
 Memory does not grow with the run's length: the totals are one set of histograms per endpoint,
-the second being filled is the only one held whole, and every finished second goes to the
-`History` (a temporary file) that the RunResult's timeline and intervals are read from.
+added into in place (`RunningStats`: dense counts over the range of latencies seen, which stop
+growing once the run's range is covered), the second being filled is the only one held whole,
+and every finished second goes to the `History` (a temporary file) that the RunResult's timeline
+and intervals are read from.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from surge.metrics.histogram import bucket_midpoints
 from surge.metrics.history import History, Second, merge_intervals
-from surge.metrics.merge import HealthTally, merge_stats
+from surge.metrics.merge import HealthTally, RunningStats, merge_stats
 from surge.metrics.naming import OTHER, SCRIPT_METHOD
 from surge.metrics.values import (
     TOTAL_NAME,
@@ -79,7 +81,9 @@ class Aggregator:
         self.max_endpoints = max_endpoints
         self._names = NameCap(max_endpoints)
         self._total: EndpointStats | None = None
-        self._endpoints: dict[tuple[str, str], EndpointStats] = {}
+        self._listed: tuple[EndpointStats, ...] | None = None
+        self._endpoints: dict[tuple[str, str], RunningStats] = {}
+        self._all = RunningStats()  # only its histograms: every endpoint's, for `total()`
         self._history = history if history is not None else History()
         self._open: list[Snapshot] = []
         self._arrivals = Arrivals()
@@ -93,13 +97,14 @@ class Aggregator:
         bucket_midpoints()
 
     def add(self, snap: Snapshot) -> None:
-        self._total = None
+        self._total = self._listed = None
         snap = self._names.cap(snap)
         for part in snap.endpoints:
-            before = self._endpoints.get(part.key)
-            self._endpoints[part.key] = (
-                part if before is None else merge_stats(part.method, part.name, (before, part))
-            )
+            running = self._endpoints.get(part.key)
+            if running is None:
+                running = self._endpoints[part.key] = RunningStats()
+            running.add(part)
+            self._all.add_histograms(part)
         self._file_second(snap)
         self._arrivals = self._arrivals + snap.arrivals
         if snap.health is not None:
@@ -148,12 +153,16 @@ class Aggregator:
         return tuple(self._user_classes[name] for name in sorted(self._user_classes))
 
     def endpoints(self) -> tuple[EndpointStats, ...]:
-        return tuple(self._endpoints[key] for key in sorted(self._endpoints))
+        """Each endpoint's totals, by key (built when read, kept until the next snapshot)."""
+        if self._listed is None:
+            self._listed = tuple(self._endpoints[key].value() for key in sorted(self._endpoints))
+        return self._listed
 
     def total(self) -> EndpointStats:
         """Every endpoint merged (kept until the next snapshot is added)."""
         if self._total is None:
-            self._total = merge_stats("", TOTAL_NAME, self._endpoints.values())
+            rests = (r.rest for r in self._endpoints.values() if r.rest is not None)
+            self._total = self._all.with_histograms(merge_stats("", TOTAL_NAME, rests))
         return self._total
 
     def history(self) -> tuple[tuple[Interval, ...], tuple[TimelinePoint, ...]]:

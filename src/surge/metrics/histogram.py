@@ -302,6 +302,112 @@ class Histogram:
         )
 
 
+class RunningHistogram:
+    """A histogram that values are added into for a whole run, in memory that stops growing once
+    the run's latency range is covered: dense counts over a span of buckets, grown in place by
+    doubling when a value falls outside it (at most `COUNTS_LEN` buckets, 192 KiB; never shrunk),
+    and added into without new arrays. `value()` is the frozen sparse `Histogram`, built when
+    read and kept until the next `add`.
+
+    The run's totals were sparse Histograms merged anew every second: each new tail bucket grew
+    them by 16 bytes, and, rebuilt slightly larger each second, they left freed blocks behind that
+    the allocator kept (1.2 -> 2.0 MiB of totals and 0.7 MiB of freed blocks over a 5-minute soak
+    at 1,500/s over 20 endpoints)."""
+
+    __slots__ = (
+        "_counts",
+        "_first",
+        "_frozen",
+        "_last",
+        "_lo",
+        "max_us",
+        "min_us",
+        "sum_us",
+        "total",
+    )
+
+    def __init__(self) -> None:
+        self._counts: IntArray | None = None
+        self._lo = 0
+        self._first = self._last = 0  # the lowest and highest bucket holding a count
+        self._frozen: Histogram | None = None
+        self.total = 0
+        self.min_us = 0
+        self.max_us = 0
+        self.sum_us = 0
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The bucket indices the dense counts cover, [lo, hi)."""
+        return (self._lo, self._lo + (0 if self._counts is None else len(self._counts)))
+
+    def add(self, histogram: Histogram) -> None:
+        """Add `histogram`'s counts (exact)."""
+        if not histogram.total:
+            return
+        first, last = int(histogram.indices[0]), int(histogram.indices[-1])
+        counts = self._cover(first, last + 1)
+        counts[histogram.indices - self._lo] += histogram.counts  # indices are distinct
+        if self.total:
+            self.min_us = min(self.min_us, histogram.min_us)
+            self.max_us = max(self.max_us, histogram.max_us)
+            self._first, self._last = min(self._first, first), max(self._last, last)
+        else:
+            self.min_us, self.max_us = histogram.min_us, histogram.max_us
+            self._first, self._last = first, last
+        self.total += histogram.total
+        self.sum_us += histogram.sum_us
+        self._frozen = None
+
+    def _cover(self, lo: int, hi: int) -> IntArray:
+        """The dense counts, grown (to at least twice their size) to cover buckets lo … hi-1."""
+        import numpy as np  # loaded on first use: `import surge` stays light
+
+        have_lo, have_hi = self.span
+        counts = self._counts
+        if counts is not None and have_lo <= lo and hi <= have_hi:
+            return counts
+        need_lo, need_hi = (lo, hi) if counts is None else (min(lo, have_lo), max(hi, have_hi))
+        size = min(COUNTS_LEN, max(need_hi - need_lo, 2 * (have_hi - have_lo), 64))
+        new_lo = need_lo if counts is None or lo >= have_lo else max(0, need_hi - size)
+        new_lo = max(0, min(new_lo, COUNTS_LEN - size))
+        grown = np.zeros(size, dtype=np.int64)
+        if counts is not None:
+            grown[have_lo - new_lo : have_hi - new_lo] = counts
+        self._counts, self._lo = grown, new_lo
+        return grown
+
+    def value(self) -> Histogram:
+        """The counts so far as a frozen sparse Histogram (built once per `add`)."""
+        import numpy as np  # loaded on first use: `import surge` stays light
+
+        if self._frozen is None:
+            if self._counts is None or not self.total:
+                self._frozen = Histogram.empty()
+            else:
+                # the buckets from the lowest to the highest used: a comparison then `nonzero` of
+                # the booleans is twice as fast as `flatnonzero` of the counts (both temporaries
+                # are freed at once: only the views below are kept)
+                first = self._first
+                window = self._counts[first - self._lo : self._last + 1 - self._lo]
+                found = (window != 0).nonzero()[0]
+                n = len(found)
+                indices = np.add(found, first, out=np.empty(_capacity(n), np.int64)[:n])
+                counts = np.take(window, found, out=np.empty(_capacity(n), np.int64)[:n])
+                self._frozen = Histogram(
+                    indices, counts, self.total, self.min_us, self.max_us, self.sum_us
+                )
+        return self._frozen
+
+
+def _capacity(n: int) -> int:
+    """The size of the array a frozen running histogram of n buckets is a view of: the next power
+    of two, so that the blocks read every second take a few sizes over a run, not one more each
+    time a bucket is added (freed blocks of sizes never asked for again are what the allocator
+    kept)."""
+    return max(64, 1 << (n - 1).bit_length())
+
+
 def merge_all(histograms: Iterable[Histogram]) -> Histogram:
     """Merge any number of histograms by adding bucket counts (exact).
 

@@ -6,11 +6,13 @@ workers) is exactly what one recording of all their requests would hold.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 
-from surge.metrics.histogram import Histogram, merge_all
+from surge.metrics.histogram import Histogram, RunningHistogram, merge_all
 from surge.metrics.protocol import add_counts, add_int_keys, add_protocols, merge_timings
 from surge.metrics.values import CheckCount, EndpointStats, HealthSample, WorkerHealth
 
@@ -54,28 +56,105 @@ def merge_stats(method: str, name: str, parts: Iterable[EndpointStats]) -> Endpo
     )
 
 
+class RunningStats:
+    """The running total of endpoint counts (one endpoint's, or every endpoint's) as parts are
+    added a second at a time: the four request histograms (latency, failure latency, service
+    time, schedule lag) are `RunningHistogram`s added into in place, so they stop growing once
+    the run's latency range is covered; the other counts (status codes, errors, checks, protocol
+    timings: a few entries) merge as `merge_stats` merges them. `value()` equals `merge_stats` of
+    every part added, exactly, and is built when read (kept until the next `add`)."""
+
+    __slots__ = (
+        "_failure_latency",
+        "_latency",
+        "_rest",
+        "_schedule_lag",
+        "_service_time",
+        "_value",
+    )
+
+    def __init__(self) -> None:
+        self._rest: EndpointStats | None = None
+        self._latency = RunningHistogram()
+        self._failure_latency = RunningHistogram()
+        self._service_time = RunningHistogram()
+        self._schedule_lag = RunningHistogram()
+        self._value: EndpointStats | None = None
+
+    @property
+    def rest(self) -> EndpointStats | None:
+        """The counts added so far other than the four request histograms (left empty)."""
+        return self._rest
+
+    def add(self, part: EndpointStats) -> None:
+        """Add one part (named as the first part added)."""
+        self.add_histograms(part)
+        empty = _empty()
+        bare = dataclasses.replace(
+            part, latency=empty, failure_latency=empty, service_time=empty, schedule_lag=empty
+        )
+        rest = self._rest
+        self._rest = bare if rest is None else merge_stats(rest.method, rest.name, (rest, bare))
+
+    def add_histograms(self, part: EndpointStats) -> None:
+        """Add only `part`'s four request histograms (see `with_histograms`)."""
+        self._latency.add(part.latency)
+        self._failure_latency.add(part.failure_latency)
+        self._service_time.add(part.service_time)
+        self._schedule_lag.add(part.schedule_lag)
+        self._value = None
+
+    def value(self) -> EndpointStats:
+        """Everything added so far (requires at least one `add`)."""
+        if self._value is None:
+            assert self._rest is not None, "RunningStats.value() before any add()"
+            self._value = self.with_histograms(self._rest)
+        return self._value
+
+    def with_histograms(self, rest: EndpointStats) -> EndpointStats:
+        """`rest` carrying this total's four request histograms."""
+        return dataclasses.replace(
+            rest,
+            latency=self._latency.value(),
+            failure_latency=self._failure_latency.value(),
+            service_time=self._service_time.value(),
+            schedule_lag=self._schedule_lag.value(),
+        )
+
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """The bucket spans of the four request histograms' dense counts, [lo, hi) each."""
+        hists = (self._latency, self._failure_latency, self._service_time, self._schedule_lag)
+        return tuple(h.span for h in hists)
+
+
+@functools.cache
+def _empty() -> Histogram:
+    """One shared empty Histogram (a value; built on first use: NumPy loads then)."""
+    return Histogram.empty()
+
+
 class HealthTally:
     """One worker's health samples as they arrive, in memory that does not grow per sample
-    beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms merge, and
-    so do the schedule-lag histograms of its requests (open model). Histograms are merged
-    `_BATCH` at a time: a merge builds a dense array, and the engine adds every second, on its
-    event loop."""
+    beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms, and the
+    schedule-lag histograms of its requests (open model: one per endpoint a second), are added
+    into `RunningHistogram`s in place (merged anew in batches, they grew with every new bucket
+    the run's tail reached)."""
 
     __slots__ = ("_cpu", "_loop_lag", "_schedule_lag", "worker")
 
     def __init__(self, worker: int) -> None:
         self.worker = worker
         self._cpu = array("d")  # end_s, cpu_pct, end_s, cpu_pct, …
-        self._loop_lag: list[Histogram] = []
-        self._schedule_lag: list[Histogram] = []
+        self._loop_lag = RunningHistogram()
+        self._schedule_lag = RunningHistogram()
 
     def add(self, end_s: float, sample: HealthSample) -> None:
         self._cpu.extend((end_s, sample.cpu_pct))
-        _gather(self._loop_lag, sample.loop_lag)
+        self._loop_lag.add(sample.loop_lag)
 
     def add_schedule_lag(self, lag: Histogram) -> None:
         """The schedule lag of some of this worker's requests (one endpoint, one interval)."""
-        _gather(self._schedule_lag, lag)
+        self._schedule_lag.add(lag)
 
     def __len__(self) -> int:
         return len(self._cpu) // 2
@@ -84,22 +163,5 @@ class HealthTally:
         pairs = self._cpu.tolist()
         cpu = sorted(zip(pairs[0::2], pairs[1::2], strict=True))
         return WorkerHealth(
-            self.worker, tuple(cpu), _merged(self._loop_lag), _merged(self._schedule_lag)
+            self.worker, tuple(cpu), self._loop_lag.value(), self._schedule_lag.value()
         )
-
-
-_BATCH = 32
-
-
-def _gather(parts: list[Histogram], histogram: Histogram) -> None:
-    if histogram.total:
-        parts.append(histogram)
-        if len(parts) >= _BATCH:
-            parts[:] = [merge_all(parts)]
-
-
-def _merged(parts: list[Histogram]) -> Histogram:
-    if not parts:
-        return Histogram.empty()
-    parts[:] = [merge_all(parts)]
-    return parts[0]
