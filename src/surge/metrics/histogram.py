@@ -16,7 +16,7 @@ import math
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -304,10 +304,12 @@ class Histogram:
 
 class RunningHistogram:
     """A histogram that values are added into for a whole run, in memory that stops growing once
-    the run's latency range is covered: dense counts over a span of buckets, grown in place by
-    doubling when a value falls outside it (at most `COUNTS_LEN` buckets, 192 KiB; never shrunk),
-    and added into without new arrays. `value()` is the frozen sparse `Histogram`, built when
-    read and kept until the next `add`.
+    the run's latency range is covered: dense counts over a span of buckets, added into without
+    new arrays, replaced by a wider one when a value falls outside it (see `_cover`), never
+    shrunk: at most `COUNTS_LEN` buckets. The counts are 32-bit until the total could
+    overflow them, then 64-bit (one replacement): 96 KiB at most, and 40-60 KiB for latencies
+    from 0.2 ms to 0.6 s (about 10,000 buckets). `value()` is the frozen sparse `Histogram`,
+    built when read and kept until the next `add`.
 
     The run's totals were sparse Histograms merged anew every second: each new tail bucket grew
     them by 16 bytes, and, rebuilt slightly larger each second, they left freed blocks behind that
@@ -327,7 +329,7 @@ class RunningHistogram:
     )
 
     def __init__(self) -> None:
-        self._counts: IntArray | None = None
+        self._counts: npt.NDArray[np.signedinteger[Any]] | None = None
         self._lo = 0
         self._first = self._last = 0  # the lowest and highest bucket holding a count
         self._frozen: Histogram | None = None
@@ -346,7 +348,7 @@ class RunningHistogram:
         if not histogram.total:
             return
         first, last = int(histogram.indices[0]), int(histogram.indices[-1])
-        counts = self._cover(first, last + 1)
+        counts = self._cover(first, last + 1, self.total + histogram.total > _INT32_MAX)
         counts[histogram.indices - self._lo] += histogram.counts  # indices are distinct
         if self.total:
             self.min_us = min(self.min_us, histogram.min_us)
@@ -359,19 +361,31 @@ class RunningHistogram:
         self.sum_us += histogram.sum_us
         self._frozen = None
 
-    def _cover(self, lo: int, hi: int) -> IntArray:
-        """The dense counts, grown (to at least twice their size) to cover buckets lo … hi-1."""
+    def _cover(self, lo: int, hi: int, wide: bool) -> npt.NDArray[np.signedinteger[Any]]:
+        """The dense counts, replaced if they do not cover buckets lo … hi-1 or if they must be
+        `wide` (64-bit) and are not yet. Replacements leave room on the side they grew by (a
+        quarter of the span, at least 1,024 buckets: one doubling of the latency), so a run's
+        tail creeping up a bucket at a time replaces them at most 24 times."""
         import numpy as np  # loaded on first use: `import surge` stays light
 
         have_lo, have_hi = self.span
         counts = self._counts
-        if counts is not None and have_lo <= lo and hi <= have_hi:
+        was_wide = counts is not None and counts.itemsize == 8
+        wide = wide or was_wide
+        if counts is not None and have_lo <= lo and hi <= have_hi and wide == was_wide:
             return counts
         need_lo, need_hi = (lo, hi) if counts is None else (min(lo, have_lo), max(hi, have_hi))
-        size = min(COUNTS_LEN, max(need_hi - need_lo, 2 * (have_hi - have_lo), 64))
-        new_lo = need_lo if counts is None or lo >= have_lo else max(0, need_hi - size)
-        new_lo = max(0, min(new_lo, COUNTS_LEN - size))
-        grown = np.zeros(size, dtype=np.int64)
+        room = max(1024, (need_hi - need_lo) // 4)
+        if counts is None:
+            need_lo, need_hi = need_lo - room // 2, need_hi + room // 2
+        elif need_lo < have_lo:
+            need_lo -= room
+        elif need_hi > have_hi:
+            need_hi += room
+        new_lo, size = max(0, need_lo), min(COUNTS_LEN, need_hi) - max(0, need_lo)
+        grown: npt.NDArray[np.signedinteger[Any]] = (
+            np.zeros(size, dtype=np.int64) if wide else np.zeros(size, dtype=np.int32)
+        )
         if counts is not None:
             grown[have_lo - new_lo : have_hi - new_lo] = counts
         self._counts, self._lo = grown, new_lo
@@ -393,11 +407,15 @@ class RunningHistogram:
                 found = (window != 0).nonzero()[0]
                 n = len(found)
                 indices = np.add(found, first, out=np.empty(_capacity(n), np.int64)[:n])
-                counts = np.take(window, found, out=np.empty(_capacity(n), np.int64)[:n])
+                counts = np.empty(_capacity(n), np.int64)[:n]
+                counts[:] = window[found]
                 self._frozen = Histogram(
                     indices, counts, self.total, self.min_us, self.max_us, self.sum_us
                 )
         return self._frozen
+
+
+_INT32_MAX = 2**31 - 1
 
 
 def _capacity(n: int) -> int:
