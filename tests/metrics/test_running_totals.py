@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import gc
+import math
 import random
 import tracemalloc
 
 import numpy as np
 
 from surge.metrics import Aggregator, ErrorKind, Recorder
-from surge.metrics.histogram import COUNTS_LEN, HIGHEST_US, Histogram, RunningHistogram, merge_all
+from surge.metrics.histogram import (
+    COUNTS_LEN,
+    HIGHEST_US,
+    Histogram,
+    RunningHistogram,
+    index_of,
+    lowest_equivalent,
+    merge_all,
+)
 from surge.metrics.merge import merge_stats
 from surge.metrics.values import TOTAL_NAME, EndpointStats, Snapshot
 
 
 def test_a_running_histogram_is_the_merge_of_everything_added() -> None:
-    """Parts below, above and across the span so far (it grows both ways), the extremes 0 and
-    2**32, empty parts: the value equals the merge of all parts at every step."""
+    """Sparse parts (it stays sparse), then a wide one (it turns dense), then parts below, above
+    and across the span so far (it grows both ways), the extremes 0 and 2**32, empty parts: the
+    value equals the merge of all parts at every step."""
     rng = random.Random(3)
     running, parts = RunningHistogram(), []
     assert running.value() == Histogram.empty()
@@ -24,7 +34,13 @@ def test_a_running_histogram_is_the_merge_of_everything_added() -> None:
         values = [int(rng.lognormvariate(4 + i % 9, 1.2)) for _ in range(rng.randint(0, 40))]
         if i == 60:
             values += [0, HIGHEST_US]
-        part = Histogram.from_values(values)
+        part = (
+            Histogram.from_array(np.arange(3_000, 9_000))
+            if i == 30
+            else Histogram.from_values(values)
+        )
+        if i == 30:
+            assert running.span == (0, 0)  # sparse so far: few buckets over a wide range
         parts.append(part)
         running.add(part)
         value = running.value()
@@ -36,14 +52,14 @@ def test_a_running_histogram_is_the_merge_of_everything_added() -> None:
 
 def test_the_span_grows_a_few_times_and_then_stays() -> None:
     """Values climbing one bucket at a time from 1 ms to 1 s: the dense counts are replaced a few
-    times (each leaves at least 1,024 buckets of room), never once the range is covered."""
+    times (each leaves a quarter of room), never once the range is covered."""
     running = RunningHistogram()
     spans = []
     for value_us in range(1_000, 1_000_000, 997):
         running.add(Histogram.from_values([value_us]))
         if not spans or spans[-1] != running.span:
             spans.append(running.span)
-    assert len(spans) <= COUNTS_LEN // 1024 // 2, spans
+    assert len(spans) <= math.log(COUNTS_LEN / 64, 1.25) + 2, spans
     covered = running.span
     for value_us in range(1_000, 1_000_000, 3_001):
         running.add(Histogram.from_values([value_us]))
@@ -56,13 +72,18 @@ def test_the_span_grows_a_few_times_and_then_stays() -> None:
 def test_counts_past_32_bits_stay_exact() -> None:
     """The dense counts start 32-bit and are widened before a total could overflow them."""
     running = RunningHistogram()
+    running.add(Histogram.from_array(np.arange(1_400, 1_600)))  # 200 buckets: dense
+    assert running.span[0] <= 1_400 and running.span[1] >= 1_600
     index = np.array([1_500], dtype=np.int64)
     big = Histogram(index, np.array([2**31 - 10], dtype=np.int64), 2**31 - 10, 1_500, 1_500, 0)
     running.add(big)
     running.add(Histogram.from_values([1_500] * 100))
     value = running.value()
-    assert value.counts.tolist() == [2**31 + 90] and value.total == 2**31 + 90
-    assert running.span[0] <= 1_500 < running.span[1]
+    assert value.counts[100] == 1 + 2**31 - 10 + 100
+    assert value.total == 200 + 2**31 - 10 + 100
+    assert value == merge_all(
+        [Histogram.from_array(np.arange(1_400, 1_600)), big, Histogram.from_values([1_500] * 100)]
+    )
 
 
 def _open_second(rec: Recorder, rng: random.Random, worker_tail: int) -> None:
@@ -102,8 +123,9 @@ def test_totals_equal_the_merge_of_every_part_of_every_second() -> None:
 
 def _second(s: int, endpoints: int, warm: bool) -> Snapshot:
     """A second whose histograms hold 20 values in buckets no earlier second reached (after
-    the first, which spans 100 µs to 1 s in every histogram)."""
-    values = [100, 1_000_000] if warm else [2_000 + (s * 20 + j) * 50 for j in range(20)]
+    the first, which spans 100 µs to 1 s, every fourth bucket, in every histogram)."""
+    spread = [lowest_equivalent(i) for i in range(index_of(100), index_of(1_000_000) + 1, 4)]
+    values = spread if warm else [2_001 + (s * 20 + j) * 50 for j in range(20)]
     h = Histogram.from_values(values)
     stats = tuple(
         EndpointStats(
@@ -137,6 +159,6 @@ def test_the_totals_do_not_grow_over_200_seconds_of_new_tail_buckets() -> None:
     # what grows: the history's file index (24 bytes a second) and a list's over-allocation
     assert held[1] - held[0] < 32_000, f"grew {held[1] - held[0]:,} bytes over 200 seconds"
     (first, *_) = agg.endpoints()
-    assert first.latency.total == 2 + 211 * 20
+    assert first.latency.total == len(seconds[0].endpoints[0].latency.indices) + 211 * 20
     assert agg.total().latency == merge_all(e.latency for s in seconds for e in s.endpoints)
     agg.close()

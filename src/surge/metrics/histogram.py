@@ -304,9 +304,14 @@ class Histogram:
 
 class RunningHistogram:
     """A histogram that values are added into for a whole run, in memory that stops growing once
-    the run's latency range is covered: dense counts over a span of buckets, added into without
-    new arrays, replaced by a wider one when a value falls outside it (see `_cover`), never
-    shrunk: at most `COUNTS_LEN` buckets. The counts are 32-bit until the total could
+    the run's latency range is covered.
+
+    It starts sparse (merged with each part, as a `Histogram`), and turns dense once 64 buckets
+    or more are used and they are at least one in eight of its span (the sparse buckets would
+    take half the dense ones' memory; a busy endpoint in its first minute; an endpoint of a few
+    requests a second stays sparse, and small): dense counts over a span of buckets, added into
+    without new arrays, replaced by a wider one when a value falls outside it (see `_cover`),
+    never shrunk: at most `COUNTS_LEN` buckets. The counts are 32-bit until the total could
     overflow them, then 64-bit (one replacement): 96 KiB at most, and 40-60 KiB for latencies
     from 0.2 ms to 0.6 s (about 10,000 buckets). `value()` is the frozen sparse `Histogram`,
     built when read and kept until the next `add`.
@@ -322,6 +327,7 @@ class RunningHistogram:
         "_frozen",
         "_last",
         "_lo",
+        "_sparse",
         "max_us",
         "min_us",
         "sum_us",
@@ -329,6 +335,7 @@ class RunningHistogram:
     )
 
     def __init__(self) -> None:
+        self._sparse: Histogram | None = None  # until dense
         self._counts: npt.NDArray[np.signedinteger[Any]] | None = None
         self._lo = 0
         self._first = self._last = 0  # the lowest and highest bucket holding a count
@@ -340,13 +347,23 @@ class RunningHistogram:
 
     @property
     def span(self) -> tuple[int, int]:
-        """The bucket indices the dense counts cover, [lo, hi)."""
+        """The bucket indices the dense counts cover, [lo, hi) (empty while sparse)."""
         return (self._lo, self._lo + (0 if self._counts is None else len(self._counts)))
 
     def add(self, histogram: Histogram) -> None:
         """Add `histogram`'s counts (exact)."""
         if not histogram.total:
             return
+        if self._counts is None:
+            merged = histogram if self._sparse is None else merge_all((self._sparse, histogram))
+            used = len(merged.indices)
+            if used < 64 or 8 * used < int(merged.indices[-1]) - int(merged.indices[0]) + 1:
+                self._sparse = self._frozen = merged
+                self.total, self.sum_us = merged.total, merged.sum_us
+                self.min_us, self.max_us = merged.min_us, merged.max_us
+                return
+            self._sparse, histogram = None, merged  # dense from here on: all of it added below
+            self.total = self.sum_us = 0
         first, last = int(histogram.indices[0]), int(histogram.indices[-1])
         counts = self._cover(first, last + 1, self.total + histogram.total > _INT32_MAX)
         counts[histogram.indices - self._lo] += histogram.counts  # indices are distinct
@@ -364,8 +381,8 @@ class RunningHistogram:
     def _cover(self, lo: int, hi: int, wide: bool) -> npt.NDArray[np.signedinteger[Any]]:
         """The dense counts, replaced if they do not cover buckets lo … hi-1 or if they must be
         `wide` (64-bit) and are not yet. Replacements leave room on the side they grew by (a
-        quarter of the span, at least 1,024 buckets: one doubling of the latency), so a run's
-        tail creeping up a bucket at a time replaces them at most 24 times."""
+        quarter of the span, at least 64 buckets), so a run's tail creeping up a bucket at a
+        time replaces them at most about 27 times."""
         import numpy as np  # loaded on first use: `import surge` stays light
 
         have_lo, have_hi = self.span
@@ -375,7 +392,7 @@ class RunningHistogram:
         if counts is not None and have_lo <= lo and hi <= have_hi and wide == was_wide:
             return counts
         need_lo, need_hi = (lo, hi) if counts is None else (min(lo, have_lo), max(hi, have_hi))
-        room = max(1024, (need_hi - need_lo) // 4)
+        room = max(64, (need_hi - need_lo) // 4)
         if counts is None:
             need_lo, need_hi = need_lo - room // 2, need_hi + room // 2
         elif need_lo < have_lo:
@@ -396,8 +413,8 @@ class RunningHistogram:
         import numpy as np  # loaded on first use: `import surge` stays light
 
         if self._frozen is None:
-            if self._counts is None or not self.total:
-                self._frozen = Histogram.empty()
+            if self._counts is None:
+                self._frozen = Histogram.empty() if self._sparse is None else self._sparse
             else:
                 # the buckets from the lowest to the highest used: a comparison then `nonzero` of
                 # the booleans is twice as fast as `flatnonzero` of the counts (both temporaries
