@@ -83,7 +83,7 @@ class Aggregator:
         self._total: EndpointStats | None = None
         self._listed: tuple[EndpointStats, ...] | None = None
         self._endpoints: dict[tuple[str, str], RunningStats] = {}
-        self._all = RunningStats()  # only its histograms: every endpoint's, for `total()`
+        self._all = RunningStats(dense=True)  # only its histograms: every endpoint's, `total()`
         self._history = history if history is not None else History()
         self._open: list[Snapshot] = []
         self._arrivals = Arrivals()

@@ -323,8 +323,10 @@ class RunningHistogram:
 
     __slots__ = (
         "_counts",
+        "_dense",
         "_first",
         "_frozen",
+        "_indices",
         "_last",
         "_lo",
         "_sparse",
@@ -334,12 +336,16 @@ class RunningHistogram:
         "total",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, dense: bool = False) -> None:
+        """`dense`: dense from the first add (a run's grand total: one, and added to by every
+        endpoint each second)."""
+        self._dense = dense
         self._sparse: Histogram | None = None  # until dense
         self._counts: npt.NDArray[np.signedinteger[Any]] | None = None
         self._lo = 0
         self._first = self._last = 0  # the lowest and highest bucket holding a count
         self._frozen: Histogram | None = None
+        self._indices: IntArray | None = None  # the buckets used, while no add used a new one
         self.total = 0
         self.min_us = 0
         self.max_us = 0
@@ -354,7 +360,7 @@ class RunningHistogram:
         """Add `histogram`'s counts (exact)."""
         if not histogram.total:
             return
-        if self._counts is None:
+        if self._counts is None and not self._dense:
             merged = histogram if self._sparse is None else merge_all((self._sparse, histogram))
             used = len(merged.indices)
             if used < 64 or 8 * used < int(merged.indices[-1]) - int(merged.indices[0]) + 1:
@@ -366,7 +372,10 @@ class RunningHistogram:
             self.total = self.sum_us = 0
         first, last = int(histogram.indices[0]), int(histogram.indices[-1])
         counts = self._cover(first, last + 1, self.total + histogram.total > _INT32_MAX)
-        counts[histogram.indices - self._lo] += histogram.counts  # indices are distinct
+        at = histogram.indices - self._lo
+        if self._indices is not None and not counts[at].all():
+            self._indices = None  # a bucket not used before
+        counts[at] += histogram.counts  # indices are distinct
         if self.total:
             self.min_us = min(self.min_us, histogram.min_us)
             self.max_us = max(self.max_us, histogram.max_us)
@@ -405,7 +414,7 @@ class RunningHistogram:
         )
         if counts is not None:
             grown[have_lo - new_lo : have_hi - new_lo] = counts
-        self._counts, self._lo = grown, new_lo
+        self._counts, self._lo, self._indices = grown, new_lo, None
         return grown
 
     def value(self) -> Histogram:
@@ -416,16 +425,19 @@ class RunningHistogram:
             if self._counts is None:
                 self._frozen = Histogram.empty() if self._sparse is None else self._sparse
             else:
-                # the buckets from the lowest to the highest used: a comparison then `nonzero` of
-                # the booleans is twice as fast as `flatnonzero` of the counts (both temporaries
-                # are freed at once: only the views below are kept)
-                first = self._first
-                window = self._counts[first - self._lo : self._last + 1 - self._lo]
-                found = (window != 0).nonzero()[0]
-                n = len(found)
-                indices = np.add(found, first, out=np.empty(_capacity(n), np.int64)[:n])
-                counts = np.empty(_capacity(n), np.int64)[:n]
-                counts[:] = window[found]
+                indices = self._indices
+                if indices is None:  # found again: from the lowest to the highest bucket used
+                    # (a comparison then `nonzero` of the booleans is twice as fast as
+                    # `flatnonzero` of the counts; the temporaries are freed at once: only
+                    # views of arrays of a few sizes are kept, see `_capacity`)
+                    first = self._first
+                    window = self._counts[first - self._lo : self._last + 1 - self._lo]
+                    found = (window != 0).nonzero()[0]
+                    n = len(found)
+                    indices = np.add(found, first, out=np.empty(_capacity(n), np.int64)[:n])
+                    self._indices = indices  # shared by the values until a new bucket is used
+                counts = np.empty(_capacity(len(indices)), np.int64)[: len(indices)]
+                counts[:] = self._counts[indices - self._lo]
                 self._frozen = Histogram(
                     indices, counts, self.total, self.min_us, self.max_us, self.sum_us
                 )
@@ -443,6 +455,12 @@ def _capacity(n: int) -> int:
     return max(64, 1 << (n - 1).bit_length())
 
 
+@functools.cache
+def shared_empty() -> Histogram:
+    """One shared empty Histogram (a value: merges of nothing return it, without new arrays)."""
+    return Histogram.empty()
+
+
 def merge_all(histograms: Iterable[Histogram]) -> Histogram:
     """Merge any number of histograms by adding bucket counts (exact).
 
@@ -456,7 +474,7 @@ def merge_all(histograms: Iterable[Histogram]) -> Histogram:
 
     parts = [h for h in histograms if h.total]
     if not parts:
-        return Histogram.empty()
+        return shared_empty()
     if len(parts) == 1:
         return parts[0]
     lo = min(int(h.indices[0]) for h in parts)

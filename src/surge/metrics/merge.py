@@ -7,12 +7,11 @@ workers) is exactly what one recording of all their requests would hold.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from array import array
 from collections import Counter
 from collections.abc import Iterable
 
-from surge.metrics.histogram import Histogram, RunningHistogram, merge_all
+from surge.metrics.histogram import Histogram, RunningHistogram, merge_all, shared_empty
 from surge.metrics.protocol import add_counts, add_int_keys, add_protocols, merge_timings
 from surge.metrics.values import CheckCount, EndpointStats, HealthSample, WorkerHealth
 
@@ -73,12 +72,13 @@ class RunningStats:
         "_value",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, dense: bool = False) -> None:
+        """`dense`: see `RunningHistogram`."""
         self._rest: EndpointStats | None = None
-        self._latency = RunningHistogram()
-        self._failure_latency = RunningHistogram()
-        self._service_time = RunningHistogram()
-        self._schedule_lag = RunningHistogram()
+        self._latency = RunningHistogram(dense)
+        self._failure_latency = RunningHistogram(dense)
+        self._service_time = RunningHistogram(dense)
+        self._schedule_lag = RunningHistogram(dense)
         self._value: EndpointStats | None = None
 
     @property
@@ -89,7 +89,7 @@ class RunningStats:
     def add(self, part: EndpointStats) -> None:
         """Add one part (named as the first part added)."""
         self.add_histograms(part)
-        empty = _empty()
+        empty = shared_empty()
         bare = dataclasses.replace(
             part, latency=empty, failure_latency=empty, service_time=empty, schedule_lag=empty
         )
@@ -127,12 +127,6 @@ class RunningStats:
         return tuple(h.span for h in hists)
 
 
-@functools.cache
-def _empty() -> Histogram:
-    """One shared empty Histogram (a value; built on first use: NumPy loads then)."""
-    return Histogram.empty()
-
-
 class HealthTally:
     """One worker's health samples as they arrive, in memory that does not grow per sample
     beyond 16 bytes (its CPU reading and the interval's end): the loop-lag histograms, and the
@@ -145,8 +139,8 @@ class HealthTally:
     def __init__(self, worker: int) -> None:
         self.worker = worker
         self._cpu = array("d")  # end_s, cpu_pct, end_s, cpu_pct, …
-        self._loop_lag = RunningHistogram()
-        self._schedule_lag = RunningHistogram()
+        self._loop_lag = RunningHistogram(dense=True)
+        self._schedule_lag = RunningHistogram(dense=True)
 
     def add(self, end_s: float, sample: HealthSample) -> None:
         self._cpu.extend((end_s, sample.cpu_pct))
