@@ -121,11 +121,6 @@ class RunningStats:
             schedule_lag=self._schedule_lag.value(),
         )
 
-    def spans(self) -> tuple[tuple[int, int], ...]:
-        """The bucket spans of the four request histograms' dense counts, [lo, hi) each."""
-        hists = (self._latency, self._failure_latency, self._service_time, self._schedule_lag)
-        return tuple(h.span for h in hists)
-
 
 class HealthTally:
     """One worker's health samples as they arrive, in memory that does not grow per sample
