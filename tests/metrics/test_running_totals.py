@@ -19,8 +19,8 @@ from surge.metrics.histogram import (
     lowest_equivalent,
     merge_all,
 )
-from surge.metrics.merge import merge_stats
-from surge.metrics.values import TOTAL_NAME, EndpointStats, Snapshot
+from surge.metrics.merge import RunningStats, merge_stats
+from surge.metrics.values import TOTAL_NAME, CheckCount, EndpointStats, Snapshot
 
 
 def test_a_running_histogram_is_the_merge_of_everything_added() -> None:
@@ -84,6 +84,55 @@ def test_counts_past_32_bits_stay_exact() -> None:
     assert value == merge_all(
         [Histogram.from_array(np.arange(1_400, 1_600)), big, Histogram.from_values([1_500] * 100)]
     )
+
+
+def test_adding_many_parts_at_once_is_adding_each() -> None:
+    """`add_all` of a second's parts (sparse and dense totals, parts below, above and across the
+    span, empty ones, counts past 32 bits) gives what merging every part gives, at every step."""
+    rng = random.Random(5)
+    for dense in (False, True):
+        running, parts = RunningHistogram(dense), []
+        for i in range(40):
+            batch = [
+                Histogram.from_values(
+                    int(rng.lognormvariate(4 + (i + k) % 9, 1.0))
+                    for _ in range(rng.choice((0, 1, 3, 30)))
+                )
+                for k in range(rng.randint(0, 12))
+            ]
+            if i == 20:
+                index = np.array([1_500], dtype=np.int64)
+                batch.append(Histogram(index, np.array([2**31 - 1]), 2**31 - 1, 1_500, 1_500, 0))
+                batch.append(Histogram.from_array(np.arange(1_000, 30_000)))
+            running.add_all(batch)
+            parts.extend(batch)
+            assert running.value() == merge_all(parts), (dense, i)
+
+
+def test_an_endpoint_total_counts_checks_and_protocol_figures_exactly() -> None:
+    """Status codes, errors, messages, checks, retries and WebSocket figures tallied in place
+    equal `merge_stats` of the parts, named as the first."""
+    h = Histogram.from_values([1_000, 2_000])
+    reply = Histogram.from_values([300, 400, 500])
+    parts = [
+        EndpointStats(
+            "GET", "/ws", 2 + s, s % 2, 10 * s, {200: 2, 500 + s % 2: s}, {"http_status": s},
+            {f"HTTP {500 + s % 2}": s}, h, h if s % 2 else Histogram.empty(), s % 3,
+            {"ok": CheckCount(s, 1)}, h, Histogram.empty(), retries=s,
+            counts={"messages_sent": s} if s % 2 else {},
+            timings={"reply": reply} if s % 2 else {},
+            close_codes={1000: 1} if s % 2 else {},
+            protocols={"ws": s} if s % 2 else {},
+        )
+        for s in range(1, 8)
+    ]  # fmt: skip
+    running = RunningStats()
+    for part in parts:
+        running.add(part)
+    assert running.value() == merge_stats("GET", "/ws", parts)
+    grand = RunningStats(dense=True, method="", name=TOTAL_NAME)
+    grand.add_all(parts)
+    assert grand.value() == merge_stats("", TOTAL_NAME, parts)
 
 
 def _open_second(rec: Recorder, rng: random.Random, worker_tail: int) -> None:

@@ -83,7 +83,7 @@ class Aggregator:
         self._total: EndpointStats | None = None
         self._listed: tuple[EndpointStats, ...] | None = None
         self._endpoints: dict[tuple[str, str], RunningStats] = {}
-        self._all = RunningStats(dense=True)  # only its histograms: every endpoint's, `total()`
+        self._all = RunningStats(dense=True, method="", name=TOTAL_NAME)  # `total()`
         self._history = history if history is not None else History()
         self._open: list[Snapshot] = []
         self._arrivals = Arrivals()
@@ -104,7 +104,7 @@ class Aggregator:
             if running is None:
                 running = self._endpoints[part.key] = RunningStats()
             running.add(part)
-            self._all.add_histograms(part)
+        self._all.add_all(snap.endpoints)
         self._file_second(snap)
         self._arrivals = self._arrivals + snap.arrivals
         if snap.health is not None:
@@ -113,8 +113,7 @@ class Aggregator:
         lags = [part.schedule_lag for part in snap.endpoints if part.schedule_lag.total]
         if lags:  # open model: the schedule lag of this worker's requests, judged per worker
             tally = self._health.setdefault(snap.worker, HealthTally(snap.worker))
-            for lag in lags:
-                tally.add_schedule_lag(lag)
+            tally.add_schedule_lags(lags)
         for counts in snap.user_classes:
             known = self._user_classes.get(counts.name)
             self._user_classes[counts.name] = counts if known is None else known + counts
@@ -161,8 +160,7 @@ class Aggregator:
     def total(self) -> EndpointStats:
         """Every endpoint merged (kept until the next snapshot is added)."""
         if self._total is None:
-            rests = (r.rest for r in self._endpoints.values() if r.rest is not None)
-            self._total = self._all.with_histograms(merge_stats("", TOTAL_NAME, rests))
+            self._total = self._all.value() if self._endpoints else merge_stats("", TOTAL_NAME, ())
         return self._total
 
     def history(self) -> tuple[tuple[Interval, ...], tuple[TimelinePoint, ...]]:

@@ -387,6 +387,40 @@ class RunningHistogram:
         self.sum_us += histogram.sum_us
         self._frozen = None
 
+    def add_all(self, histograms: Sequence[Histogram]) -> None:
+        """Add the counts of every one of `histograms` (exact), as `add` of each would, in a few
+        vectorised calls whatever their number: a second's endpoints into the run's grand total
+        (at the 1,000-endpoint cap, an `add` each cost 40 µs a histogram, 160 ms a second on
+        the event loop)."""
+        parts = [h for h in histograms if h.total]
+        if len(parts) < 2:
+            for h in parts:
+                self.add(h)
+            return
+        if self._counts is None and not self._dense:
+            self.add(merge_all(parts))
+            return
+        import numpy as np  # loaded on first use: `import surge` stays light
+
+        indices = np.concatenate([h.indices for h in parts])
+        first, last = int(indices.min()), int(indices.max())
+        total = sum(h.total for h in parts)
+        counts = self._cover(first, last + 1, self.total + total > _INT32_MAX)
+        at = indices - self._lo
+        if self._indices is not None and not counts[at].all():
+            self._indices = None  # a bucket not used before
+        np.add.at(counts, at, np.concatenate([h.counts for h in parts]))  # repeated indices add
+        low, high = min(h.min_us for h in parts), max(h.max_us for h in parts)
+        if self.total:
+            self.min_us, self.max_us = min(self.min_us, low), max(self.max_us, high)
+            self._first, self._last = min(self._first, first), max(self._last, last)
+        else:
+            self.min_us, self.max_us = low, high
+            self._first, self._last = first, last
+        self.total += total
+        self.sum_us += sum(h.sum_us for h in parts)
+        self._frozen = None
+
     def _cover(self, lo: int, hi: int, wide: bool) -> npt.NDArray[np.signedinteger[Any]]:
         """The dense counts, replaced if they do not cover buckets lo … hi-1 or if they must be
         `wide` (64-bit) and are not yet. Replacements leave room on the side they grew by (a
