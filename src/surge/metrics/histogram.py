@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,7 +97,38 @@ def new_counts() -> array[int]:
     return array("q", _ZERO_BYTES)
 
 
-def take_counts(counts: array[int], min_us: int, max_us: int, sum_us: int) -> Histogram:
+_SLAB_ARRAYS = 64  # recording counts arrays per anonymous memory mapping (12 MiB of addresses)
+_slab_lock = threading.Lock()
+_slab: memoryview | None = None
+_slab_used = _SLAB_ARRAYS
+
+
+def recording_counts() -> memoryview:
+    """A zeroed dense counts array that a recorder keeps for the run (machine int64s, indexed and
+    added to like `new_counts`' arrays): a slice of an anonymous private memory mapping, whose
+    pages are the kernel's shared zero page until written. An endpoint's array then holds in
+    memory only the pages of the buckets its values reached (4 KiB per 512 buckets: 16-40 KiB
+    for latencies from 1 ms to 0.6 s) instead of all 192 KiB: an endpoint records into three
+    (latency, service time, schedule lag), and at the 1,000-endpoint cap they took 560 MiB.
+
+    A mapping holds 64 arrays and is unmapped when none of them is referenced any more
+    (each slice keeps it alive). Private, so a forked worker writes its own copy."""
+    global _slab, _slab_used
+    size = 8 * COUNTS_LEN
+    with _slab_lock:
+        if _slab is None or _slab_used == _SLAB_ARRAYS:
+            import mmap
+
+            flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+            _slab, _slab_used = memoryview(mmap.mmap(-1, size * _SLAB_ARRAYS, flags=flags)), 0
+        at = _slab_used * size
+        _slab_used += 1
+        return _slab[at : at + size].cast("q")
+
+
+def take_counts(
+    counts: array[int] | memoryview, min_us: int, max_us: int, sum_us: int
+) -> Histogram:
     """The values recorded in a dense counts array (between `min_us` and `max_us`) as a
     Histogram, and the array zeroed again for reuse.
 

@@ -8,7 +8,6 @@ increment. Once a second `Recorder.snapshot()` swaps the interval counters out i
 
 from __future__ import annotations
 
-from array import array
 from collections import OrderedDict
 from itertools import compress
 
@@ -18,7 +17,7 @@ from surge.metrics.histogram import (
     SUB_BUCKET_HALF_COUNT_MAGNITUDE,
     SUB_BUCKET_MASK,
     Histogram,
-    new_counts,
+    recording_counts,
     take_counts,
 )
 from surge.metrics.naming import OTHER, SCRIPT_METHOD, Naming, default_name
@@ -51,7 +50,7 @@ class DenseHistogram:
     __slots__ = ("counts", "max_us", "min_us", "pending", "sum_us")
 
     def __init__(self) -> None:
-        self.counts: array[int] | None = None
+        self.counts: memoryview | None = None
         self.pending: list[int] = []  # values in µs, folded in by take() (cleared in place)
         self._reset()
 
@@ -64,7 +63,7 @@ class DenseHistogram:
         value_us = min(max(value_us, 0), HIGHEST_US)
         counts = self.counts
         if counts is None:
-            counts = self.counts = new_counts()
+            counts = self.counts = recording_counts()
         bucket = (value_us | SUB_BUCKET_MASK).bit_length() - _SHIFT
         counts[(bucket << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (value_us >> bucket)] += 1
         self.sum_us += value_us
@@ -218,8 +217,8 @@ class EndpointRecorder:
     def __init__(self, method: str, name: str) -> None:
         self.method = method
         self.name = name
-        self._latency = new_counts()  # reused: `take()` clears the buckets it read
-        self._fail_counts: array[int] | None = None
+        self._latency = recording_counts()  # reused: `take()` clears the buckets it read
+        self._fail_counts: memoryview | None = None
         self.service_time = DenseHistogram()
         self.schedule_lag = DenseHistogram()
         self.proto: ProtocolRecorder | None = None
@@ -269,7 +268,7 @@ class EndpointRecorder:
         self.bytes_received += nbytes
         self._note(kind, message)
         if self._fail_counts is None:
-            self._fail_counts = new_counts()
+            self._fail_counts = recording_counts()
         bucket = (latency_us | SUB_BUCKET_MASK).bit_length() - _SHIFT
         self._fail_counts[(bucket << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (latency_us >> bucket)] += 1
         self._fail_sum += latency_us
