@@ -101,26 +101,37 @@ _SLAB_ARRAYS = 64  # recording counts arrays per anonymous memory mapping (12 Mi
 _slab_lock = threading.Lock()
 _slab: memoryview | None = None
 _slab_used = _SLAB_ARRAYS
+_slabs_made = 0
 
 
 def recording_counts() -> memoryview:
     """A zeroed dense counts array that a recorder keeps for the run (machine int64s, indexed and
-    added to like `new_counts`' arrays): a slice of an anonymous private memory mapping, whose
-    pages are the kernel's shared zero page until written. An endpoint's array then holds in
-    memory only the pages of the buckets its values reached (4 KiB per 512 buckets: 16-40 KiB
-    for latencies from 1 ms to 0.6 s) instead of all 192 KiB: an endpoint records into three
-    (latency, service time, schedule lag), and at the 1,000-endpoint cap they took 560 MiB.
+    added to like `new_counts`' arrays): a slice of an anonymous private memory mapping of 64
+    such arrays. Private, so a forked worker writes its own copy; unmapped when none of its
+    arrays is referenced any more (each slice keeps it alive).
 
-    A mapping holds 64 arrays and is unmapped when none of them is referenced any more
-    (each slice keeps it alive). Private, so a forked worker writes its own copy."""
-    global _slab, _slab_used
+    The first mapping a process makes is written whole when made (12 MiB: the three arrays of
+    each of 21 endpoints, latency, service time and schedule lag, in memory from the start, as
+    whole arrays were). The pages of later ones are the kernel's shared zero page until a bucket
+    on them is written, so an endpoint beyond those holds only the pages its values reached
+    (4 KiB per 512 buckets: 16-40 KiB an array for latencies from 1 ms to 0.6 s, at most 192
+    KiB): at the 1,000-endpoint cap, whole arrays took 560 MiB. Why not all of them lazy: a
+    long run's memory should be flat after its warm-up, and a stall spreads one second's
+    latencies over every bucket of a wide range, which would map a page for each of them in
+    every endpoint's arrays at once (+3.5 MiB in one sample of a 20-endpoint soak)."""
+    global _slab, _slab_used, _slabs_made
     size = 8 * COUNTS_LEN
     with _slab_lock:
         if _slab is None or _slab_used == _SLAB_ARRAYS:
             import mmap
 
             flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
-            _slab, _slab_used = memoryview(mmap.mmap(-1, size * _SLAB_ARRAYS, flags=flags)), 0
+            mapped = mmap.mmap(-1, size * _SLAB_ARRAYS, flags=flags)
+            if not _slabs_made:
+                for page in range(0, len(mapped), mmap.PAGESIZE):
+                    mapped[page] = 0  # a write: the page is the process's own from now on
+            _slab, _slab_used = memoryview(mapped), 0
+            _slabs_made += 1
         at = _slab_used * size
         _slab_used += 1
         return _slab[at : at + size].cast("q")
