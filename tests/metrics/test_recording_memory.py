@@ -1,4 +1,4 @@
-"""What a recorder's endpoints hold in memory: the pages their values reached, not whole arrays."""
+"""What a recorder's endpoints hold in memory: 32-bit arrays, in memory from the start."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ print(rss_mib() - before)
 """
 
 
-def test_a_thousand_endpoints_hold_the_pages_they_used() -> None:
-    """1,000 endpoints, open model (latency, service time and schedule lag each): whole dense
-    arrays were 3 x 192 KiB an endpoint, 580 MiB here; only the touched pages count now."""
+def test_a_thousand_endpoints_hold_32_bit_arrays() -> None:
+    """1,000 endpoints, open model (latency, service time and schedule lag each): 64-bit
+    arrays were 3 x 192 KiB an endpoint, 583 MiB here; 32-bit ones take half."""
     out = subprocess.run(
         [sys.executable, "-c", _THOUSAND_ENDPOINTS],
         capture_output=True,
@@ -38,37 +38,7 @@ def test_a_thousand_endpoints_hold_the_pages_they_used() -> None:
         check=True,
     )
     grew_mib = float(out.stdout.strip())
-    assert grew_mib < 150, f"1,000 endpoints took {grew_mib:.0f} MiB"
-
-
-_FORKED = """
-import os
-from surge.metrics import Recorder
-
-recorder = Recorder()
-ep = recorder.endpoint("GET", "/a")
-ep.ok(1_000, 200, 10)
-pid = os.fork()
-if pid == 0:  # the child: record a thousand values, then leave at once
-    for value in range(900, 1_900):
-        ep.ok(value, 200, 10)
-    os._exit(0)
-_, status = os.waitpid(pid, 0)
-assert os.waitstatus_to_exitcode(status) == 0
-ep.ok(2_000, 200, 10)
-latency = recorder.snapshot(0.0, 1.0, 1).endpoints[0].latency
-print(latency.total, int(latency.counts.sum()))
-"""
-
-
-def test_a_forked_worker_records_into_its_own_copy() -> None:
-    """The recording arrays are private mappings: what a forked child records is not seen by
-    the parent (local workers are forked; a fork in a process of its own, away from pytest's
-    threads)."""
-    out = subprocess.run(
-        [sys.executable, "-c", _FORKED], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert out.stdout.split() == ["2", "2"]
+    assert grew_mib < 400, f"1,000 endpoints took {grew_mib:.0f} MiB"
 
 
 _STALL = """
@@ -94,9 +64,9 @@ print(rss_mib() - before)
 
 
 def test_a_stall_does_not_grow_a_small_run_s_memory() -> None:
-    """20 endpoints (open model: 60 arrays, in the first mapping, written whole when made): a
-    second whose latencies spread over 1 ms - 1 s reaches no page that was not in memory
-    already; with every page mapped on first use it grew 4-5 MiB at once."""
+    """20 endpoints (open model: 60 arrays, written whole when made): a second whose latencies
+    spread over 1 ms - 1 s reaches no page that was not in memory already; with the pages of an
+    anonymous mapping mapped on first write it grew 5 MiB at once."""
     out = subprocess.run(
         [sys.executable, "-c", _STALL], capture_output=True, text=True, timeout=120, check=True
     )

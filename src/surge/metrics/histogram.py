@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -97,49 +96,24 @@ def new_counts() -> array[int]:
     return array("q", _ZERO_BYTES)
 
 
-_SLAB_ARRAYS = 64  # recording counts arrays per anonymous memory mapping (12 MiB of addresses)
-_slab_lock = threading.Lock()
-_slab: memoryview | None = None
-_slab_used = _SLAB_ARRAYS
-_slabs_made = 0
+_ZERO_BYTES_32 = bytes(4 * COUNTS_LEN)
 
 
-def recording_counts() -> memoryview:
-    """A zeroed dense counts array that a recorder keeps for the run (machine int64s, indexed and
-    added to like `new_counts`' arrays): a slice of an anonymous private memory mapping of 64
-    such arrays. Private, so a forked worker writes its own copy; unmapped when none of its
-    arrays is referenced any more (each slice keeps it alive).
+def recording_counts() -> array[int]:
+    """A zeroed dense counts array that a recorder keeps for the run and clears as it takes
+    (`take_counts`): 32-bit counts, since they hold one interval's values (96 KiB, half of
+    `new_counts`' 64-bit array). An endpoint records into three (latency, service time,
+    schedule lag): at the 1,000-endpoint cap, 64-bit arrays took 560 MiB.
 
-    The first mapping a process makes is written whole when made (12 MiB: the three arrays of
-    each of 21 endpoints, latency, service time and schedule lag, in memory from the start, as
-    whole arrays were). The pages of later ones are the kernel's shared zero page until a bucket
-    on them is written, so an endpoint beyond those holds only the pages its values reached
-    (4 KiB per 512 buckets: 16-40 KiB an array for latencies from 1 ms to 0.6 s, at most 192
-    KiB): at the 1,000-endpoint cap, whole arrays took 560 MiB. Why not all of them lazy: a
-    long run's memory should be flat after its warm-up, and a stall spreads one second's
-    latencies over every bucket of a wide range, which would map a page for each of them in
-    every endpoint's arrays at once (+3.5 MiB in one sample of a 20-endpoint soak)."""
-    global _slab, _slab_used, _slabs_made
-    size = 8 * COUNTS_LEN
-    with _slab_lock:
-        if _slab is None or _slab_used == _SLAB_ARRAYS:
-            import mmap
-
-            flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
-            mapped = mmap.mmap(-1, size * _SLAB_ARRAYS, flags=flags)
-            if not _slabs_made:
-                for page in range(0, len(mapped), mmap.PAGESIZE):
-                    mapped[page] = 0  # a write: the page is the process's own from now on
-            _slab, _slab_used = memoryview(mapped), 0
-            _slabs_made += 1
-        at = _slab_used * size
-        _slab_used += 1
-        return _slab[at : at + size].cast("q")
+    Allocated and written whole when made, so that a run's memory is flat after its warm-up:
+    arrays whose pages were mapped only when first written (an anonymous mapping) grew it
+    whenever latencies reached buckets not seen before, at once for a stall's second spread over
+    a wide range (+3.5 MiB in one sample of a 20-endpoint soak, 0.5 MiB in 6 s of 200
+    endpoints)."""
+    return array("i", _ZERO_BYTES_32)
 
 
-def take_counts(
-    counts: array[int] | memoryview, min_us: int, max_us: int, sum_us: int
-) -> Histogram:
+def take_counts(counts: array[int], min_us: int, max_us: int, sum_us: int) -> Histogram:
     """The values recorded in a dense counts array (between `min_us` and `max_us`) as a
     Histogram, and the array zeroed again for reuse.
 
@@ -152,9 +126,10 @@ def take_counts(
     import numpy as np  # loaded on first use: `import surge` stays light
 
     lo, hi = index_of(min_us), index_of(max_us) + 1
-    window = np.frombuffer(counts, dtype=np.int64)[lo:hi]
+    dtype = np.int32 if counts.itemsize == 4 else np.int64
+    window = np.frombuffer(counts, dtype=dtype)[lo:hi]
     nonzero = np.flatnonzero(window)
-    sparse = window[nonzero]  # a copy (fancy indexing)
+    sparse = window[nonzero].astype(np.int64)  # a copy
     window[nonzero] = 0
     return Histogram(nonzero + lo, sparse, int(sparse.sum()), min_us, max_us, sum_us)
 

@@ -8,6 +8,7 @@ increment. Once a second `Recorder.snapshot()` swaps the interval counters out i
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from itertools import compress
 
@@ -50,7 +51,7 @@ class DenseHistogram:
     __slots__ = ("counts", "max_us", "min_us", "pending", "sum_us")
 
     def __init__(self) -> None:
-        self.counts: memoryview | None = None
+        self.counts: array[int] | None = None
         self.pending: list[int] = []  # values in µs, folded in by take() (cleared in place)
         self._reset()
 
@@ -218,7 +219,7 @@ class EndpointRecorder:
         self.method = method
         self.name = name
         self._latency = recording_counts()  # reused: `take()` clears the buckets it read
-        self._fail_counts: memoryview | None = None
+        self._fail_counts: array[int] | None = None
         self.service_time = DenseHistogram()
         self.schedule_lag = DenseHistogram()
         self.proto: ProtocolRecorder | None = None

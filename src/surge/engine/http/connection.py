@@ -43,6 +43,14 @@ ParserErrors = (httptools.HttpParserError, httptools.HttpParserUpgrade)
 _ParserError = ParserErrors
 
 
+class _NoCallbacks:
+    """A parser's protocol with no callbacks (see `_UNBOUND_PARSER`)."""
+
+
+_UNBOUND_PARSER = httptools.HttpResponseParser(_NoCallbacks())
+"""What a closed connection holds instead of its parser (nothing parses for it any more)."""
+
+
 class Http1Connection(asyncio.Protocol):
     """One client connection carrying one exchange at a time; see the module docstring.
 
@@ -221,6 +229,16 @@ class Http1Connection(asyncio.Protocol):
         return None  # close the transport; connection_lost decides what the EOF meant
 
     def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            self._lost(exc)
+        finally:
+            # The parser's callbacks are this connection's bound methods: a reference cycle
+            # that only the garbage collector's full passes free, and those are rare in a run
+            # (start-up's objects are frozen): every connection a long run closed stayed in
+            # memory until one came (a creeping soak). Without the cycle it goes at once.
+            self.parser = _UNBOUND_PARSER
+
+    def _lost(self, exc: Exception | None) -> None:
         self.gone()
         timer = self.timer
         if timer is not None:
