@@ -68,7 +68,7 @@ def test_health_tally_merges_in_batches_exactly() -> None:
     seconds = [Histogram.from_values([1_000 + i, 2_000 * (i % 7 + 1)]) for i in range(100)]
     for i, lag in enumerate(seconds):
         tally.add(float(i + 1), HealthSample(cpu_pct=10.0, loop_lag=lag))
-        tally.add_schedule_lag(lag)
+        tally.add_schedule_lags([lag])
     health = tally.value()
     merged = seconds[0]
     for lag in seconds[1:]:

@@ -71,6 +71,8 @@ class RunningStats:
     __slots__ = (
         "_bytes_received",
         "_checks",
+        "_close_codes",
+        "_counts",
         "_errors",
         "_failure_latency",
         "_failures",
@@ -79,13 +81,14 @@ class RunningStats:
         "_messages",
         "_method",
         "_name",
-        "_protocol",
+        "_protocols",
         "_requests",
         "_rest",
         "_retries",
         "_schedule_lag",
         "_service_time",
         "_status",
+        "_timings",
         "_value",
     )
 
@@ -100,7 +103,10 @@ class RunningStats:
         self._errors: Counter[str] = Counter()
         self._messages: Counter[str] = Counter()
         self._checks: dict[str, CheckCount] = {}
-        self._protocol: EndpointStats | None = None  # counts, timings, close codes, protocols
+        self._counts: dict[str, int] = {}  # WebSocket and SSE figures (see EndpointStats)
+        self._timings: dict[str, Histogram] = {}
+        self._close_codes: dict[int, int] = {}
+        self._protocols: dict[str, int] = {}
         self._rest: EndpointStats | None = None
         self._latency = RunningHistogram(dense)
         self._failure_latency = RunningHistogram(dense)
@@ -112,7 +118,6 @@ class RunningStats:
     def rest(self) -> EndpointStats | None:
         """The counts added so far other than the four request histograms (left empty)."""
         if self._rest is None and self._method is not None:
-            protocol = self._protocol
             empty = shared_empty()
             self._rest = EndpointStats(
                 method=self._method,
@@ -130,10 +135,10 @@ class RunningStats:
                 service_time=empty,
                 schedule_lag=empty,
                 retries=self._retries,
-                counts=protocol.counts if protocol else {},
-                timings=protocol.timings if protocol else {},
-                close_codes=protocol.close_codes if protocol else {},
-                protocols=protocol.protocols if protocol else {},
+                counts=self._counts,
+                timings=self._timings,
+                close_codes=self._close_codes,
+                protocols=self._protocols,
             )
         return self._rest
 
@@ -166,25 +171,10 @@ class RunningStats:
         self._rest = self._value = None
 
     def _add_protocol(self, part: EndpointStats) -> None:
-        empty = shared_empty()
-        bare = EndpointStats(
-            method="",
-            name="",
-            requests=0,
-            failures=0,
-            bytes_received=0,
-            status_codes={},
-            errors={},
-            error_messages={},
-            latency=empty,
-            failure_latency=empty,
-            counts=part.counts,
-            timings=part.timings,
-            close_codes=part.close_codes,
-            protocols=part.protocols,
-        )
-        have = self._protocol
-        self._protocol = bare if have is None else merge_stats("", "", (have, bare))
+        self._counts = add_counts([self._counts, part.counts])
+        self._timings = merge_timings([self._timings, part.timings])
+        self._close_codes = add_int_keys([self._close_codes, part.close_codes])
+        self._protocols = add_protocols([self._protocols, part.protocols])
 
     def add_histograms(self, part: EndpointStats) -> None:
         """Add only `part`'s four request histograms (see `with_histograms`)."""
@@ -242,12 +232,9 @@ class HealthTally:
         self._cpu.extend((end_s, sample.cpu_pct))
         self._loop_lag.add(sample.loop_lag)
 
-    def add_schedule_lag(self, lag: Histogram) -> None:
-        """The schedule lag of some of this worker's requests (one endpoint, one interval)."""
-        self._schedule_lag.add(lag)
-
     def add_schedule_lags(self, lags: Sequence[Histogram]) -> None:
-        """The schedule lags of one interval's endpoints (one vectorised add)."""
+        """The schedule lags of this worker's requests in one interval, one histogram per
+        endpoint (one vectorised add)."""
         self._schedule_lag.add_all(lags)
 
     def __len__(self) -> int:
