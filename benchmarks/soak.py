@@ -10,6 +10,8 @@ failed threshold, and 4, a saturated generator, still give a figure).
 
     python benchmarks/soak.py                                  # the 30-minute figure
     python benchmarks/soak.py --duration 10m --svg docs/soak-rss.svg   # shorter, chart for docs
+    python benchmarks/soak.py --server nginx                   # against nginx, which does not stall
+    python benchmarks/soak.py --duration 5m --stall 60,0.25    # a 0.25-s stall every minute
 
 A scripted scenario spreads `--rate` task iterations per second over `--endpoints` named
 endpoints (one GET each) against the test server on 127.0.0.1. Each sample is printed as it is
@@ -20,7 +22,12 @@ or --svg PATH) and the run's result.json to --out-dir (a new temporary directory
 
 The server runs in this process, pinned to `--server-cpus`; surge runs under `taskset -c
 --surge-cpus` so the two do not share a core (on a busy machine the figure is still a ratio of
-surge against itself, which is what the growth is).
+surge against itself, which is what the growth is). `--server nginx` puts nginx there instead
+(one worker on the first of `--server-cpus`; needs nginx installed): a target that does not
+stall. The Python test server sometimes does, for a tenth of a second or more; in the open model
+every arrival of a stall needs a user of its own, so a stall of 0.2 s at 1,500/s makes about 300
+new pooled users, and the generator's memory follows that concurrency. `--stall PERIOD,SECONDS`
+makes such stalls on purpose (the Python server only), to measure what one costs.
 """
 
 from __future__ import annotations
@@ -31,11 +38,13 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
@@ -51,6 +60,79 @@ from surge.report.html.units import Unit  # noqa: E402
 from surge.schedule import parse_duration  # noqa: E402
 
 MIB = 1024 * 1024
+
+
+NGINX_CONF = """
+worker_processes 1;
+worker_cpu_affinity {affinity};
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 16384; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  server {{
+    listen 127.0.0.1:{port} backlog=4096;
+    location = /nginx_status {{ stub_status; }}
+    location / {{ return 200 "ok"; }}
+  }}
+}}
+"""
+
+
+class NginxServer:
+    """nginx (one worker pinned to `cpu`) answering every path with 200 "ok": a target that does
+    not stall, so that what the run measures is the generator (`--server nginx`). Like the test
+    server it counts the connections it accepted (its stub_status, minus its own reads)."""
+
+    def __init__(self, cpu: int) -> None:
+        if not shutil.which("nginx"):
+            raise SystemExit(
+                "soak: nginx not found (apt-get install -y nginx-light), or --server python"
+            )
+        self.dir = tempfile.mkdtemp(prefix="surge-soak-nginx-")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        conf = NGINX_CONF.format(dir=self.dir, port=self.port, affinity=format(1 << cpu, "b"))
+        Path(self.dir, "nginx.conf").write_text(conf)
+        self.reads = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def connections_total(self) -> int:
+        """Connections accepted so far, not counting those of this property's own reads."""
+        self.reads += 1
+        with urllib.request.urlopen(f"{self.url}/nginx_status", timeout=5) as reply:
+            body = reply.read().decode()
+        # "Active connections: N\nserver accepts handled requests\n A H R\n..."
+        return int(body.splitlines()[2].split()[0]) - self.reads
+
+    def __enter__(self) -> NginxServer:
+        conf = str(Path(self.dir, "nginx.conf"))
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-g", "daemon off;"])
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                self.reads = 0
+                self.connections_total  # noqa: B018 - up when it answers
+                self.reads = 0
+                return self
+            time.sleep(0.05)
+        self.proc.kill()
+        raise SystemExit(f"soak: nginx did not start (see {self.dir}/error.log)")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def stall(self, period_s: float, stall_s: float) -> None:
+        raise SystemExit("soak: --stall needs --server python")
 
 
 def scenario_text(endpoints: int) -> str:
@@ -153,7 +235,7 @@ def tree_rss(process: psutil.Process) -> int:
 
 def sample_until_exit(
     proc: subprocess.Popen[bytes],
-    server: HttpTestServer,
+    server: HttpTestServer | NginxServer,
     every_s: float,
     limit_s: float,
     warmup_s: float,
@@ -309,10 +391,19 @@ def run(args: argparse.Namespace) -> int:
     warmup_s = parse_duration(args.warmup)
     out_dir = Path(args.out_dir or tempfile.mkdtemp(prefix="surge-soak-"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    if args.server_cpus:
-        os.sched_setaffinity(0, {int(c) for c in args.server_cpus.split(",")})
+    server_cpus = [int(c) for c in args.server_cpus.split(",")] if args.server_cpus else []
+    if server_cpus and args.server == "python":
+        os.sched_setaffinity(0, set(server_cpus))
     (out_dir / "soak_scenario.py").write_text(scenario_text(args.endpoints))
-    with HttpTestServer() as server:
+    target = (
+        HttpTestServer()
+        if args.server == "python"
+        else NginxServer(server_cpus[0] if server_cpus else 0)
+    )
+    with target as server:
+        if args.stall:
+            period_s, _, stall_s = args.stall.partition(",")
+            server.stall(float(period_s), float(stall_s))
         cmd = surge_command(args, server.url, duration_s)
         print("$", " ".join(cmd), flush=True)
         proc = subprocess.Popen(cmd, cwd=out_dir)
@@ -351,13 +442,25 @@ def main() -> int:
     parser.add_argument("--max-growth-pct", type=float, default=5.0, help="limit (default 5)")
     parser.add_argument("--max-in-flight", type=int, default=0, help="pass --max-in-flight N")
     parser.add_argument("--surge-cpus", default="1", help="taskset CPU list for surge (1)")
-    parser.add_argument("--server-cpus", default="0", help="CPU list for the test server (0)")
+    parser.add_argument(
+        "--server",
+        choices=("python", "nginx"),
+        default="python",
+        help="the target: the Python test server in this process (python, default) or nginx",
+    )
+    parser.add_argument("--server-cpus", default="0", help="CPU list for the server (0)")
     parser.add_argument("--out-dir", default="", help="default: a new temporary directory")
     parser.add_argument(
         "--diag",
         action="store_true",
         help="per sample also: threads, RssAnon, [heap], anonymous mappings, TCP connections, "
         "the mappings that grew",
+    )
+    parser.add_argument(
+        "--stall",
+        default="",
+        metavar="PERIOD,SECONDS",
+        help="the server stalls for the last SECONDS of every PERIOD seconds (a burst of users)",
     )
     parser.add_argument("--svg", default="", help="the chart's path (default: in --out-dir)")
     return run(parser.parse_args())

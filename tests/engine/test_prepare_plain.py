@@ -93,7 +93,25 @@ def test_the_shared_requests_stay_bounded_whatever_the_number_of_urls() -> None:
         assert prep.wire.startswith(f"GET /api/items/{k}?v={k} HTTP/1.1\r\n".encode())
     shared = shared_requests(recorder).requests
     assert len(shared) == SHARED_MAX  # the oldest forgotten one at a time, not all at once
-    paths = [path for _, path in shared]
+    paths = [path for _, path, _ in shared]
     assert paths[0] == "/api/items/1000?v=1000" and paths[-1] == f"/api/items/{k}?v={k}"
     assert all(len(user._preparer.cache) <= CACHE_MAX for user in users)
     assert len(recorder._by_target) == 16_384  # the memo of targets named: bounded too
+
+
+def test_users_share_a_named_request_too() -> None:
+    """`get(path, name=...)` with nothing else is as plain as a bare path: the users of a run
+    share it (a burst of pooled users over 20 named endpoints prepared 20 each before), under
+    its name, apart from the same path without one."""
+    recorder = Recorder()
+    first, second = Session("http://h.test", recorder), Session("http://h.test", recorder)
+    named = first._preparer.prepare("GET", "/ok?e=3", None, None, None, None, "/e03")
+    assert second._preparer.prepare("GET", "/ok?e=3", None, None, None, None, "/e03") is named
+    assert named.endpoint is recorder.endpoint("GET", "/e03")
+    assert named.wire.startswith(b"GET /ok?e=3 HTTP/1.1\r\n")
+    unnamed = second._preparer.fresh("GET", "/ok?e=3")
+    assert unnamed is not named and unnamed.endpoint is not named.endpoint
+    assert unnamed.wire == named.wire
+    other = second._preparer.prepare("GET", "/ok?e=3", None, None, None, None, "/other")
+    assert other is not named and other.endpoint is recorder.endpoint("GET", "/other")
+    assert second._preparer.cache[("GET", "/ok?e=3", "/e03")] is named  # the user's own lookup

@@ -97,3 +97,60 @@ def test_a_burst_grows_the_pool_and_the_idle_users_are_released_after_it(
     assert len(set(Pooled.ids)) <= 3, Pooled.ids
     arrivals = recorder.snapshot(0.0, 1.0, 0).arrivals
     assert arrivals.completed == arrivals.scheduled == BURST + 31
+
+
+class Chooser(User):
+    """Three weighted tasks that only note which ran and hold their user a while (no request),
+    so that a burst of arrivals runs on as many pooled users."""
+
+    seen: list[str] = []
+    users: list[User] = []
+
+    async def _note(self, name: str) -> None:
+        Chooser.seen.append(name)
+        Chooser.users.append(self)
+        await asyncio.sleep(0.05)
+
+    @task(3)
+    async def browse(self) -> None:
+        await self._note("browse")
+
+    @task(2)
+    async def search(self) -> None:
+        await self._note("search")
+
+    @task(1)
+    async def buy(self) -> None:
+        await self._note("buy")
+
+
+def _choices(seed: int | None) -> tuple[list[str], ScriptWorkload]:
+    """60 arrivals, 20 at once three times, on the open model's pooled users."""
+    Chooser.seen, Chooser.users = [], []
+    work = ScriptWorkload(
+        [Chooser], base_url="http://127.0.0.1:9", config=ClientConfig(), class_of=lambda k: 0,
+        seed=seed,
+    )  # fmt: skip
+
+    def pace(elapsed_s: float, k: int) -> float | None:
+        return None if k >= 60 else (k // 20) * 0.1 - elapsed_s
+
+    loads.run(loads.open_model(work, Recorder(), pace=pace))
+    return list(Chooser.seen), work
+
+
+def test_pooled_users_share_their_class_tasks_and_random_generator() -> None:
+    """A burst makes a user per arrival: what is the same for every user of a class (its tasks,
+    their chooser, in the open model the random generator) is made once, not per user (20
+    `TaskSpec`s and 2.5 KiB of generator state each before), and the task choice follows the
+    arrivals: the same with the same seed, whichever user each arrival ran on."""
+    first, work = _choices(seed=7)
+    assert len(first) == 60 and len(set(map(id, Chooser.users))) >= 20  # a burst: many users
+    assert work.sessions == set()  # every user stopped at the end
+    assert set(first) == {"browse", "search", "buy"}
+    again, _ = _choices(seed=7)
+    assert again == first  # arrival k chose the same task
+    other, _ = _choices(seed=8)
+    assert other != first
+    choose, only = work.tasks[0]
+    assert only is None and choose(work.open_rngs[0]).name in {"browse", "search", "buy"}

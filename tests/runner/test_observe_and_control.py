@@ -12,6 +12,7 @@ import surge
 from servers import HttpTestServer
 from surge.runner import ControlError, Level, Notice, Progress, RunStart
 from surge.runner.control import STOPPED
+from surge.runner.observer import Observers
 
 
 class Recorder(surge.Observer):
@@ -169,3 +170,36 @@ def test_a_run_that_ends_by_count_cannot_change_its_users(test_server: HttpTestS
         no_store=True,
     )
     assert errors and all("needs a duration" in e for e in errors)
+
+
+def test_the_running_totals_are_built_only_for_an_observer_that_reads_them(
+    test_server: HttpTestServer,
+) -> None:
+    """`Progress.total` and `.endpoints` are copies of every histogram the run keeps, made each
+    second: an observer that reads only `status` says so (`wants_totals = False`, as the
+    terminal's live view does) and the run does not build them; one that reads them gets them,
+    also when another observer of the same run does not want them."""
+
+    class StatusOnly(surge.Observer):
+        wants_totals = False
+
+        def __init__(self) -> None:
+            self.progress: list[Progress] = []
+
+        def on_progress(self, progress: Progress) -> None:
+            self.progress.append(progress)
+
+    class Silent(surge.Observer):  # no on_progress: wants nothing
+        wants_totals = True
+
+    status_only, silent = StatusOnly(), Silent()
+    assert not Observers([status_only, silent]).want_totals
+    assert Observers([status_only, Recorder()]).want_totals
+    result = surge.run(f"{test_server.url}/ok", users=1, duration="1.5s", observers=[status_only])
+    assert status_only.progress and all(p.endpoints == () for p in status_only.progress)
+    assert all(p.total.requests == 0 for p in status_only.progress)
+    assert status_only.progress[-1].status.requests == result.requests > 0  # status is there
+    both = StatusOnly(), Recorder()
+    surge.run(f"{test_server.url}/ok", users=1, duration="1.5s", observers=both)
+    assert both[1].progress[-1].endpoints and both[1].progress[-1].total.requests > 0
+    assert both[0].progress[-1].endpoints  # the same Progress: built once for the run

@@ -30,6 +30,8 @@ class TerminalObserver(Observer):
     """Prints a run as it goes: `console` gets the human output (stdout, or stderr under
     `--out -`), warnings and errors go to stderr."""
 
+    wants_totals = False  # the live view shows `Progress.status` only
+
     def __init__(self, console: Console, *, quiet: bool) -> None:
         self.console = console
         self.quiet = quiet

@@ -55,6 +55,15 @@ def choose_task(tasks: Sequence[TaskSpec]) -> Callable[[random.Random], TaskSpec
     return lambda rng: tasks[bisect_right(cumulative, rng.random() * total)]
 
 
+_ClassTasks = tuple[Callable[[random.Random], TaskSpec], TaskSpec | None]
+"""A class's task chooser and its only task (None: several), the same for all its users."""
+
+
+def _class_tasks(cls: type[User]) -> _ClassTasks:
+    tasks = tasks_of(cls)
+    return choose_task(tasks), tasks[0] if len(tasks) == 1 else None
+
+
 class _VirtualUser:
     """One user: its instance, session, task chooser and random generator."""
 
@@ -76,16 +85,15 @@ class _VirtualUser:
         cls: type[User],
         index: int,
         session: UserSession,
-        seed: int | None,
+        rng: random.Random,
         counts: UserClassRecorder,
+        tasks: _ClassTasks,
     ) -> None:
         self.session = session
         self.counts = counts  # per-class counts hook: its class's users, iterations, requests
         self.user = cls(session, user_id=index)
-        self.rng = random.Random(None if seed is None else seed + index)
-        tasks = tasks_of(cls)
-        self.choose = choose_task(tasks)
-        self.only = tasks[0] if len(tasks) == 1 else None
+        self.rng = rng
+        self.choose, self.only = tasks
         self.name = cls.__name__
         self.wait: WaitTime | None = cls.wait_time
         self.started = False  # on_start ran (and succeeded)
@@ -120,6 +128,13 @@ class ScriptWorkload:
         # open model: idle users per class; users whose on_start succeeded and not stopped yet;
         # every session not yet closed; iterations in flight; released users being stopped
         self.idle: list[IdlePool[_VirtualUser]] = [IdlePool(idle_release_s) for _ in classes]
+        # each class's tasks, made once: a burst of pooled users does not copy them per user;
+        # in the open model a class's users share its random generator too (2.5 KiB each), so
+        # that task choice follows the arrivals (repeatable with a seed) rather than the users
+        self.tasks: list[_ClassTasks] = [_class_tasks(cls) for cls in classes]
+        self.open_rngs = [
+            random.Random(None if seed is None else f"open:{seed}:{k}") for k in range(len(classes))
+        ]
         self.started: set[_VirtualUser] = set()
         self.sessions: set[UserSession] = set()
         self.running: set[asyncio.Task[None]] = set()
@@ -152,7 +167,11 @@ class ScriptWorkload:
             secrets=self.ctx.secrets,
         )
         self.ctx.tally(cls.__name__).started += 1
-        return _VirtualUser(cls, index, session, self.seed, counts)
+        if open_model:
+            rng = self.open_rngs[class_index]
+        else:  # a user's own: its wait times and choices (repeatable per user with a seed)
+            rng = random.Random(None if self.seed is None else self.seed + index)
+        return _VirtualUser(cls, index, session, rng, counts, self.tasks[class_index])
 
     async def _hook(
         self, vu: _VirtualUser, hook: str, func: Callable[[], Awaitable[object]]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from surge.metrics.histogram import bucket_midpoints
+from surge.metrics.histogram import bucket_midpoints, shared_empty
 from surge.metrics.history import History, Second, merge_intervals
 from surge.metrics.merge import HealthTally, RunningStats, merge_stats
 from surge.metrics.naming import OTHER, SCRIPT_METHOD
@@ -176,9 +176,14 @@ class Aggregator:
         return self.history()[0]
 
     def live(self) -> LiveStatus:
-        """Running totals plus the rate of the latest second (for the live terminal view)."""
-        total = self.total()
-        p50_us, p95_us, p99_us = total.latency.values_at_percentiles_us((50.0, 95.0, 99.0))
+        """Running totals plus the rate of the latest second (for the live terminal view): the
+        grand total's counts and latency percentiles, read off the running total without
+        building the rest of its value (`total()`) or any endpoint's."""
+        if self._endpoints:
+            total_requests, total_failures, latency = self._all.live_figures()
+        else:
+            total_requests, total_failures, latency = 0, 0, shared_empty()
+        p50_us, p95_us, p99_us = latency.values_at_percentiles_us((50.0, 95.0, 99.0))
         target: float | None = None
         rps, users, elapsed = 0.0, 0, 0.0
         if self._open:  # the latest second's figures, read off its snapshots (no merging)
@@ -194,8 +199,8 @@ class Aggregator:
         return LiveStatus(
             elapsed_s=elapsed,
             active_users=users,
-            requests=total.requests,
-            failures=total.failures,
+            requests=total_requests,
+            failures=total_failures,
             rps=rps,
             p50_ms=p50_us / 1000.0,
             p95_ms=p95_us / 1000.0,

@@ -114,6 +114,11 @@ class RunningStats:
         self._schedule_lag = RunningHistogram(dense)
         self._value: EndpointStats | None = None
 
+    def live_figures(self) -> tuple[int, int, Histogram]:
+        """The requests, the failures and the latency histogram so far: what a live view shows,
+        without building the other histograms' values (`value()`)."""
+        return self._requests, self._failures, self._latency.value()
+
     @property
     def rest(self) -> EndpointStats | None:
         """The counts added so far other than the four request histograms (left empty)."""

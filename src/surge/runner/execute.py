@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import os
 import time
 
 from surge.engine.run import RunOutcome, crash_text, run_blocking
 from surge.metrics import (
+    TOTAL_NAME,
     Aggregator,
+    EndpointStats,
     LoadModel,
     Recorder,
     RunMeta,
     RunResult,
     Snapshot,
     WorkerReport,
+    merge_stats,
 )
 from surge.monitor import (
     ProcessCpuSampler,
@@ -101,6 +105,13 @@ def _affinity() -> frozenset[int] | None:
         return None
 
 
+@functools.cache
+def _empty_total() -> EndpointStats:
+    """The `Progress.total` of a second whose totals no observer wants (made once, on first
+    use: it needs NumPy)."""
+    return merge_stats("", TOTAL_NAME, ())
+
+
 class _Seconds:
     """The sink of every Snapshot: the running totals, the observers told once per merged
     second, and the abort-on-fail thresholds checked on the totals."""
@@ -126,8 +137,13 @@ class _Seconds:
     def second(self, end_s: float) -> None:
         """A merged second ended at `end_s`: tell the observers, check the thresholds."""
         aggregator = self.aggregator
-        endpoints, total = aggregator.endpoints(), aggregator.total()
         snapshots, self.pending = tuple(self.pending), []
+        # the totals' values are built only when read: 4 histograms an endpoint, each a copy of
+        # the buckets its run used so far (a soak's memory grew with its latencies' spread)
+        if self.observers.want_totals or self.watch.armed:
+            endpoints, total = aggregator.endpoints(), aggregator.total()
+        else:
+            endpoints, total = (), _empty_total()
         self.observers.progress(Progress(end_s, aggregator.live(), total, endpoints, snapshots))
         if self.watch.armed and self.stops.reason is None:
             lost = self.watch.check(endpoints, total, end_s)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from surge.metrics import EndpointStats, LiveStatus, LoadModel, RunResult, Snapshot
 from surge.redaction import NO_REDACTION, Redactor
@@ -76,8 +76,9 @@ class Progress:
 
     `status` has the totals so far plus the latest second's rate, active users and target
     (users in the closed model, arrivals per second in the open one); `total` and `endpoints`
-    are the running per-endpoint counts and histograms; `snapshots` are the second's own
-    Snapshots (one per worker that delivered it).
+    are the running per-endpoint counts and histograms (built only when an observer wants
+    them, see `Observer.wants_totals`; else `()` and an empty total); `snapshots` are the
+    second's own Snapshots (one per worker that delivered it).
     """
 
     elapsed_s: float
@@ -100,7 +101,17 @@ class RunObserver(Protocol):
 
 
 class Observer:
-    """An observer that ignores everything: override the calls you need."""
+    """An observer that ignores everything: override the calls you need.
+
+    `wants_totals`: whether `on_progress` reads `Progress.total` and `Progress.endpoints`.
+    Building them each second costs the run's event loop time and memory in proportion to its
+    endpoints and their latency range; when no observer of a run wants them (and no abort
+    threshold needs them) they are not built, and `Progress` carries `endpoints=()` and an
+    empty `total` (`status` is always there). An observer that only reads `status` sets it to
+    False (the terminal's live view does); an observer that does not override `on_progress`
+    counts as False."""
+
+    wants_totals: ClassVar[bool] = True
 
     def on_start(self, start: RunStart) -> None:
         del start
@@ -128,6 +139,12 @@ class Observers:
     def start(self, start: RunStart) -> None:
         for observer in self.items:
             observer.on_start(start)
+
+    @property
+    def want_totals(self) -> bool:
+        """Whether any observer reads the running totals of `Progress` (see
+        `Observer.wants_totals`; an observer not derived from `Observer` is assumed to)."""
+        return any(_wants_totals(observer) for observer in self.items)
 
     def progress(self, progress: Progress) -> None:
         if not self.items:
@@ -159,3 +176,9 @@ class Observers:
     def end(self, result: RunResult) -> None:
         for observer in self.items:
             observer.on_end(result)
+
+
+def _wants_totals(observer: RunObserver) -> bool:
+    if getattr(type(observer), "on_progress", None) is Observer.on_progress:
+        return False  # it ignores progress altogether
+    return bool(getattr(observer, "wants_totals", True))

@@ -64,14 +64,14 @@ PlainKey = tuple[str, str, str | None]  # method, path, name
 
 
 class SharedRequests:
-    """The plain requests of one run's users (one recorder), by (block id, path): a block id
+    """The plain requests of one run's users (one recorder), by (block id, path, name): a block id
     stands for a method, a version of the default headers and the bytes they make, so that a
     request found here is exactly what the user would build (`Preparer.fresh`)."""
 
     __slots__ = ("__weakref__", "_ids", "requests")
 
     def __init__(self) -> None:
-        self.requests: OrderedDict[tuple[int, str], Prepared] = OrderedDict()
+        self.requests: OrderedDict[tuple[int, str, str | None], Prepared] = OrderedDict()
         self._ids: dict[tuple[str, int, _Block], int] = {}
 
     def block_id(self, method: str, version: int, block: _Block) -> int:
@@ -144,7 +144,7 @@ class Preparer:
         if kept is None or kept[0] != version:
             kept = self._header_block(method, self._recorder.endpoint_for(method, path))
         shared = self._shared
-        key = (kept[2], path)
+        key = (kept[2], path, None)
         prep = shared.get(key)
         if prep is None:
             block = kept[1]
@@ -206,19 +206,29 @@ class Preparer:
         """A path on the base URL with the default headers and nothing else (no cookie yet),
         the short way; None when it needs the general way."""
         version = self._headers.version
-        endpoint = self.endpoint_for(verb, path, name)
         kept = self._blocks.get(verb)
         if kept is None or kept[0] != version:
-            kept = self._header_block(verb, endpoint)
+            kept = self._header_block(verb, self.endpoint_for(verb, path, name))
         block = kept[1]
         if block is None or path[:1] != "/" or "\n" in path or "\r" in path or "\t" in path:
             return None
-        origin, root, base_path, head = block
-        target = base_path + path.partition("#")[0]
-        if target.endswith("?"):
-            target = target[:-1]
-        wire = f"{verb} {target} HTTP/1.1\r\n".encode("latin-1") + head
-        return Prepared(verb, root + path, origin, wire, endpoint, None, None, [], version, False)
+        shared = self._shared
+        key = (kept[2], path, name)
+        prep = shared.get(key)
+        if prep is None:
+            origin, root, base_path, head = block
+            target = base_path + path.partition("#")[0]
+            if target.endswith("?"):
+                target = target[:-1]
+            wire = f"{verb} {target} HTTP/1.1\r\n".encode("latin-1") + head
+            endpoint = self.endpoint_for(verb, path, name)
+            prep = Prepared(
+                verb, root + path, origin, wire, endpoint, None, None, [], version, False
+            )
+            if len(shared) >= SHARED_MAX:
+                shared.popitem(last=False)
+            shared[key] = prep
+        return prep
 
     def _header_block(self, verb: str, endpoint: EndpointRecorder) -> _Kept:
         """The base URL's origin and path and the bytes after the request line of a body-less
