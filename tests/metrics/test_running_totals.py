@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import math
 import random
 import tracemalloc
 
@@ -12,6 +11,7 @@ import numpy as np
 from surge.metrics import Aggregator, ErrorKind, Recorder
 from surge.metrics.histogram import (
     COUNTS_LEN,
+    DENSE_COVER,
     HIGHEST_US,
     Histogram,
     RunningHistogram,
@@ -50,23 +50,29 @@ def test_a_running_histogram_is_the_merge_of_everything_added() -> None:
     assert running.span == (0, COUNTS_LEN)
 
 
-def test_the_span_grows_a_few_times_and_then_stays() -> None:
-    """Values climbing one bucket at a time from 1 ms to 1 s: the dense counts are replaced a few
-    times (each leaves a quarter of room), never once the range is covered."""
+def test_the_span_covers_a_minute_at_once_and_grows_only_beyond() -> None:
+    """Values climbing one bucket at a time from 1 ms to 1 s (a soak's tail reaching new buckets
+    for minutes) never replace the dense counts: they cover 0 µs to 67 s from the start. A value
+    beyond widens them, leaving a quarter of room; the values and the total stay exact."""
     running = RunningHistogram()
-    spans = []
+    running.add(Histogram.from_array(np.arange(1_000, 1_200)))  # 200 buckets: dense
+    spans = [running.span]
     for value_us in range(1_000, 1_000_000, 997):
         running.add(Histogram.from_values([value_us]))
-        if not spans or spans[-1] != running.span:
+        if spans[-1] != running.span:
             spans.append(running.span)
-    assert len(spans) <= math.log(COUNTS_LEN / 64, 1.25) + 2, spans
-    covered = running.span
+    assert spans == [(0, DENSE_COVER)], spans  # allocated once, never replaced
+    assert index_of(2**26 - 1) < DENSE_COVER <= index_of(2**26)
+    running.add(Histogram.from_values([100_000_000]))  # 100 s: a timeout's worth
+    low, high = running.span
+    assert low == 0 and index_of(100_000_000) < high <= COUNTS_LEN
     for value_us in range(1_000, 1_000_000, 3_001):
         running.add(Histogram.from_values([value_us]))
-    assert running.span == covered
-    assert running.value().total == len(range(1_000, 1_000_000, 997)) + len(
-        range(1_000, 1_000_000, 3_001)
+    assert running.span == (low, high)
+    assert running.value().total == (
+        200 + len(range(1_000, 1_000_000, 997)) + 1 + len(range(1_000, 1_000_000, 3_001))
     )
+    assert running.value().max_us >= 100_000_000 * 0.999
 
 
 def test_counts_past_32_bits_stay_exact() -> None:

@@ -47,6 +47,14 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
 
 _ZERO_BYTES = bytes(8 * COUNTS_LEN)
 
+DENSE_COVER = (16 + 1) * SUB_BUCKET_HALF_COUNT  # 17408: index_of(2**26), values up to 67 s
+"""Buckets a running histogram's dense counts cover from the start (68 KiB at 32 bits). Covering
+only the buckets seen so far and widening by a quarter when a value fell outside, a soak's
+tails, reaching new buckets for minutes, replaced the counts of every endpoint's histograms
+again and again: each replacement a slightly larger block, the old one left to the allocator
+(about 0.1 MiB a minute at 1,500/s over 20 endpoints, half the generator's growth after warm-up
+once the rest was fixed). Values beyond a minute (timeouts) still widen it, to 96 KiB at most."""
+
 
 def index_of(value_us: int) -> int:
     """The counts index of a value (HDR `counts_index_for`), for 0 <= value_us <= HIGHEST_US."""
@@ -327,12 +335,12 @@ class RunningHistogram:
     It starts sparse (merged with each part, as a `Histogram`), and turns dense once 64 buckets
     or more are used and they are at least one in eight of its span (the sparse buckets would
     take half the dense ones' memory; a busy endpoint in its first minute; an endpoint of a few
-    requests a second stays sparse, and small): dense counts over a span of buckets, added into
-    without new arrays, replaced by a wider one when a value falls outside it (see `_cover`),
-    never shrunk: at most `COUNTS_LEN` buckets. The counts are 32-bit until the total could
-    overflow them, then 64-bit (one replacement): 96 KiB at most, and 40-60 KiB for latencies
-    from 0.2 ms to 0.6 s (about 10,000 buckets). `value()` is the frozen sparse `Histogram`,
-    built when read and kept until the next `add`.
+    requests a second stays sparse, and small): dense counts over 0 µs to 67 s at once
+    (`DENSE_COVER`), added into without new arrays, replaced by a wider one only when a value
+    falls outside it (see `_cover`), never shrunk: at most `COUNTS_LEN` buckets. The counts are
+    32-bit until the total could overflow them, then 64-bit (one replacement): 68 KiB, 96 KiB at
+    most. `value()` is the frozen sparse `Histogram`, built when read and kept until the next
+    `add`.
 
     The run's totals were sparse Histograms merged anew every second: each new tail bucket grew
     them by 16 bytes, and, rebuilt slightly larger each second, they left freed blocks behind that
@@ -441,9 +449,9 @@ class RunningHistogram:
 
     def _cover(self, lo: int, hi: int, wide: bool) -> npt.NDArray[np.signedinteger[Any]]:
         """The dense counts, replaced if they do not cover buckets lo … hi-1 or if they must be
-        `wide` (64-bit) and are not yet. Replacements leave room on the side they grew by (a
-        quarter of the span, at least 64 buckets), so a run's tail creeping up a bucket at a
-        time replaces them at most about 27 times."""
+        `wide` (64-bit) and are not yet. They start covering 0 µs to 67 s (`DENSE_COVER`), so a
+        run's tail creeping up does not replace them; beyond, replacements leave room on the side
+        they grew by (a quarter of the span, at least 64 buckets)."""
         import numpy as np  # loaded on first use: `import surge` stays light
 
         have_lo, have_hi = self.span
@@ -454,8 +462,8 @@ class RunningHistogram:
             return counts
         need_lo, need_hi = (lo, hi) if counts is None else (min(lo, have_lo), max(hi, have_hi))
         room = max(64, (need_hi - need_lo) // 4)
-        if counts is None:
-            need_lo, need_hi = need_lo - room // 2, need_hi + room // 2
+        if counts is None:  # from 0 µs to at least a minute at once (see DENSE_COVER)
+            need_lo, need_hi = 0, max(need_hi + room // 2, DENSE_COVER)
         elif need_lo < have_lo:
             need_lo -= room
         elif need_hi > have_hi:
