@@ -10,6 +10,7 @@ import numpy as np
 
 from surge.metrics import Aggregator, ErrorKind, Recorder
 from surge.metrics.histogram import (
+    BUSY_PART,
     COUNTS_LEN,
     DENSE_COVER,
     HIGHEST_US,
@@ -31,7 +32,9 @@ def test_a_running_histogram_is_the_merge_of_everything_added() -> None:
     running, parts = RunningHistogram(), []
     assert running.value() == Histogram.empty()
     for i in range(120):
-        values = [int(rng.lognormvariate(4 + i % 9, 1.2)) for _ in range(rng.randint(0, 40))]
+        values = [
+            int(rng.lognormvariate(4 + i % 9, 1.2)) for _ in range(rng.randint(0, BUSY_PART - 1))
+        ]
         if i == 60:
             values += [0, HIGHEST_US]
         part = (
@@ -217,3 +220,17 @@ def test_the_totals_do_not_grow_over_200_seconds_of_new_tail_buckets() -> None:
     assert first.latency.total == len(seconds[0].endpoints[0].latency.indices) + 211 * 20
     assert agg.total().latency == merge_all(e.latency for s in seconds for e in s.endpoints)
     agg.close()
+
+
+def test_a_busy_endpoints_histogram_is_dense_from_its_first_busy_second() -> None:
+    """A second of `BUSY_PART` values or more makes the running histogram dense at once, at its
+    fixed size: a soak's busy endpoints take their memory in the first seconds, not in steps of
+    68 KiB minutes later as each histogram used enough buckets. A quiet endpoint stays sparse."""
+    quiet, busy = RunningHistogram(), RunningHistogram()
+    for second in range(30):
+        quiet.add(Histogram.from_values([900 + second, 1_000]))
+        assert quiet.span == (0, 0)
+    busy.add(Histogram.from_values([1_000 + k for k in range(BUSY_PART)]))
+    assert busy.span == (0, DENSE_COVER)
+    busy.add(Histogram.from_values([2_000_000]))
+    assert busy.span == (0, DENSE_COVER) and busy.value().total == BUSY_PART + 1

@@ -47,6 +47,12 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
 
 _ZERO_BYTES = bytes(8 * COUNTS_LEN)
 
+BUSY_PART = 32
+"""A part of this many values (an endpoint's second of 32 requests or more) makes a running
+histogram dense at once: a busy endpoint's histograms take their fixed size in the run's first
+seconds, not one by one whenever each has used enough buckets (a soak's memory stepped up 68 KiB
+at each such change, minutes into the run)."""
+
 DENSE_COVER = (16 + 1) * SUB_BUCKET_HALF_COUNT  # 17408: index_of(2**26), values up to 67 s
 """Buckets a running histogram's dense counts cover from the start (68 KiB at 32 bits). Covering
 only the buckets seen so far and widening by a quarter when a value fell outside, a soak's
@@ -332,10 +338,10 @@ class RunningHistogram:
     """A histogram that values are added into for a whole run, in memory that stops growing once
     the run's latency range is covered.
 
-    It starts sparse (merged with each part, as a `Histogram`), and turns dense once 64 buckets
-    or more are used and they are at least one in eight of its span (the sparse buckets would
-    take half the dense ones' memory; a busy endpoint in its first minute; an endpoint of a few
-    requests a second stays sparse, and small): dense counts over 0 µs to 67 s at once
+    It starts sparse (merged with each part, as a `Histogram`), and turns dense with a part of
+    `BUSY_PART` values or more (a busy endpoint's second), or once 64 buckets or more are used
+    and they are at least one in eight of its span (an endpoint of a few requests a second
+    stays sparse, and small): dense counts over 0 µs to 67 s at once
     (`DENSE_COVER`), added into without new arrays, replaced by a wider one only when a value
     falls outside it (see `_cover`), never shrunk: at most `COUNTS_LEN` buckets. The counts are
     32-bit until the total could overflow them, then 64-bit (one replacement): 68 KiB, 96 KiB at
@@ -389,7 +395,9 @@ class RunningHistogram:
         if self._counts is None and not self._dense:
             merged = histogram if self._sparse is None else merge_all((self._sparse, histogram))
             used = len(merged.indices)
-            if used < 64 or 8 * used < int(merged.indices[-1]) - int(merged.indices[0]) + 1:
+            if histogram.total < BUSY_PART and (
+                used < 64 or 8 * used < int(merged.indices[-1]) - int(merged.indices[0]) + 1
+            ):
                 self._sparse = self._frozen = merged
                 self.total, self.sum_us = merged.total, merged.sum_us
                 self.min_us, self.max_us = merged.min_us, merged.max_us
