@@ -106,6 +106,7 @@ def test_generator_memory_is_flat_after_warm_up(workdir: Path) -> None:
 
 
 SOAK_DURATION = os.environ.get("SURGE_SOAK_DURATION", "")  # "30m": the benchmark's length
+SOAK_SERVER = os.environ.get("SURGE_SOAK_SERVER", "python")  # or "nginx" (benchmarks.md)
 
 
 @pytest.mark.slow
@@ -116,7 +117,10 @@ def test_the_full_soak_stays_within_5_percent(tmp_path: Path) -> None:
     (sampled every 10 s) at most 5 % above the sample at the end of the 1-minute warm-up."""
     script = Path(__file__).resolve().parents[2] / "benchmarks" / "soak.py"
     proc = subprocess.run(
-        [sys.executable, str(script), "--duration", SOAK_DURATION, "--out-dir", str(tmp_path)],
+        [
+            sys.executable, str(script), "--duration", SOAK_DURATION, "--server", SOAK_SERVER,
+            "--out-dir", str(tmp_path),
+        ],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     report = proc.stdout + proc.stderr
